@@ -1,0 +1,95 @@
+"""The command line: parses options and calls the library. No logic lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import PlandocError
+
+
+class _Group(click.Group):
+    """Turns every plandoc error into its message and exit code; never a traceback for users."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlandocError as exc:
+            click.echo(exc.format(), err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("plandoc.debug"):
+                traceback.print_exc()
+            else:
+                click.echo(f"internal error: {exc.__class__.__name__}: {exc}\nrun again with --debug and report it", err=True)
+            ctx.exit(70)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.version_option(__version__, prog_name="plandoc")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Turn YAML treatment-plan specs into Word and Markdown documents and revision diffs."""
+    ctx.meta["plandoc.debug"] = debug
+
+
+def plan_files(paths: Iterable[str]) -> list[Path]:
+    """Expand the command's arguments: a directory means every ``*.yaml`` in it."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        found += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    return found
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date; use YYYY-MM-DD") from None
+
+
+@main.command()
+@click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME", help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output for people or for machines.")
+@click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD", help="Check review dates as of this day (default: today).")
+def check(plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: str, today: dt.date | None) -> None:
+    """Validate plans; print `path:line:col: error|warning: message [rule]` for every problem.
+
+    A directory means every *.yaml in it. Exit 0 when no plan has errors, 1 otherwise.
+    """
+    from .check import check_file
+
+    results = [check_file(p, strict=strict, profiles=profiles, today=today) for p in plan_files(plans)]
+    errors = sum(len(r.errors) for r in results)
+    warnings = sum(len(r.warnings) for r in results)
+    if fmt == "json":
+        payload = {
+            "files": [{"path": r.path, "ok": r.ok, "findings": [f.as_dict() for f in r.findings]} for r in results],
+            "errors": errors,
+            "warnings": warnings,
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for result in results:
+            for finding in result.findings:
+                click.echo(finding.format())
+        failed = sum(not r.ok for r in results)
+        verdict = "ok" if not failed else f"{failed} with errors"
+        click.echo(f"{len(results)} plan(s) checked, {verdict}: {errors} error(s), {warnings} warning(s)")
+    sys.exit(1 if errors else 0)

@@ -1,0 +1,252 @@
+"""Stage 1 — load: read a plan file as safe YAML and remember where every value came from.
+
+The file is parsed event by event (PyYAML's C parser when present), so that:
+
+* nothing but plain data is built — a tag such as ``!!python/object`` is an error, never code;
+* a key given twice is an error, not silently the last one;
+* anchors and aliases are refused, so a "billion laughs" document cannot expand;
+* every key and value keeps its line and column for error messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Finding, PlanInvalid
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 50
+MAX_NODES = 100_000
+
+DocPath = tuple[str | int, ...]
+Position = tuple[int, int]
+
+_PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@dataclass
+class Document:
+    """A loaded plan: its data, and where each key and value stands in the file."""
+
+    path: str
+    data: dict[str, Any]
+    values: dict[DocPath, Position] = field(default_factory=dict)
+    keys: dict[DocPath, Position] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)
+    """Problems found while loading that did not stop it (duplicate keys, tags, bad dates)."""
+
+    def locate(self, path: DocPath, *, key: bool = False) -> Position:
+        """Line and column (1-based) of the value at *path*, or of its key when *key* is set.
+
+        A path that does not exist in the file (a missing field) falls back to its nearest
+        existing parent, which is where the fix has to be made.
+        """
+        probe = tuple(path)
+        if key and probe in self.keys:
+            return self.keys[probe]
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+
+def load_file(path: str | Path, *, display: str | None = None) -> Document:
+    """Read and parse *path*. Raises :class:`PlanInvalid` with findings for any problem."""
+    shown = display or str(path)
+    try:
+        raw = Path(path).read_bytes()[: MAX_BYTES + 1]
+    except FileNotFoundError:
+        raise PlanInvalid([_finding(shown, (1, 1), "file not found", "file.missing")]) from None
+    except IsADirectoryError:
+        raise PlanInvalid([_finding(shown, (1, 1), "is a directory, not a plan file", "file.read")]) from None
+    except OSError as exc:
+        raise PlanInvalid([_finding(shown, (1, 1), f"cannot read file: {exc.strerror}", "file.read")]) from None
+    return load_bytes(raw, shown)
+
+
+def load_bytes(raw: bytes, path: str) -> Document:
+    """Parse the bytes of a plan file named *path* (used in messages)."""
+    if len(raw) > MAX_BYTES:
+        msg = f"file is larger than {MAX_BYTES // 1024 // 1024} MiB; a treatment plan is far smaller — is this the right file?"
+        raise PlanInvalid([_finding(path, (1, 1), msg, "file.too-large")])
+    text = _decode(raw, path)
+    if not text.strip():
+        msg = "file is empty; start from `plandoc new --orientation NAME -o FILE`"
+        raise PlanInvalid([_finding(path, (1, 1), msg, "file.empty")])
+    return _Builder(path).build(text)
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        msg = (
+            f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded); "
+            "save it as UTF-8 in your editor"
+        )
+        raise PlanInvalid([_finding(path, (line, column), msg, "file.encoding")]) from None
+
+
+def _finding(path: str, pos: Position, message: str, rule: str) -> Finding:
+    return Finding(path, pos[0], pos[1], "error", message, rule)
+
+
+def _pos(mark: Any) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Builds plain Python data from YAML parse events, recording positions and problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.doc = Document(path, {})
+        self.problems: list[Finding] = []
+        self.nodes = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, text: str) -> Document:
+        try:
+            events = iter(yaml.parse(text, Loader=_PARSER))
+            root = self._stream(events)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            pos = _pos(mark) if mark else (1, 1)
+            problem = exc.problem or "invalid YAML"
+            ctx = f" {exc.context}" if exc.context else ""
+            msg = f"YAML syntax error: {problem}{ctx}; check indentation and quoting around here"
+            raise PlanInvalid([*self.problems, _finding(self.path, pos, msg, "yaml.syntax")]) from None
+        except yaml.YAMLError as exc:
+            msg = f"YAML error: {exc}"
+            raise PlanInvalid([*self.problems, _finding(self.path, (1, 1), msg, "yaml.syntax")]) from None
+        except _Abort:
+            raise PlanInvalid(self.problems) from None
+        if root is None:
+            msg = "file holds no plan; start from `plandoc new --orientation NAME -o FILE`"
+            raise PlanInvalid([_finding(self.path, (1, 1), msg, "file.empty")])
+        if not isinstance(root, dict):
+            msg = "a plan file must be a mapping of fields (`spec_version: 1`, `plan:` …), not a list or a single value"
+            self.problems.append(_finding(self.path, self.doc.values.get((), (1, 1)), msg, "yaml.root"))
+            raise PlanInvalid(self.problems)
+        self.doc.data = root
+        self.doc.problems = self.problems
+        return self.doc
+
+    def _error(self, mark: Any, message: str, rule: str) -> None:
+        self.problems.append(_finding(self.path, _pos(mark), message, rule))
+
+    def _stream(self, events: Iterator[Any]) -> Any:
+        next(events)  # StreamStartEvent
+        event = next(events)
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        root = self._node(next(events), events, (), 0)
+        next(events)  # DocumentEndEvent
+        extra = next(events)
+        if isinstance(extra, yaml.DocumentStartEvent):
+            msg = "a plan file holds one plan: remove the second YAML document (after `---`) or move it to its own file"
+            self._error(extra.start_mark, msg, "yaml.multiple-documents")
+        return root
+
+    def _node(self, event: Any, events: Iterator[Any], path: DocPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            what = "nested too deeply" if depth > MAX_DEPTH else "too large"
+            self._error(event.start_mark, f"document is {what} to be a treatment plan", "yaml.limits")
+            raise _Abort
+        self.doc.values[path] = _pos(event.start_mark)
+        if isinstance(event, yaml.AliasEvent):
+            msg = "YAML aliases (`*name`) are not allowed in a plan; write the value out in full"
+            self._error(event.start_mark, msg, "yaml.alias")
+            return None
+        if getattr(event, "anchor", None):
+            msg = "YAML anchors (`&name`) are not allowed in a plan; remove the anchor"
+            self._error(event.start_mark, msg, "yaml.anchor")
+        self._check_tag(event)
+        if isinstance(event, yaml.ScalarEvent):
+            return self._scalar(event)
+        if isinstance(event, yaml.SequenceStartEvent):
+            return self._sequence(events, path, depth)
+        return self._mapping(events, path, depth)
+
+    def _check_tag(self, event: Any) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is None or tag == "!" or tag in _ALLOWED_TAGS:
+            return
+        if isinstance(event, yaml.MappingStartEvent) and tag == _TAG + "map":
+            return
+        if isinstance(event, yaml.SequenceStartEvent) and tag == _TAG + "seq":
+            return
+        msg = f"YAML tag `{tag}` is not allowed: a plan holds plain text, numbers and dates only; remove the tag"
+        self._error(event.start_mark, msg, "yaml.tag")
+
+    def _scalar(self, event: Any) -> Any:
+        if event.tag in _ALLOWED_TAGS:
+            tag = event.tag
+        elif event.tag == "!" or not event.implicit[0]:
+            tag = _TAG + "str"
+        else:
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag not in _ALLOWED_TAGS:
+            tag = _TAG + "str"
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            value = self.constructor.construct_object(node)
+        except (ValueError, yaml.constructor.ConstructorError):
+            kind = tag[len(_TAG) :].replace("timestamp", "date (YYYY-MM-DD, a day that exists)")
+            self._error(event.start_mark, f"`{event.value}` is not a valid {kind}", "yaml.value")
+            return event.value
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.replace(tzinfo=None) - (value.utcoffset() or dt.timedelta())
+        return value
+
+    def _sequence(self, events: Iterator[Any], path: DocPath, depth: int) -> list[Any]:
+        items: list[Any] = []
+        for event in events:
+            if isinstance(event, yaml.SequenceEndEvent):
+                return items
+            items.append(self._node(event, events, (*path, len(items)), depth + 1))
+        raise _Abort  # pragma: no cover - the parser always closes a sequence
+
+    def _mapping(self, events: Iterator[Any], path: DocPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for event in events:
+            if isinstance(event, yaml.MappingEndEvent):
+                return result
+            key = self._key(event, events, path, depth)
+            value = self._node(next(events), events, (*path, key), depth + 1)
+            if "\0" not in key:  # a duplicate key was reported; keep the first value
+                result[key] = value
+        raise _Abort  # pragma: no cover - the parser always closes a mapping
+
+    def _key(self, event: Any, events: Iterator[Any], path: DocPath, depth: int) -> str:
+        if not isinstance(event, yaml.ScalarEvent):
+            self._error(event.start_mark, "a key must be a plain name, not a list or mapping", "yaml.key")
+            self._node(event, events, (*path, "?"), depth + 1)
+            return f"?{self.nodes}"
+        key = str(event.value)
+        here = (*path, key)
+        if here in self.doc.keys:
+            first = self.doc.keys[here]
+            msg = f"`{key}` is given twice (first at line {first[0]}); keep one and delete the other"
+            self._error(event.start_mark, msg, "yaml.duplicate-key")
+            return f"{key}\0dup{self.nodes}"
+        self.doc.keys[here] = _pos(event.start_mark)
+        return key
+
+
+class _Abort(Exception):
+    """Stop building: the document is past a safety limit."""

@@ -1,0 +1,196 @@
+"""Stage 2a — schema validation: cerberus, with every error mapped back to a line and column.
+
+Cerberus reports a ``document_path`` (keys and list indexes) for each error; the loader kept the
+position of every key and value, so each error points at the exact place to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import cerberus
+from cerberus import errors as cerrors
+
+from .errors import Finding
+from .loader import Document, DocPath
+from .orientations import get_orientation, orientation_names
+from .schema import Schema, plan_schema
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "date": "a date (YYYY-MM-DD)",
+    "list": "a list (lines starting with `- `)",
+    "dict": "a mapping of fields",
+}
+
+
+def schema_findings(doc: Document) -> list[Finding]:
+    """Validate *doc* against the spec and its orientation's section; return every error."""
+    data = doc.data
+    orientation_name = _orientation_name(data)
+    orientation = get_orientation(orientation_name) if orientation_name else None
+    findings = list(_unknown_orientation(doc, orientation_name))
+    schema = plan_schema(orientation.schema if orientation else None)
+    findings += _run(doc, schema, data, ())
+    findings += _integrative_modules(doc)
+    return findings
+
+
+def _orientation_name(data: dict[str, Any]) -> str | None:
+    plan = data.get("plan")
+    name = plan.get("orientation") if isinstance(plan, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _unknown_orientation(doc: Document, name: str | None) -> Iterator[Finding]:
+    if name is None or get_orientation(name) is not None:
+        return
+    known = orientation_names()
+    msg = f"unknown orientation `{name}`{_did_you_mean(name, known)}; one of: {', '.join(known)}"
+    line, col = doc.locate(("plan", "orientation"))
+    yield Finding(doc.path, line, col, "error", msg, "schema.allowed")
+
+
+def _integrative_modules(doc: Document) -> Iterator[Finding]:
+    """Each integrative module's ``details`` is checked against its own orientation's fields."""
+    if _orientation_name(doc.data) != "integrative":
+        return
+    details = doc.data.get("orientation_details")
+    modules = details.get("modules") if isinstance(details, dict) else None
+    for index, module in enumerate(modules if isinstance(modules, list) else []):
+        if not isinstance(module, dict) or not isinstance(module.get("details"), dict):
+            continue
+        orientation = get_orientation(str(module.get("orientation")))
+        if orientation is None or orientation.name == "integrative":
+            continue
+        base: DocPath = ("orientation_details", "modules", index, "details")
+        yield from _run(doc, orientation.schema, module["details"], base, update=True)
+
+
+def _run(doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False) -> list[Finding]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        validator = cerberus.Validator(schema)
+        validator.validate(data, update=update)
+    findings = [_to_finding(doc, schema, error, base) for error in _leaves(validator._errors)]
+    return sorted(set(findings))
+
+
+def _leaves(errors: Iterable[Any]) -> Iterator[Any]:
+    for error in errors:
+        if error.is_group_error or error.is_logic_error:
+            yield from _leaves(error.child_errors or ())
+        else:
+            yield error
+
+
+def _rules_at(schema: Schema, path: DocPath) -> tuple[Schema, Schema | None]:
+    """The field schema for *path*, and the mapping schema that holds it."""
+    holder: Schema | None = schema
+    rules: Schema = {"type": "dict", "schema": schema}
+    for part in path:
+        if isinstance(part, int):
+            rules = rules.get("schema", {}) if rules.get("type") == "list" else {}
+            continue
+        holder = rules.get("schema") if rules.get("type") == "dict" else None
+        rules = holder.get(part, {}) if isinstance(holder, dict) else {}
+    return rules, holder
+
+
+def _dotted(path: DocPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the plan"
+
+
+def _describe(rules: Schema) -> str:
+    meta = rules.get("meta")
+    return str(meta.get("description", "")) if isinstance(meta, dict) else ""
+
+
+def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Finding:
+    path: DocPath = (*base, *error.document_path)
+    rel: DocPath = tuple(error.document_path)
+    rules, holder = _rules_at(schema, rel)
+    name = _dotted(path)
+    code = error.code
+    value = error.value
+    on_key = False
+    if code == cerrors.REQUIRED_FIELD.code:
+        what = _describe(rules)
+        msg = f"missing required field `{name}`" + (f" ({what.rstrip('.')})" if what else "") + "; add it"
+        rule = "schema.required"
+    elif code == cerrors.UNKNOWN_FIELD.code:
+        field = str(path[-1]).split("\0")[0]
+        known = tuple(holder) if isinstance(holder, dict) else ()
+        hint = _did_you_mean(field, known)
+        msg = f"unknown field `{field}`{hint}"
+        if " " in field:
+            msg += "; if this is part of a text, quote the whole text (a comma inside `{…}` starts a new field)"
+        elif not hint and known:
+            msg += f"; allowed here: {', '.join(known)}"
+        rule, on_key = "schema.unknown", True
+    elif code == cerrors.BAD_TYPE.code:
+        wanted = _TYPE_WORDS.get(str(error.constraint), str(error.constraint))
+        msg = f"`{name}` must be {wanted}, not {_show(value)}"
+        if error.constraint == "string" and isinstance(value, bool):
+            msg += "; YAML reads yes/no/on/off as true/false — put the text in quotes"
+        elif error.constraint == "date" and isinstance(value, str):
+            msg += "; write dates as YYYY-MM-DD without quotes"
+        rule = "schema.type"
+    elif code in (cerrors.UNALLOWED_VALUE.code, cerrors.UNALLOWED_VALUES.code):
+        options = [str(o) for o in error.constraint]
+        shown = ", ".join(f"`{o}`" for o in options)
+        msg = f"`{name}` is {_show(value)}{_did_you_mean(str(value), options)}; allowed: {shown}"
+        rule = "schema.allowed"
+    elif code == cerrors.EMPTY_NOT_ALLOWED.code:
+        msg = f"`{name}` is empty; write something or remove the field"
+        rule = "schema.empty"
+    elif code == cerrors.NOT_NULLABLE.code:
+        msg = f"`{name}` has no value; write one or remove the field"
+        rule = "schema.empty"
+    elif code == cerrors.MIN_LENGTH.code:
+        msg = f"`{name}` needs at least {error.constraint} item(s), has {len(value)}"
+        rule = "schema.length"
+    elif code == cerrors.MAX_LENGTH.code:
+        msg = f"`{name}` takes at most {error.constraint} item(s), has {len(value)}"
+        rule = "schema.length"
+    elif code == cerrors.MIN_VALUE.code:
+        msg = f"`{name}` is {_show(value)} but must be at least {error.constraint}"
+        rule = "schema.range"
+    elif code == cerrors.MAX_VALUE.code:
+        msg = f"`{name}` is {_show(value)} but must be at most {error.constraint}"
+        rule = "schema.range"
+    elif code == cerrors.REGEX_MISMATCH.code:
+        msg = f"`{name}` is {_show(value)}, which is not in the expected form"
+        what = _describe(rules)
+        msg += f" ({what.rstrip('.')})" if what else f" (pattern `{error.constraint}`)"
+        rule = "schema.format"
+    else:  # pragma: no cover - rules the spec does not use
+        msg = f"`{name}`: {error}"
+        rule = f"schema.{error.rule or 'invalid'}"
+    line, col = doc.locate(path, key=on_key or code == cerrors.REQUIRED_FIELD.code)
+    return Finding(doc.path, line, col, "error", msg, rule)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = str(value)
+    return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" — did you mean `{close[0]}`?" if close else ""
