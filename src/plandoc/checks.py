@@ -30,8 +30,18 @@ class Reporter:
         self.findings: list[Finding] = []
 
     def add(self, severity: Severity, path: DocPath, message: str, rule: str, *, key: bool = False) -> None:
-        line, col = self.doc.locate(path, key=key)
+        """Record a finding; one about a whole list or mapping points at its key."""
+        line, col = self.doc.locate(path, key=key or isinstance(self._value(path), list | dict))
         self.findings.append(Finding(self.doc.path, line, col, severity, message, rule))
+
+    def _value(self, path: DocPath) -> Any:
+        value: Any = self.doc.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
 
     def error(self, path: DocPath, message: str, rule: str, *, key: bool = False) -> None:
         self.add("error", path, message, rule, key=key)
@@ -237,7 +247,7 @@ def check_diagnoses(report: Reporter, data: dict[str, Any], today: dt.date) -> N
         if entry is None:
             report.error((*path, "code"), f"`{code}` is not an ICD-10-CM code; check it against the current code set", "icd.unknown")
         elif not entry.billable:
-            children = [c for c in icd.codes() if c.startswith(entry.code) and icd.codes()[c].billable][:4]
+            children = icd.billable_children(entry.code)
             msg = f"`{code}` ({entry.title}) is a category, not a billable code; use a more specific code such as {', '.join(children)}"
             report.error((*path, "code"), msg, "icd.not-billable")
 

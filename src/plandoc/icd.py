@@ -8,7 +8,9 @@ package is used directly.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -48,35 +50,42 @@ def _write_index(path: Path, index: dict[str, Code]) -> None:
     Path(tmp).replace(path)
 
 
-def _read_index(path: Path) -> dict[str, Code]:
-    index = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            code, billable, title = line.rstrip("\n").split("\t", 2)
-            index[code] = Code(code, billable == "1", title)
-    return index
-
-
 @cache
-def codes() -> dict[str, Code]:
-    """Every ICD-10-CM category and subcategory, by dotted code."""
+def _table() -> str:
+    """The index as one string, one ``code<TAB>billable<TAB>title`` line each.
+
+    Looking a code up is a regular-expression search over it (a few milliseconds), which is
+    far cheaper than building a dict of 70 000 entries when a plan names two or three codes.
+    """
     path = _cache_file()
     try:
-        return _read_index(path)
-    except (OSError, ValueError):
+        return path.read_text(encoding="utf-8")
+    except OSError:
         pass
     index = _build_index()
     try:
         _write_index(path, index)
     except OSError:
         pass  # a read-only home: stay correct, just slower next time
-    return index
+    return "".join(f"{c.code}\t{int(c.billable)}\t{c.title}\n" for c in index.values())
 
 
-def lookup(code: str) -> Code | None:
-    """The code's entry, accepting it with or without its dot; None when it does not exist."""
-    table = codes()
+def _normalise(code: str) -> str:
     clean = code.strip().upper()
     if "." not in clean and len(clean) > 3:
         clean = f"{clean[:3]}.{clean[3:]}"
-    return table.get(clean)
+    return clean
+
+
+@cache
+def lookup(code: str) -> Code | None:
+    """The code's entry, accepting it with or without its dot; None when it does not exist."""
+    clean = _normalise(code)
+    found = re.search(rf"^{re.escape(clean)}\t([01])\t(.*)$", _table(), re.MULTILINE)
+    return Code(clean, found.group(1) == "1", found.group(2)) if found else None
+
+
+def billable_children(code: str, *, limit: int = 4) -> list[str]:
+    """A few billable codes under *code*, to suggest when a category is given."""
+    pattern = rf"^({re.escape(_normalise(code))}[^\t]*)\t1\t"
+    return [m.group(1) for m in itertools.islice(re.finditer(pattern, _table(), re.MULTILINE), limit)]

@@ -29,24 +29,25 @@ class Orientation:
     suggested_interventions: tuple[str, ...]
     schema: Schema
     folder: Path
+    layout: list[dict[str, Any]]
 
 
-def _normalise(rules: Any) -> Any:
-    """Turn the YAML shorthand into cerberus rules: description → meta, strings never empty."""
-    if isinstance(rules, list):
-        return [_normalise(r) for r in rules]
-    if not isinstance(rules, dict):
-        return rules
-    out = {k: _normalise(v) for k, v in rules.items() if k != "description"}
-    if "description" in rules and isinstance(rules.get("type"), str):
-        out["meta"] = {"description": rules["description"]}
+def _rule(rules: dict[str, Any]) -> Schema:
+    """One field's rules from the YAML shorthand: ``description`` → ``meta``, strings never empty."""
+    out = {k: v for k, v in rules.items() if k != "description"}
+    if "description" in rules:
+        out["meta"] = {"description": " ".join(str(rules["description"]).split())}
     if out.get("type") == "string":
         out.setdefault("empty", False)
+    inner = out.get("schema")
+    if isinstance(inner, dict):
+        # a dict's `schema` maps field names to rules; a list's `schema` is the item's rules
+        out["schema"] = _field_schema(inner) if out.get("type") == "dict" else _rule(inner)
     return out
 
 
 def _field_schema(schema: dict[str, Any]) -> Schema:
-    return {field: _normalise(rules) for field, rules in schema.items()}
+    return {field: _rule(rules) for field, rules in schema.items()}
 
 
 @cache
@@ -59,6 +60,7 @@ def load_orientation(folder: Path) -> Orientation:
         suggested_interventions=tuple(data.get("suggested_interventions", ())),
         schema=_field_schema(data["schema"]),
         folder=folder,
+        layout=list(data.get("layout", [])),
     )
 
 

@@ -7,6 +7,7 @@ when the two drift apart.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 Schema = dict[str, Any]
@@ -393,8 +394,17 @@ SIGNATURES = records(
 )
 
 
-def plan_schema(orientation_schema: Schema | None = None) -> Schema:
-    """The whole schema, with *orientation_schema* as the rules for `orientation_details`."""
+@cache
+def plan_schema(orientation: str | None = None) -> Schema:
+    """The whole schema, with the named orientation's rules for `orientation_details`.
+
+    Cached: the same schema object is returned for the same orientation, so validators built
+    on it can be reused.
+    """
+    from .orientations import get_orientation
+
+    found = get_orientation(orientation) if orientation else None
+    orientation_schema = found.schema if found else None
     details: Schema = {"type": "dict", "required": True, "meta": {"description": "The section that makes the plan CBT, DBT, EMDR … (see the orientation tables below)."}}
     if orientation_schema is not None:
         details["schema"] = orientation_schema

@@ -36,7 +36,7 @@ def schema_findings(doc: Document) -> list[Finding]:
     orientation_name = _orientation_name(data)
     orientation = get_orientation(orientation_name) if orientation_name else None
     findings = list(_unknown_orientation(doc, orientation_name))
-    schema = plan_schema(orientation.schema if orientation else None)
+    schema = plan_schema(orientation.name if orientation else None)
     findings += _run(doc, schema, data, ())
     findings += _integrative_modules(doc)
     return findings
@@ -74,12 +74,22 @@ def _integrative_modules(doc: Document) -> Iterator[Finding]:
 
 
 def _run(doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False) -> list[Finding]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        validator = cerberus.Validator(schema)
-        validator.validate(data, update=update)
+    validator = _validator(id(schema), schema)
+    validator.validate(data, update=update)
     findings = [_to_finding(doc, schema, error, base) for error in _leaves(validator._errors)]
     return sorted(set(findings))
+
+
+_VALIDATORS: dict[int, tuple[Schema, cerberus.Validator]] = {}
+
+
+def _validator(key: int, schema: Schema) -> cerberus.Validator:
+    """One validator per schema object: building one normalises the schema, which is slow."""
+    if key not in _VALIDATORS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _VALIDATORS[key] = (schema, cerberus.Validator(schema))
+    return _VALIDATORS[key][1]
 
 
 def _leaves(errors: Iterable[Any]) -> Iterator[Any]:

@@ -1,0 +1,79 @@
+"""Turn an orientation's ``layout`` (data in its orientation.yaml) into document blocks.
+
+The result is a flat list of sections, each a flat list of blocks of five kinds — ``heading``,
+``text``, ``list``, ``table`` and ``fields`` — with every value already formatted as text, so
+that the Markdown and the Word templates render any orientation with the same few loops.
+Blocks with no data are dropped, and a section left with no blocks is dropped too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .formatting import show
+
+Block = dict[str, Any]
+Section = dict[str, Any]
+
+
+def resolve_sections(layout: list[dict[str, Any]], details: dict[str, Any]) -> list[Section]:
+    sections = []
+    for section in layout:
+        blocks = list(_blocks(section.get("blocks", []), details))
+        if blocks:
+            sections.append({"title": str(section["title"]), "blocks": blocks})
+    return sections
+
+
+def lookup(data: Any, dotted: str | None) -> Any:
+    """The value at a dotted path (``conceptualisation.summary``); the data itself for no path."""
+    value = data
+    for part in (dotted or "").split(".") if dotted else ():
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _blocks(specs: list[dict[str, Any]], data: Any) -> Iterator[Block]:
+    for spec in specs:
+        kind = spec["kind"]
+        value = lookup(data, spec.get("field"))
+        label = str(spec.get("label", ""))
+        if not _present(value):
+            continue
+        if kind == "text":
+            yield {"kind": "text", "label": label, "text": show(value)}
+        elif kind == "list":
+            items = [show(v) for v in value if _present(v)]
+            yield {"kind": "list", "label": label, "items": items, "numbered": bool(spec.get("numbered"))}
+        elif kind == "table":
+            yield _table(spec, label, value)
+        elif kind == "fields":
+            rows = [[str(r["label"]), show(value.get(r["field"]))] for r in spec["rows"] if _present(value.get(r["field"]))]
+            if rows:
+                yield {"kind": "fields", "label": label, "rows": rows}
+        elif kind == "each":
+            for item in value:
+                yield {"kind": "heading", "text": _title(str(spec.get("title", "")), item)}
+                yield from _blocks(spec.get("blocks", []), item)
+
+
+def _table(spec: dict[str, Any], label: str, value: list[Any]) -> Block:
+    columns = [c for c in spec["columns"] if any(_present(item.get(c["field"])) for item in value)]
+    labels = [str(c["label"]) for c in columns]
+    rows = [[show(item.get(c["field"])) for c in columns] for item in value]
+    if spec.get("numbered"):
+        labels = ["No.", *labels]
+        rows = [[str(n), *row] for n, row in enumerate(rows, 1)]
+    return {"kind": "table", "label": label, "columns": labels, "rows": rows}
+
+
+def _title(template: str, item: dict[str, Any]) -> str:
+    """Fill ``{field}`` slots from the item. Deliberately not ``str.format``: a practice's
+    layout must not be able to reach attributes (``{0.__class__}``)."""
+    return re.sub(r"\{(\w+)\}", lambda m: show(item.get(m.group(1))), template)

@@ -1,0 +1,101 @@
+"""The render pipeline: check → context → each requested format → atomic write.
+
+``render_files`` is what ``plandoc render`` calls: every plan is checked first (a plan with
+errors is not rendered, and says why), each format is rendered in memory, and only complete
+bytes are written. A failure in one plan does not stop the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .check import check_file
+from .context import build_context
+from .errors import Finding, PlandocError, PlanInvalid, UsageError
+from .write import write_atomic
+
+FORMATS = ("md", "docx", "pdf")
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    source: Path
+    written: tuple[Path, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    formats: tuple[str, ...]
+    outdir: Path
+    templates: tuple[Path, ...] = ()
+    today: dt.date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def render_bytes(context: dict[str, Any], fmt: str, *, templates: Sequence[Path] = ()) -> bytes:
+    """One plan in one format, in memory."""
+    if fmt == "md":
+        from .render_md import render_markdown
+
+        return render_markdown(context, templates=templates).encode("utf-8")
+    if fmt == "docx":
+        from .render_docx import render_docx
+
+        return render_docx(context, templates=templates)
+    if fmt == "pdf":
+        from .pdf import docx_to_pdf
+        from .render_docx import render_docx
+
+        return docx_to_pdf(render_docx(context, templates=templates))
+    raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
+
+
+def render_file(source: Path, options: RenderOptions) -> RenderResult:
+    result = check_file(source, today=options.today)
+    if not result.ok or result.document is None:
+        return RenderResult(source, findings=result.findings, error=f"{source}: not rendered, the plan has errors")
+    context = build_context(result.document.data)
+    outputs = {}
+    try:
+        for fmt in options.formats:
+            outputs[options.outdir / f"{source.stem}.{fmt}"] = render_bytes(context, fmt, templates=options.templates)
+    except PlandocError as exc:
+        return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
+    for path, data in outputs.items():
+        write_atomic(path, data)
+    return RenderResult(source, tuple(outputs), result.findings)
+
+
+def render_files(
+    sources: Sequence[Path],
+    options: RenderOptions,
+    *,
+    progress: Callable[[RenderResult], None] | None = None,
+) -> list[RenderResult]:
+    for fmt in options.formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
+    if "pdf" in options.formats:
+        from .pdf import require_soffice
+
+        require_soffice()
+    results = []
+    for source in sources:
+        result = render_file(source, options)
+        results.append(result)
+        if progress:
+            progress(result)
+    return results
+
+
+__all__ = ["FORMATS", "PlanInvalid", "RenderOptions", "RenderResult", "render_bytes", "render_file", "render_files"]

@@ -1,0 +1,57 @@
+"""Shared fixtures: the CLI runner, the sample plans, and a way to write variants of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from plandoc.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+TODAY = dt.date(2026, 11, 26)
+ORIENTATIONS = ("cbt", "psychodynamic", "narrative", "strengths-based", "dbt", "emdr", "integrative")
+
+
+@pytest.fixture()
+def cbt_text() -> str:
+    return (SAMPLES / "cbt.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def run() -> Callable[..., Result]:
+    """Invoke the CLI in-process, as a user would from a shell."""
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture()
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    def make(text: str, name: str = "plan.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return make
+
+
+def variant(text: str, old: str, new: str) -> str:
+    """The sample with one exact passage replaced (it must occur once)."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the line that holds *needle*."""
+    whole_line_end = needle.endswith("\n")
+    for number, line in enumerate(text.splitlines(), 1):
+        if (line.endswith(needle[:-1]) if whole_line_end else needle in line):
+            return number
+    raise AssertionError(f"{needle!r} not found")
