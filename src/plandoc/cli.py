@@ -93,3 +93,35 @@ def check(plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: 
         verdict = "ok" if not failed else f"{failed} with errors"
         click.echo(f"{len(results)} plan(s) checked, {verdict}: {errors} error(s), {warnings} warning(s)")
     sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-f", "--format", "formats", multiple=True, required=True, type=click.Choice(["md", "docx", "pdf"]), help="Output format (repeatable).")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for OUTDIR/<plan file stem>.<format>.")
+@click.option("--templates", "template_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A practice's template folder, searched before the built-ins (repeatable).")
+@click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD", help="Check review dates as of this day (default: today).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def render(plans: tuple[str, ...], formats: tuple[str, ...], outdir: Path, template_dirs: tuple[Path, ...], today: dt.date | None, quiet: bool) -> None:
+    """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
+
+    Each plan is checked first; a plan with errors is reported and skipped, and the others are
+    still written. A directory means every *.yaml in it. Exit 1 when any plan failed.
+    """
+    from .render import RenderOptions, render_files
+
+    sources = plan_files(plans)
+    options = RenderOptions(formats=tuple(dict.fromkeys(formats)), outdir=outdir, templates=template_dirs, today=today)
+    with click.progressbar(length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2) as bar:
+        results = render_files(sources, options, progress=lambda _: bar.update(1))
+    for result in results:
+        for finding in result.findings:
+            click.echo(finding.format(), err=True)
+        if result.error:
+            click.echo(f"error: {result.error}", err=True)
+        for path in result.written:
+            click.echo(f"wrote {path}")
+    failed = sum(not r.ok for r in results)
+    written = sum(len(r.written) for r in results)
+    click.echo(f"{written} file(s) written from {len(results) - failed} of {len(results)} plan(s)", err=True)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,513 @@
+"""Build the Word template ``src/plandoc/templates/plan.docx`` with python-docx.
+
+The template is an ordinary .docx a practice can open and edit in Word: real heading styles,
+real tables, bullet and numbered list styles, a header and a footer with page numbers. The
+docxtpl tags in it (``{{ … }}``, ``{%p … %}``, ``{%tr … %}``, ``{%tc … %}``) name the variables
+listed in docs/templates.md. Run ``python scripts/build_docx_template.py`` after changing this
+file; a test fails while the committed template differs from what this script builds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor, Twips
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+OUT = Path(__file__).resolve().parent.parent / "src" / "plandoc" / "templates" / "plan.docx"
+ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+HEADER_FILL = "DCE6F0"
+TEXT_WIDTH_CM = 17.19  # US Letter less two 2.2 cm margins
+AUTOFIT = "plandoc:autofit"  # marks a data-driven table whose column widths are set at render
+
+
+class Builder:
+    def __init__(self) -> None:
+        self.doc = Document()
+        self._page()
+        self._styles()
+        self._header_footer()
+
+    # --- page, styles, header and footer ---------------------------------------------------
+
+    def _page(self) -> None:
+        section = self.doc.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Cm(21.59), Cm(27.94)  # US Letter
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2.2))
+
+    def _styles(self) -> None:
+        styles = self.doc.styles
+        normal = styles["Normal"]
+        normal.font.name = "Calibri"
+        normal.font.size = Pt(10.5)
+        normal.paragraph_format.space_after = Pt(4)
+        for name, size in (("Title", 20), ("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11)):
+            style = styles[name]
+            style.font.name = "Calibri"
+            style.font.size = Pt(size)
+            style.font.color.rgb = ACCENT
+        styles["Quote"].font.size = Pt(10.5)
+
+    def _header_footer(self) -> None:
+        section = self.doc.sections[0]
+        header = section.header.paragraphs[0]
+        header.style = self.doc.styles["Header"]
+        _right_tab_only(header)
+        header.add_run("{{ plan.practice.name }}").bold = True
+        header.add_run("\tClient {{ client.id }} · {{ plan.plan.id }} v{{ plan.plan.version }}")
+        footer = section.footer.paragraphs[0]
+        footer.style = self.doc.styles["Footer"]
+        _right_tab_only(footer)
+        run = footer.add_run("{{ confidentiality }}")
+        run.font.size = Pt(8)
+        footer.add_run("\tPage ")
+        _field(footer, "PAGE")
+        footer.add_run(" of ")
+        _field(footer, "NUMPAGES")
+
+    # --- building blocks ---------------------------------------------------------------------
+
+    def p(self, text: str = "", style: str | None = None, *, label: str = "") -> Paragraph:
+        para = self.doc.add_paragraph(style=style)
+        if label:
+            para.add_run(label).bold = True
+        if text:
+            para.add_run(text)
+        return para
+
+    def tag(self, text: str) -> None:
+        """A paragraph holding only a structural tag (docxtpl removes the paragraph)."""
+        self.doc.add_paragraph(text)
+
+    def heading(self, text: str, level: int) -> None:
+        self.doc.add_heading(text, level=level)
+
+    def bullets(self, loop: str, item: str, style: str = "List Bullet") -> None:
+        self.tag(f"{{%p for {loop} %}}")
+        self.p(item, style)
+        self.tag("{%p endfor %}")
+
+    def table(self, headers: list[str], cells: list[str], *, loop: str | None = None, widths: list[float] | None = None) -> Table:
+        """A table with a header row and one row per item (``loop``) or one fixed row."""
+        rows = [headers]
+        if loop:
+            rows += [[f"{{%tr for {loop} %}}"] + [""] * (len(headers) - 1), cells, ["{%tr endfor %}"] + [""] * (len(headers) - 1)]
+        else:
+            rows.append(cells)
+        table = self.doc.add_table(rows=len(rows), cols=len(headers))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                cell = table.cell(r, c)
+                cell.text = value
+                if r == 0:
+                    _shade(cell._tc, HEADER_FILL)
+                    for run in cell.paragraphs[0].runs:
+                        run.bold = True
+        _repeat_header(table)
+        _full_width(table, widths)
+        self.doc.add_paragraph()
+        return table
+
+    def fields(self, rows: list[tuple[str, str, str | None]]) -> None:
+        """A two-column label/value table; a row with a condition appears only when it holds."""
+        table = self.doc.add_table(rows=0, cols=2)
+        table.style = self.doc.styles["Table Grid"]
+        for name, value, condition in rows:
+            if condition:
+                self._row(table, [f"{{%tr if {condition} %}}", ""])
+            cells = self._row(table, [name, value])
+            _shade(cells[0]._tc, HEADER_FILL)
+            cells[0].paragraphs[0].runs[0].bold = True
+            if condition:
+                self._row(table, ["{%tr endif %}", ""])
+        _full_width(table, [5, 12.19])
+        self.doc.add_paragraph()
+
+    @staticmethod
+    def _row(table: Table, values: list[str]) -> list:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values):
+            cell.text = value
+        return list(cells)
+
+    def dynamic_table(self, columns: str, rows: str) -> None:
+        """A table whose columns come from data: ``{%tc %}`` repeats the middle cell."""
+        table = self.doc.add_table(rows=4, cols=3)
+        table.style = self.doc.styles["Table Grid"]
+        spec = [
+            [f"{{%tc for c in {columns} %}}", "{{ c }}", "{%tc endfor %}"],
+            [f"{{%tr for row in {rows} %}}", "", ""],
+            ["{%tc for cell in row %}", "{{ cell }}", "{%tc endfor %}"],
+            ["{%tr endfor %}", "", ""],
+        ]
+        for r, values in enumerate(spec):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+        for cell in table.rows[0].cells:
+            _shade(cell._tc, HEADER_FILL)
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        _repeat_header(table)
+        _full_width(table, None)
+        table._tbl.tblPr.append(_caption(AUTOFIT))
+        self.doc.add_paragraph()
+
+    # --- the document ----------------------------------------------------------------------
+
+    def build(self) -> None:
+        self.p("{{ title }}", "Title")
+        self.fields(
+            [
+                ("Client", "{{ client.name }} ({{ client.id }})", None),
+                ("Plan", "{{ plan.plan.id }}, version {{ plan.plan.version }}", None),
+                ("Status", "{{ plan.plan.status | label }}", None),
+                ("Orientation", "{{ orientation.label }}", None),
+                ("Start date", "{{ plan.plan.start_date }}", None),
+                ("Next review", "{{ next_review }}", None),
+                ("Expires", "{{ plan.plan.expiry_date }}", "plan.plan.expiry_date"),
+                ("Clinician", "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}", None),
+                ("Practice", "{{ plan.practice.name }}", None),
+            ]
+        )
+        self._identification()
+        self._assessment()
+        self._problems()
+        self._goals()
+        self._progress()
+        self._services()
+        self._orientation()
+        self._safety_plan()
+        self._discharge()
+        self._history_and_signatures()
+
+    def _identification(self) -> None:
+        self.heading("Identification", 1)
+        self.table(
+            ["Name", "Role", "Date of birth", "Pronouns", "Id"],
+            ["{{ person.name }}", "{{ person.role | label }}", "{{ person.date_of_birth }}", "{{ person.pronouns }}", "{{ person.id }}"],
+            loop="person in participants",
+            widths=[5, 3, 3, 3, 3.19],
+        )
+        self.tag("{%p if plan.guardian %}")
+        self.p("{{ plan.guardian.name }} ({{ plan.guardian.relationship }}){{ ', ' ~ plan.guardian.phone if plan.guardian.phone else '' }}", label="Guardian: ")
+        self.tag("{%p endif %}")
+        self.p(
+            "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}"
+            "{{ '; licence ' ~ plan.clinician.licence.number if plan.clinician.licence else '' }}"
+            "{{ '; NPI ' ~ plan.clinician.npi if plan.clinician.npi else '' }}",
+            label="Clinician: ",
+        )
+        self.tag("{%p if plan.supervisor %}")
+        self.p("{{ plan.supervisor.name }}, {{ plan.supervisor.credentials }}{{ '; NPI ' ~ plan.supervisor.npi if plan.supervisor.npi else '' }}", label="Supervisor: ")
+        self.tag("{%p endif %}")
+        self.p("{{ plan.practice.name }}{{ ', ' ~ plan.practice.address if plan.practice.address else '' }}{{ ', ' ~ plan.practice.phone if plan.practice.phone else '' }}", label="Practice: ")
+        self.tag("{%p if plan.plan.participation %}")
+        self.p("{{ plan.plan.participation }}", label="How the plan was made: ")
+        self.tag("{%p endif %}")
+
+    def _assessment(self) -> None:
+        self.heading("Diagnoses", 1)
+        self.table(
+            ["Code", "Diagnosis", ""],
+            ["{{ d.code }}", "{{ d.description }}{{ ' — ' ~ d.notes if d.notes else '' }}", "{{ 'primary' if d.primary else '' }}{{ ' (provisional)' if d.provisional else '' }}"],
+            loop="d in diagnoses",
+            widths=[2.2, 12.49, 2.5],
+        )
+        self.heading("Presenting problem", 1)
+        self.p(label="In {{ client.preferred_name or client.name }}'s words:")
+        self.p("{{ plan.assessment.presenting_problem.client_words }}", "Quote")
+        self.p("{{ plan.assessment.presenting_problem.clinician_summary }}", label="Clinician's summary: ")
+        for key, title in (("strengths", "Strengths"), ("needs", "Needs"), ("abilities", "Abilities"), ("preferences", "Preferences"), ("barriers", "Barriers")):
+            self.tag(f"{{%p if plan.assessment.{key} %}}")
+            self.heading(title, 2)
+            self.bullets(f"item in plan.assessment.{key}", "{{ item }}")
+            self.tag("{%p endif %}")
+        self.tag("{%p if plan.assessment.cultural_considerations %}")
+        self.p("{{ plan.assessment.cultural_considerations }}", label="Cultural considerations: ")
+        self.tag("{%p endif %}")
+        self.tag("{%p if plan.assessment.risk %}")
+        self.p("{{ plan.assessment.risk.level | label }}{{ ' — ' ~ plan.assessment.risk.summary if plan.assessment.risk.summary else '' }}", label="Risk: ")
+        self.tag("{%p endif %}")
+
+    def _problems(self) -> None:
+        self.heading("Problems", 1)
+        self.tag("{%p for problem in plan.problems %}")
+        self.heading("{{ problem.id }}. {{ problem.title }}", 2)
+        self.tag("{%p if problem.description %}")
+        self.p("{{ problem.description }}")
+        self.tag("{%p endif %}")
+        self.bullets("bd in problem.behavioural_definitions", "{{ bd.text }}")
+        self.tag("{%p endfor %}")
+
+    def _goals(self) -> None:
+        self.heading("Goals and objectives", 1)
+        self.tag("{%p for goal in goals %}")
+        self.heading("Goal {{ goal.id }}: “{{ goal.client_words }}”", 2)
+        self.tag("{%p if goal.description %}")
+        self.p("{{ goal.description }}")
+        self.tag("{%p endif %}")
+        self.p("{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}", label="Status: ")
+        self.tag("{%p if goal.objectives %}")
+        self.table(
+            ["Objective", "Measure", "Target date", "Status", "Progress"],
+            ["{{ o.id }}: {{ o.description }}", "{{ o.measure_text }}", "{{ o.target_date }}", "{{ o.status | label }}", "{{ o.progress.summary if o.progress else '' }}"],
+            loop="o in goal.objectives",
+            widths=[5.6, 3.3, 2.3, 2.3, 3.69],
+        )
+        self.heading("Interventions", 3)
+        table = self.table(
+            ["Objective", "Intervention", "By", "How often", "Modality"],
+            ["{{ o.id }}", "{{ i.description }}", "{{ i.provider or plan.clinician.name }}", "{{ i.frequency }}", "{{ i.modality | label }}{{ ' (' ~ i.approach ~ ')' if i.approach else '' }}"],
+            loop="o in goal.objectives",
+            widths=[2.7, 5.8, 3, 3.2, 2.49],
+        )
+        _nest_loop(table, "i in o.interventions")
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
+
+    def _progress(self) -> None:
+        self.tag("{%p if progress %}")
+        self.heading("Progress on measures", 1)
+        self.table(
+            ["Measure", "First", "Latest", "Change", "Scores"],
+            [
+                "{{ m.instrument }}{{ ' (' ~ m.participant ~ ')' if m.participant else '' }}",
+                "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date }}",
+                "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}",
+                "{{ m.change }} ({{ m.direction }})",
+                "{% for pt in m.points %}{{ pt.score | num }}{{ ', ' if not loop.last else '' }}{% endfor %}",
+            ],
+            loop="m in progress",
+            widths=[4, 3.6, 3.6, 3, 2.99],
+        )
+        self.tag("{%p endif %}")
+
+    def _services(self) -> None:
+        self.heading("Services", 1)
+        self.table(
+            ["Service", "Code", "Session", "Frequency", "Duration"],
+            ["{{ s.description }}{{ ' (' ~ s.provider ~ ')' if s.provider else '' }}", "{{ s.code }}", "{{ s.amount }}", "{{ s.frequency_text }}", "{{ s.duration_text }}"],
+            loop="s in services",
+            widths=[5.5, 2, 2.6, 3.5, 3.59],
+        )
+
+    def _orientation(self) -> None:
+        self.heading("{{ orientation.label }}", 1)
+        self.tag("{%p for section in orientation.sections %}")
+        self.heading("{{ section.title }}", 2)
+        self.tag("{%p for b in section.blocks %}")
+        self.tag('{%p if b.kind == "heading" %}')
+        self.heading("{{ b.text }}", 3)
+        self.tag('{%p elif b.kind == "text" %}')
+        self.p("{{ b.text }}", label="{{ b.label ~ ': ' if b.label else '' }}")
+        self.tag('{%p elif b.kind == "list" %}')
+        self._block_label()
+        self.tag("{%p for item in b['items'] %}")
+        self.p("{{ item }}", "List Bullet")
+        self.tag("{%p endfor %}")
+        self.tag('{%p elif b.kind == "table" %}')
+        self._block_label()
+        self.dynamic_table("b.columns", "b.rows")
+        self.tag('{%p elif b.kind == "fields" %}')
+        self._block_label()
+        table = self.doc.add_table(rows=3, cols=2)
+        table.style = self.doc.styles["Table Grid"]
+        for r, values in enumerate([["{%tr for name, value in b.rows %}", ""], ["{{ name }}", "{{ value }}"], ["{%tr endfor %}", ""]]):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+        _shade(table.cell(1, 0)._tc, HEADER_FILL)
+        table.cell(1, 0).paragraphs[0].runs[0].bold = True
+        _full_width(table, [5, 12.19])
+        self.doc.add_paragraph()
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
+        self.tag("{%p endfor %}")
+
+    def _block_label(self) -> None:
+        self.tag("{%p if b.label %}")
+        self.p(label="{{ b.label }}")
+        self.tag("{%p endif %}")
+
+    def _safety_plan(self) -> None:
+        self.tag("{%p if plan.safety_plan %}")
+        self.heading("Safety plan", 1)
+        steps = (
+            ("warning_signs", "Warning signs"),
+            ("internal_coping", "Things I can do on my own"),
+            ("distraction", "People and places that take my mind off things"),
+        )
+        for key, title in steps:
+            self.tag(f"{{%p if plan.safety_plan.{key} %}}")
+            self.heading(title, 2)
+            self.bullets(f"item in plan.safety_plan.{key}", "{{ item }}")
+            self.tag("{%p endif %}")
+        self.tag("{%p if plan.safety_plan.help_contacts %}")
+        self.heading("People I can ask for help", 2)
+        self.bullets("c in plan.safety_plan.help_contacts", "{{ c.name }}{{ ' (' ~ c.relationship ~ ')' if c.relationship else '' }}{{ ': ' ~ c.phone if c.phone else '' }}")
+        self.tag("{%p endif %}")
+        self.heading("Professionals and crisis lines", 2)
+        self.bullets("c in plan.safety_plan.professional_contacts", "{{ c.name }}{{ ' (' ~ c.role ~ ')' if c.role else '' }}: {{ c.phone }}")
+        self.heading("Making my surroundings safe", 2)
+        self.bullets("item in plan.safety_plan.means_safety", "{{ item }}")
+        self.tag("{%p if plan.safety_plan.reasons_for_living %}")
+        self.heading("My reasons for living", 2)
+        self.bullets("item in plan.safety_plan.reasons_for_living", "{{ item }}")
+        self.tag("{%p endif %}")
+        self.tag("{%p endif %}")
+
+    def _discharge(self) -> None:
+        self.heading("Discharge and aftercare", 1)
+        self.p(label="Discharge when:")
+        self.bullets("item in plan.discharge.criteria", "{{ item }}", style="List Number")
+        self.tag("{%p if plan.discharge.transition %}")
+        self.p("{{ plan.discharge.transition }}", label="Referral or transfer: ")
+        self.tag("{%p endif %}")
+        self.tag("{%p if plan.discharge.aftercare %}")
+        self.p(label="Aftercare:")
+        self.bullets("item in plan.discharge.aftercare", "{{ item }}")
+        self.tag("{%p endif %}")
+        self.tag("{%p if plan.discharge.anticipated_date %}")
+        self.p("{{ plan.discharge.anticipated_date }}", label="Anticipated discharge: ")
+        self.tag("{%p endif %}")
+
+    def _history_and_signatures(self) -> None:
+        self.heading("Revision history", 1)
+        self.table(
+            ["Version", "Date", "Reason", "Summary", "By"],
+            ["{{ r.version }}", "{{ r.date }}", "{{ r.reason | label }}", "{{ r.summary }}", "{{ r.author }}"],
+            loop="r in plan.revisions",
+            widths=[2.2, 2.4, 2.8, 6.6, 3.19],
+        )
+        self.heading("Signatures", 1)
+        self.table(
+            ["Role", "Name", "Status", "Date", "Signature"],
+            ["{{ s.role | label }}", "{{ s.name }}{{ ', ' ~ s.credentials if s.credentials else '' }}", "{{ s.status }}{{ ' — ' ~ s.note if s.note else '' }}", "{{ s.date }}", ""],
+            loop="s in plan.signatures",
+            widths=[2.4, 4.5, 3.5, 2.5, 4.29],
+        )
+
+    def save(self, path: Path) -> None:
+        props = self.doc.core_properties
+        props.title, props.subject, props.author = "Treatment plan", "Psychotherapy treatment plan", "plandoc"
+        props.comments = "Template for plandoc; see docs/templates.md for the variables."
+        props.keywords, props.category, props.last_modified_by = "treatment plan", "", "plandoc"
+        import datetime as dt
+
+        props.created = props.modified = dt.datetime(2026, 1, 1)
+        props.revision = 1
+        self.doc.save(str(path))
+
+
+def _caption(text: str) -> object:
+    caption = OxmlElement("w:tblCaption")
+    caption.set(qn("w:val"), text)
+    return caption
+
+
+def _right_tab_only(paragraph: Paragraph) -> None:
+    """One right-aligned tab at the margin; the Header/Footer styles' centre tab would
+    otherwise centre the second text over the first."""
+    stops = paragraph.paragraph_format.tab_stops
+    for twips in (4680, 9360):
+        stops.add_tab_stop(Twips(twips), WD_TAB_ALIGNMENT.CLEAR)
+    stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that the reader's client fills in."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _shade(tc: object, fill: str) -> None:
+    tc_pr = tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def _repeat_header(table: Table) -> None:
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    tr_pr.append(header)
+
+
+def _full_width(table: Table, widths: list[float] | None) -> None:
+    """Table at the text width. With *widths* (cm) the columns are fixed; without, cells carry
+    no width so that data-driven columns (``{%tc %}``) share the width evenly."""
+    tbl_pr = table._tbl.tblPr
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:type"), "pct")
+    width.set(qn("w:w"), "5000")
+    for old in tbl_pr.findall(qn("w:tblW")):
+        tbl_pr.remove(old)
+    tbl_pr.append(width)
+    columns = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    sizes = widths or [TEXT_WIDTH_CM / len(columns)] * len(columns)
+    for col, size in zip(columns, sizes):
+        col.set(qn("w:w"), str(int(Cm(size).twips)))
+    for row in table._tbl.findall(qn("w:tr")):
+        for tc, size in zip(row.findall(qn("w:tc")), sizes):
+            tc_pr = tc.get_or_add_tcPr()
+            for tcw in tc_pr.findall(qn("w:tcW")):
+                tc_pr.remove(tcw)
+            if widths:
+                tcw = OxmlElement("w:tcW")
+                tcw.set(qn("w:type"), "dxa")
+                tcw.set(qn("w:w"), str(int(Cm(size).twips)))
+                tc_pr.insert(0, tcw)
+    if widths:
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        tbl_pr.append(layout)
+
+
+def _nest_loop(table: Table, inner: str) -> None:
+    """Wrap the table's repeated row in a second loop (objectives → their interventions)."""
+    rows = table._tbl.findall(qn("w:tr"))
+    opening, closing = rows[1], rows[3]
+    inner_open = _copy_row(opening, f"{{%tr for {inner} %}}")
+    inner_close = _copy_row(closing, "{%tr endfor %}")
+    opening.addnext(inner_open)
+    closing.addprevious(inner_close)
+
+
+def _copy_row(row: object, text: str) -> object:
+    import copy
+
+    clone = copy.deepcopy(row)
+    texts = clone.findall(".//" + qn("w:t"))  # type: ignore[attr-defined]
+    texts[0].text = text
+    return clone
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
+    builder = Builder()
+    builder.build()
+    builder.save(out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
