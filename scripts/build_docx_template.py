@@ -452,9 +452,19 @@ def _repeat_header(table: Table) -> None:
     tr_pr.append(header)
 
 
+def _keep_rows_whole(table: Table) -> None:
+    """A row never splits across pages: an objective is read as one piece."""
+    for row in table._tbl.findall(qn("w:tr")):
+        tr_pr = row.get_or_add_trPr()
+        if tr_pr.find(qn("w:cantSplit")) is None:
+            tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
 def _full_width(table: Table, widths: list[float] | None) -> None:
     """Table at the text width. With *widths* (cm) the columns are fixed; without, cells carry
-    no width so that data-driven columns (``{%tc %}``) share the width evenly."""
+    no width so that data-driven columns (``{%tc %}``) share the width evenly. Rows are kept
+    whole on a page."""
+    _keep_rows_whole(table)
     tbl_pr = table._tbl.tblPr
     width = OxmlElement("w:tblW")
     width.set(qn("w:type"), "pct")

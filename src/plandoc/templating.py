@@ -29,6 +29,7 @@ RENDER_SECONDS = 20
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 _SPACE = re.compile(r"\s+")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MD_LINE_START = re.compile(r"^([#+\-=>]|\d+[.)])")
 
 
@@ -36,7 +37,7 @@ def md_escape(value: Any) -> str:
     """Text that Markdown shows exactly as written, on one line (safe inside a table cell)."""
     if isinstance(value, Markup):
         return str(value)
-    text = _SPACE.sub(" ", value if isinstance(value, str) else show(value))
+    text = _SPACE.sub(" ", _XML_ILLEGAL.sub("", value if isinstance(value, str) else show(value)))
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_ENTITY.sub(r"\\&", text)
     return _MD_LINE_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
@@ -75,8 +76,6 @@ def _xml_finalize(value: Any) -> Any:
         return value
     return _XML_ILLEGAL.sub("", show(value)) if not isinstance(value, str) else _XML_ILLEGAL.sub("", value)
 
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @contextmanager

@@ -1,0 +1,69 @@
+"""Every sample opens in a real client: LibreOffice converts the Word file to PDF, and the
+PDF's text holds the client, every goal and every objective."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from plandoc.pdf import docx_to_pdf, soffice
+from plandoc.render import render_bytes
+from tests.conftest import ORIENTATIONS, SAMPLES
+from tests.test_render import context_of, hostile_plan, squash
+
+pytestmark = pytest.mark.skipif(
+    soffice() is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice (soffice) and pdftotext are not installed; .ci/run installs them",
+)
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    return unhyphenate(done.stdout)
+
+
+def unhyphenate(text: str) -> str:
+    """pdftotext joins a word broken at a hyphen ("I-" / "25" → "I25"): compare without them."""
+    return squash(text.replace("\u00ad", "").replace("-", ""))
+
+
+def fragments(text: str) -> list[str]:
+    """Pieces of a sentence that survive line-wrapping inside table cells."""
+    words = unhyphenate(text).split()
+    return [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)]
+
+
+@pytest.mark.parametrize("name", ORIENTATIONS)
+def test_each_sample_converts_and_reads_completely(name: str, tmp_path: Path) -> None:
+    context = context_of(SAMPLES / f"{name}.yaml")
+    pdf = docx_to_pdf(render_bytes(context, "docx"))
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf, tmp_path)
+    assert context["client"]["name"] in text
+    assert context["orientation"]["label"] in text
+    for goal in context["goals"]:
+        for piece in fragments(goal["client_words"]):
+            assert piece in text, f"goal {goal['id']}: {piece!r} missing"
+        for objective in goal["objectives"]:
+            for piece in fragments(objective["description"]):
+                assert piece in text, f"objective {objective['id']}: {piece!r} missing"
+    assert "Page 1 of" in text
+
+
+def test_hostile_text_converts(tmp_path: Path, cbt_text: str) -> None:
+    context = context_of(hostile_plan(tmp_path, cbt_text))
+    text = pdf_text(docx_to_pdf(render_bytes(context, "docx")), tmp_path)
+    assert "Tom & Jerry <script>alert('x')</script>" in text
+    assert "café" in text
+
+
+def test_render_pdf_through_the_cli(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "pdf", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "cbt.pdf").read_bytes().startswith(b"%PDF")
