@@ -65,15 +65,16 @@ class Builder:
         _right_tab_only(header)
         header.add_run("{{ plan.practice.name }}").bold = True
         header.add_run("\tClient {{ client.id }} · {{ plan.plan.id }} v{{ plan.plan.version }}")
-        footer = section.footer.paragraphs[0]
-        footer.style = self.doc.styles["Footer"]
-        _right_tab_only(footer)
-        run = footer.add_run("{{ confidentiality }}")
-        run.font.size = Pt(8)
-        footer.add_run("\tPage ")
-        _field(footer, "PAGE")
-        footer.add_run(" of ")
-        _field(footer, "NUMPAGES")
+        notice = section.footer.paragraphs[0]
+        notice.style = self.doc.styles["Footer"]
+        notice.add_run("{{ confidentiality }}").font.size = Pt(8)
+        pages = section.footer.add_paragraph(style=self.doc.styles["Footer"])
+        _right_tab_only(pages)
+        pages.add_run("{{ plan.plan.id }} version {{ plan.plan.version }} · {{ plan.plan.status | label }}").font.size = Pt(8)
+        pages.add_run("\tPage ")
+        _field(pages, "PAGE")
+        pages.add_run(" of ")
+        _field(pages, "NUMPAGES")
 
     # --- building blocks ---------------------------------------------------------------------
 
@@ -83,6 +84,8 @@ class Builder:
             para.add_run(label).bold = True
         if text:
             para.add_run(text)
+        else:
+            para.paragraph_format.keep_with_next = True  # a label stays with what it labels
         return para
 
     def tag(self, text: str) -> None:
@@ -196,7 +199,13 @@ class Builder:
         self.heading("Identification", 1)
         self.table(
             ["Name", "Role", "Date of birth", "Pronouns", "Id"],
-            ["{{ person.name }}", "{{ person.role | label }}", "{{ person.date_of_birth }}", "{{ person.pronouns }}", "{{ person.id }}"],
+            [
+                "{{ person.name }}{{ ' (“' ~ person.preferred_name ~ '”)' if person.preferred_name else '' }}",
+                "{{ person.role | label }}{{ ' (identified client)' if person.primary and participants | length > 1 else '' }}",
+                "{{ person.date_of_birth }}",
+                "{{ person.pronouns }}",
+                "{{ person.id }}",
+            ],
             loop="person in participants",
             widths=[5, 3, 3, 3, 3.19],
         )
@@ -206,13 +215,25 @@ class Builder:
         self.p(
             "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}"
             "{{ '; licence ' ~ plan.clinician.licence.number if plan.clinician.licence else '' }}"
-            "{{ '; NPI ' ~ plan.clinician.npi if plan.clinician.npi else '' }}",
+            "{{ ' (' ~ plan.clinician.licence.jurisdiction ~ ')' if plan.clinician.licence and plan.clinician.licence.jurisdiction else '' }}"
+            "{{ '; NPI ' ~ plan.clinician.npi if plan.clinician.npi else '' }}"
+            "{{ '; ' ~ plan.clinician.phone if plan.clinician.phone else '' }}",
             label="Clinician: ",
         )
         self.tag("{%p if plan.supervisor %}")
-        self.p("{{ plan.supervisor.name }}, {{ plan.supervisor.credentials }}{{ '; NPI ' ~ plan.supervisor.npi if plan.supervisor.npi else '' }}", label="Supervisor: ")
+        self.p(
+            "{{ plan.supervisor.name }}, {{ plan.supervisor.credentials }}"
+            "{{ '; licence ' ~ plan.supervisor.licence.number if plan.supervisor.licence else '' }}"
+            "{{ ' (' ~ plan.supervisor.licence.jurisdiction ~ ')' if plan.supervisor.licence and plan.supervisor.licence.jurisdiction else '' }}"
+            "{{ '; NPI ' ~ plan.supervisor.npi if plan.supervisor.npi else '' }}",
+            label="Supervisor: ",
+        )
         self.tag("{%p endif %}")
-        self.p("{{ plan.practice.name }}{{ ', ' ~ plan.practice.address if plan.practice.address else '' }}{{ ', ' ~ plan.practice.phone if plan.practice.phone else '' }}", label="Practice: ")
+        self.p(
+            "{{ plan.practice.name }}{{ ', ' ~ plan.practice.address if plan.practice.address else '' }}"
+            "{{ ', ' ~ plan.practice.phone if plan.practice.phone else '' }}{{ '; group NPI ' ~ plan.practice.npi if plan.practice.npi else '' }}",
+            label="Practice: ",
+        )
         self.tag("{%p if plan.plan.participation %}")
         self.p("{{ plan.plan.participation }}", label="How the plan was made: ")
         self.tag("{%p endif %}")
@@ -220,14 +241,17 @@ class Builder:
     def _assessment(self) -> None:
         self.heading("Diagnoses", 1)
         self.table(
-            ["Code", "Diagnosis", ""],
-            ["{{ d.code }}", "{{ d.description }}{{ ' — ' ~ d.notes if d.notes else '' }}", "{{ 'primary' if d.primary else '' }}{{ ' (provisional)' if d.provisional else '' }}"],
+            ["Code", "Diagnosis", "Type"],
+            ["{{ d.code }}", "{{ d.description }}{{ ' — ' ~ d.notes if d.notes else '' }}", "{{ 'Primary' if d.primary else 'Secondary' }}{{ ', provisional' if d.provisional else '' }}"],
             loop="d in diagnoses",
             widths=[2.2, 12.49, 2.5],
         )
         self.heading("Presenting problem", 1)
+        self.tag("{%p if plan.assessment.date %}")
+        self.p("Assessment completed {{ plan.assessment.date }}.")
+        self.tag("{%p endif %}")
         self.p(label="In {{ client.preferred_name or client.name }}'s words:")
-        self.p("{{ plan.assessment.presenting_problem.client_words }}", "Quote")
+        self.p("{{ presenting_quote }}", "Quote")
         self.p("{{ plan.assessment.presenting_problem.clinician_summary }}", label="Clinician's summary: ")
         for key, title in (("strengths", "Strengths"), ("needs", "Needs"), ("abilities", "Abilities"), ("preferences", "Preferences"), ("barriers", "Barriers")):
             self.tag(f"{{%p if plan.assessment.{key} %}}")
@@ -238,7 +262,11 @@ class Builder:
         self.p("{{ plan.assessment.cultural_considerations }}", label="Cultural considerations: ")
         self.tag("{%p endif %}")
         self.tag("{%p if plan.assessment.risk %}")
-        self.p("{{ plan.assessment.risk.level | label }}{{ ' — ' ~ plan.assessment.risk.summary if plan.assessment.risk.summary else '' }}", label="Risk: ")
+        self.p(
+            "{{ plan.assessment.risk.level | label }}{{ ' — ' ~ plan.assessment.risk.summary if plan.assessment.risk.summary else '' }}"
+            "{{ ' (assessed ' ~ (plan.assessment.risk.assessed_on | date) ~ ')' if plan.assessment.risk.assessed_on else '' }}",
+            label="Risk: ",
+        )
         self.tag("{%p endif %}")
 
     def _problems(self) -> None:
@@ -254,7 +282,7 @@ class Builder:
     def _goals(self) -> None:
         self.heading("Goals and objectives", 1)
         self.tag("{%p for goal in goals %}")
-        self.heading("Goal {{ goal.id }}: “{{ goal.client_words }}”", 2)
+        self.heading("Goal {{ goal.id }}: {{ goal.quoted }}", 2)
         self.tag("{%p if goal.description %}")
         self.p("{{ goal.description }}")
         self.tag("{%p endif %}")
@@ -266,14 +294,16 @@ class Builder:
             loop="o in goal.objectives",
             widths=[5.6, 3.3, 2.3, 2.3, 3.69],
         )
+        self.tag("{%p if goal.objectives | selectattr('interventions') | list %}")
         self.heading("Interventions", 3)
         table = self.table(
             ["Objective", "Intervention", "By", "How often", "Modality"],
-            ["{{ o.id }}", "{{ i.description }}", "{{ i.provider or plan.clinician.name }}", "{{ i.frequency }}", "{{ i.modality | label }}{{ ' (' ~ i.approach ~ ')' if i.approach else '' }}"],
+            ["{{ o.id }}", "{{ i.description }}", "{{ i.provider or plan.clinician.name }}", "{{ i.frequency }}", "{{ i.modality | label }}{{ ' (' ~ i.approach_label ~ ')' if i.approach else '' }}"],
             loop="o in goal.objectives",
-            widths=[2.7, 5.8, 3, 3.2, 2.49],
+            widths=[2.6, 5.4, 2.8, 3.0, 3.39],
         )
         _nest_loop(table, "i in o.interventions")
+        self.tag("{%p endif %}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
 
@@ -283,7 +313,7 @@ class Builder:
         self.table(
             ["Measure", "First", "Latest", "Change", "Scores"],
             [
-                "{{ m.instrument }}{{ ' (' ~ m.participant ~ ')' if m.participant else '' }}",
+                "{{ m.label }}",
                 "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date }}",
                 "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}",
                 "{{ m.change }} ({{ m.direction }})",
@@ -292,6 +322,10 @@ class Builder:
             loop="m in progress",
             widths=[4, 3.6, 3.6, 3, 2.99],
         )
+        self.tag("{%p if measurement_notes %}")
+        self.p(label="Notes on scores")
+        self.bullets("n in measurement_notes", "{{ n.date }}, {{ n.instrument }} {{ n.score | num }}: {{ n.note }}")
+        self.tag("{%p endif %}")
         self.tag("{%p endif %}")
 
     def _services(self) -> None:
@@ -315,7 +349,13 @@ class Builder:
         self.tag('{%p elif b.kind == "list" %}')
         self._block_label()
         self.tag("{%p for item in b['items'] %}")
+        self.tag("{%p if b.numbered %}")
+        numbered = self.p("{{ loop.index }}.\t{{ item }}")
+        numbered.paragraph_format.left_indent = Cm(0.63)
+        numbered.paragraph_format.first_line_indent = Cm(-0.63)
+        self.tag("{%p else %}")
         self.p("{{ item }}", "List Bullet")
+        self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
         self.tag('{%p elif b.kind == "table" %}')
         self._block_label()
@@ -365,6 +405,9 @@ class Builder:
         self.heading("My reasons for living", 2)
         self.bullets("item in plan.safety_plan.reasons_for_living", "{{ item }}")
         self.tag("{%p endif %}")
+        self.tag("{%p if plan.safety_plan.reviewed_on %}")
+        self.p("Reviewed with the client on {{ plan.safety_plan.reviewed_on }}.")
+        self.tag("{%p endif %}")
         self.tag("{%p endif %}")
 
     def _discharge(self) -> None:
@@ -393,7 +436,7 @@ class Builder:
         self.heading("Signatures", 1)
         self.table(
             ["Role", "Name", "Status", "Date", "Signature"],
-            ["{{ s.role | label }}", "{{ s.name }}{{ ', ' ~ s.credentials if s.credentials else '' }}", "{{ s.status }}{{ ' — ' ~ s.note if s.note else '' }}", "{{ s.date }}", ""],
+            ["{{ s.role | label }}", "{{ s.name }}{{ ', ' ~ s.credentials if s.credentials else '' }}", "{{ s.status | label }}{{ ' — ' ~ s.note if s.note else '' }}", "{{ s.date }}", ""],
             loop="s in plan.signatures",
             widths=[2.4, 4.5, 3.5, 2.5, 4.29],
         )

@@ -19,6 +19,7 @@ from .loader import Document, DocPath
 from .orientations import Instrument, plan_instruments
 
 DEFAULT_REVIEW_DAYS = 180
+SIGNED_STATUSES = ("active", "completed", "superseded")
 ADULT_AGE = 18
 
 
@@ -101,11 +102,16 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
         for index, ref in enumerate(goal.get("problems") or []):
             if isinstance(ref, str) and ref not in problems:
                 report.error((*path, "problems", index), f"goal refers to problem `{ref}`, which is not defined{_hint(ref, problems)}", "ids.unresolved")
+    objectives = {o["id"]: o for _, o in w.objectives(data) if isinstance(o.get("id"), str)}
     for path, objective in w.objectives(data):
         measure = w.mapping(objective.get("measure"))
         _check_instrument_ref(report, (*path, "measure", "instrument"), measure.get("instrument"), instruments)
+        who = measure.get("participant")
+        if isinstance(who, str) and who not in people:
+            report.error((*path, "measure", "participant"), f"measure names participant `{who}`, who is not in `participants`{_hint(who, people)}", "ids.unresolved")
     for path, item in w.items(data.get("measurements"), ("measurements",)):
         _check_instrument_ref(report, (*path, "instrument"), item.get("instrument"), instruments)
+        _check_objective_ref(report, path, item, objectives)
         who = item.get("participant")
         if isinstance(who, str) and who not in people:
             report.error((*path, "participant"), f"measurement names participant `{who}`, who is not in `participants`{_hint(who, people)}", "ids.unresolved")
@@ -120,6 +126,19 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
             report.error((*path, "goal"), f"scale refers to goal `{ref}`, which is not defined{_hint(ref, goal_ids)}", "ids.unresolved")
 
 
+def _check_objective_ref(report: Reporter, path: DocPath, item: dict[str, Any], objectives: dict[str, dict[str, Any]]) -> None:
+    ref = item.get("objective")
+    if not isinstance(ref, str):
+        return
+    if ref not in objectives:
+        report.error((*path, "objective"), f"measurement names objective `{ref}`, which is not defined{_hint(ref, objectives)}", "ids.unresolved")
+        return
+    expected = w.mapping(objectives[ref].get("measure")).get("instrument")
+    if expected is not None and expected != item.get("instrument"):
+        msg = f"objective `{ref}` is measured with `{expected}`, but this score is on `{item.get('instrument')}`"
+        report.error((*path, "instrument"), msg, "measures.mismatch")
+
+
 def _check_instrument_ref(report: Reporter, path: DocPath, ref: Any, instruments: dict[str, Instrument]) -> None:
     if isinstance(ref, str) and ref not in instruments:
         msg = f"unknown instrument `{ref}`{_hint(ref, instruments)}; use a built-in one or define it under `instruments`"
@@ -131,6 +150,27 @@ def _hint(word: str, options: Any) -> str:
 
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return f" — did you mean `{close[0]}`?" if close else ""
+
+
+# --- identifiers ----------------------------------------------------------------------------
+
+
+def npi_valid(npi: str) -> bool:
+    """The NPI check digit: Luhn over the number prefixed with 80840, as CMS specifies."""
+    total = 0
+    for position, char in enumerate(reversed("80840" + npi)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def check_npis(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
+    for who in ("clinician", "supervisor", "practice"):
+        npi = w.mapping(data.get(who)).get("npi")
+        if isinstance(npi, str) and npi.isdigit() and len(npi) == 10 and not npi_valid(npi):
+            report.error((who, "npi"), f"NPI {npi} fails its check digit; copy it again from the NPI registry", "npi.check-digit")
 
 
 # --- participants -------------------------------------------------------------------------
@@ -195,6 +235,13 @@ def check_dates(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
             report.error((*path, "target_date"), f"target date {target} is not after the plan's start date {start}", "dates.order")
         if target and expiry and target > expiry:
             report.error((*path, "target_date"), f"target date {target} is after the plan expires ({expiry})", "dates.after-expiry")
+    for path, objective in w.objectives(data):
+        measured = w.as_date(w.mapping(objective.get("measure")).get("baseline_date"))
+        target = w.as_date(objective.get("target_date"))
+        if measured and measured > today:
+            report.error((*path, "measure", "baseline_date"), f"baseline dated {measured} is in the future", "dates.future")
+        if measured and target and measured >= target:
+            report.error((*path, "measure", "baseline_date"), f"baseline date {measured} is not before the target date {target}", "dates.order")
     for path, item in w.items(data.get("measurements"), ("measurements",)):
         when = w.as_date(item.get("date"))
         if when and when > today:
@@ -290,7 +337,10 @@ def check_signatures(report: Reporter, data: dict[str, Any], today: dt.date) -> 
             report.error(path, f"{sig.get('role', 'a')} signature is marked signed but has no `date`", "signatures.date")
         if sig.get("status") in ("pending", "refused") and not sig.get("attempts"):
             report.warning(path, f"{sig.get('role', 'a')} signature is {sig.get('status')}; log the attempts to obtain it under `attempts`", "signatures.attempts")
-    if plan.get("status") not in ("active", "completed"):
+    for path, sig in signatures:
+        if sig.get("role") == "guardian" and "guardian" not in data:
+            report.error((*path, "role"), "a guardian signs, but the plan has no `guardian`; add the guardian's details", "signatures.guardian")
+    if plan.get("status") not in SIGNED_STATUSES:
         return
     by_role: dict[str, list[dict[str, Any]]] = {}
     for _, sig in signatures:
@@ -309,6 +359,8 @@ def check_signatures(report: Reporter, data: dict[str, Any], today: dt.date) -> 
 
 def _check_client_signature(report: Reporter, data: dict[str, Any], signed: set[str], by_role: dict[str, list[dict[str, Any]]], state: str) -> None:
     consent_role = "guardian" if "guardian" in data else "client"
+    if consent_role == "client":
+        _check_each_adult_signs(report, data, by_role.get("client", []), state)
     if consent_role in signed:
         return
     attempts = any(s.get("attempts") for s in by_role.get(consent_role, []))
@@ -320,6 +372,21 @@ def _check_client_signature(report: Reporter, data: dict[str, Any], signed: set[
     )
     where: DocPath = ("signatures",) if "signatures" in data else ("plan", "status")
     report.error(where, msg, "signatures.client")
+
+
+def _check_each_adult_signs(report: Reporter, data: dict[str, Any], client_sigs: list[dict[str, Any]], state: str) -> None:
+    """With several participants (a couple, a family), every adult takes part in consent."""
+    people = [(path, p) for path, p in w.items(data.get("participants"), ("participants",))]
+    if len(people) < 2:
+        return
+    start = w.as_date(w.mapping(data.get("plan")).get("start_date"))
+    accounted = {s.get("participant") for s in client_sigs if s.get("status") == "signed" or s.get("attempts")}
+    for path, person in people:
+        born = w.as_date(person.get("date_of_birth"))
+        adult = born is None or start is None or _age(born, start) >= ADULT_AGE
+        if adult and person.get("id") not in accounted:
+            msg = f"{state} with several participants needs a client signature from {person.get('name', 'each adult')} (`participant: {person.get('id')}`), or logged attempts"
+            report.error(path, msg, "signatures.participant")
 
 
 # --- safety, services, revisions ----------------------------------------------------------
@@ -347,6 +414,11 @@ def check_revisions(report: Reporter, data: dict[str, Any], today: dt.date) -> N
     version = plan.get("version")
     entries = list(w.items(data.get("revisions"), ("revisions",)))
     versions = [r.get("version") for _, r in entries]
+    start = w.as_date(plan.get("start_date"))
+    for path, rev in entries:
+        when = w.as_date(rev.get("date"))
+        if when and start and when < start and rev.get("reason") != "initial":
+            report.error((*path, "date"), f"revision dated {when} is before the plan's start {start}", "dates.order")
     if isinstance(version, int) and entries and version not in versions:
         report.error(("revisions",), f"no revision entry for the current version {version}; add one with its date, reason and summary", "revisions.current")
     previous: tuple[Any, dt.date | None] = (None, None)
@@ -396,6 +468,7 @@ def _check_orientation_details(report: Reporter, details: dict[str, Any], base: 
 
 CHECKS: tuple[Check, ...] = (
     check_ids,
+    check_npis,
     check_references,
     check_participants,
     check_dates,

@@ -57,13 +57,21 @@ def build_context(data: dict[str, Any]) -> dict[str, Any]:
         "participants": plan["participants"],
         "diagnoses": [_diagnosis(d) for d in plan["assessment"]["diagnoses"]],
         "goals": [_goal(g, plan, instruments) for g in plan["goals"]],
-        "progress": _progress_by_instrument(plan["measurements"], instruments),
+        "progress": _progress_by_instrument(plan, instruments),
         "services": [_service(s) for s in plan["services"]],
         "next_review": next_review(plan["plan"]),
         "latest_revision": latest,
         "confidentiality": CONFIDENTIALITY,
         "suggested_interventions": list(orientation.suggested_interventions),
+        "presenting_quote": quoted(plan["assessment"]["presenting_problem"]["client_words"]),
+        "measurement_notes": _notes(plan, instruments),
     }
+
+
+def quoted(text: str) -> str:
+    """The client's words in quotation marks, unless they already carry their own."""
+    text = " ".join(str(text).split())
+    return text if text[:1] in "\"“'‘" else f"“{text}”"
 
 
 def _primary(participants: list[dict[str, Any]]) -> dict[str, Any]:
@@ -98,66 +106,128 @@ def _goal(goal: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Ins
     problems = {p["id"]: p for p in plan["problems"]}
     return {
         **goal,
+        "quoted": quoted(goal["client_words"]),
         "problem_titles": [problems[p]["title"] for p in goal["problems"] if p in problems],
-        "objectives": [_objective(o, plan["measurements"], instruments) for o in goal["objectives"]],
+        "objectives": [_objective(o, plan, instruments) for o in goal["objectives"]],
     }
 
 
-def _objective(objective: dict[str, Any], measurements: list[dict[str, Any]], instruments: dict[str, Instrument]) -> dict[str, Any]:
+def _objective(objective: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]) -> dict[str, Any]:
     measure = objective["measure"]
+    interventions = [{**i, "approach_label": _orientation_label(i["approach"])} for i in objective["interventions"]]
     if not measure:
-        return {**objective, "measure_text": "", "progress": None}
-    instrument = instruments.get(str(measure.get("instrument")))
-    name = instrument.name if instrument else str(measure.get("instrument"))
+        return {**objective, "interventions": interventions, "measure_text": "", "instrument_name": "", "progress": None}
+    instrument = instruments.get(str(measure["instrument"]))
+    name = instrument.name if instrument else str(measure["instrument"])
+    who = _person_name(plan["participants"], measure.get("participant"))
+    shown = f"{name} ({who})" if who else name
+    unit = f" {instrument.unit}" if instrument and instrument.unit else ""
     baseline, target = measure.get("baseline"), measure.get("target")
-    text = f"{name}: {show_number(baseline) if baseline is not None else '?'} → {show_number(target) if target is not None else '?'}"
-    points = [m for m in measurements if m.get("instrument") == measure.get("instrument")]
-    progress = _progress(instrument, points) if instrument and points else None
-    return {**objective, "measure_text": text, "instrument_name": name, "progress": progress}
+    text = f"{shown}: {_num(baseline)} → {_num(target)}{unit}"
+    points = _points_for(objective, plan["measurements"])
+    progress = _progress(instrument, points, baseline=measure) if instrument else None
+    return {**objective, "interventions": interventions, "measure_text": text, "instrument_name": shown, "progress": progress}
 
 
-def _progress(instrument: Instrument, points: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """First and latest score, the change, and whether it is better or worse on this instrument."""
-    ordered = sorted(points, key=lambda m: (m["date"], m.get("participant") or ""))
-    first, last = ordered[0], ordered[-1]
-    change = float(last["score"]) - float(first["score"])
-    better = instrument.improvement(float(first["score"]), float(last["score"]))
+def _num(value: Any) -> str:
+    return "?" if value is None else show_number(value)
+
+
+def _points_for(objective: dict[str, Any], measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scores that belong to an objective: those naming it, else those on its instrument
+    (and participant) that name no other objective."""
+    named = [m for m in measurements if m.get("objective") == objective["id"]]
+    if named:
+        return named
+    measure = objective["measure"]
+    return [
+        m
+        for m in measurements
+        if m["instrument"] == measure["instrument"]
+        and not m.get("objective")
+        and (not measure.get("participant") or m.get("participant") == measure["participant"])
+    ]
+
+
+def _progress(instrument: Instrument, points: list[dict[str, Any]], *, baseline: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Where a measure started (the baseline when there is one), where it is now, the change,
+    and whether that is better or worse on this instrument."""
+    ordered = sorted(points, key=lambda m: m["date"])
+    start = ordered[0] if ordered else None
+    if baseline and baseline.get("baseline") is not None:
+        start = {"score": baseline["baseline"], "date": baseline.get("baseline_date")}
+    if start is None or not ordered:
+        return None
+    last = ordered[-1]
+    change = float(last["score"]) - float(start["score"])
+    better = instrument.improvement(float(start["score"]), float(last["score"]))
     direction = "no change" if better == 0 else ("better" if better > 0 else "worse")
+    single = len(ordered) == 1 and (start is ordered[0] or start.get("date") in (None, last["date"]))
     return {
         "instrument": instrument.name,
-        "first": first,
+        "first": start,
         "latest": last,
         "count": len(ordered),
-        "change": signed_number(change),
-        "direction": direction,
-        "band_first": instrument.band(float(first["score"])),
+        "change": "" if single else signed_number(change),
+        "direction": "one score so far" if single else direction,
+        "band_first": instrument.band(float(start["score"])),
         "band_latest": instrument.band(float(last["score"])),
-        "summary": _summary(instrument, first, last, change, direction),
-        "points": [{"date": m["date"], "score": m["score"], "participant": m.get("participant")} for m in ordered],
+        "summary": _summary(instrument, start, last, change, direction, single),
+        "points": [{"date": m["date"], "score": m["score"], "note": m.get("note")} for m in ordered],
     }
 
 
-def _summary(instrument: Instrument, first: dict[str, Any], last: dict[str, Any], change: float, direction: str) -> str:
+def _summary(instrument: Instrument, first: dict[str, Any], last: dict[str, Any], change: float, direction: str, single: bool) -> str:
     def at(m: dict[str, Any]) -> str:
         band = instrument.band(float(m["score"]))
-        return f"{show_number(m['score'])}{f' ({band})' if band else ''} on {show_date(m['date'])}"
+        when = f" on {show_date(m['date'])}" if m.get("date") else ""
+        return f"{show_number(m['score'])}{f' ({band})' if band else ''}{when}"
 
-    if first is last:
-        return f"{at(first)}"
+    if single:
+        return f"{at(last)} (one score so far)"
     return f"{at(first)} → {at(last)}: {signed_number(change)}, {direction}"
 
 
-def _progress_by_instrument(measurements: list[dict[str, Any]], instruments: dict[str, Instrument]) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for m in measurements:
-        groups.setdefault((str(m["instrument"]), str(m.get("participant") or "")), []).append(m)
+def _progress_by_instrument(plan: dict[str, Any], instruments: dict[str, Instrument]) -> list[dict[str, Any]]:
+    """One row per instrument, participant and objective, in the order they first appear."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for m in plan["measurements"]:
+        key = (str(m["instrument"]), str(m.get("participant") or ""), str(m.get("objective") or ""))
+        groups.setdefault(key, []).append(m)
     found = []
-    for (key, person), points in groups.items():
+    for (key, person, objective), points in groups.items():
         instrument = instruments.get(key)
         progress = _progress(instrument, points) if instrument else None
-        if progress:
-            found.append({**progress, "participant": person or None, "unit": instrument.unit if instrument else ""})
+        if instrument and progress:
+            who = _person_name(plan["participants"], person)
+            parts = [p for p in (who, f"objective {objective}" if objective else "") if p]
+            label_text = f"{instrument.name} ({', '.join(parts)})" if parts else instrument.name
+            found.append({**progress, "label": label_text, "participant": who or None, "objective": objective or None, "unit": instrument.unit})
     return found
+
+
+def _notes(plan: dict[str, Any], instruments: dict[str, Instrument]) -> list[dict[str, Any]]:
+    """Notes recorded with scores, in date order, for the progress section."""
+    found = []
+    for m in sorted(plan["measurements"], key=lambda m: m["date"]):
+        if m.get("note"):
+            instrument = instruments.get(str(m["instrument"]))
+            found.append({"date": m["date"], "instrument": instrument.name if instrument else m["instrument"], "score": m["score"], "note": m["note"]})
+    return found
+
+
+def _person_name(participants: list[dict[str, Any]], ident: Any) -> str:
+    if not ident or len(participants) < 2:
+        return ""
+    for person in participants:
+        if person["id"] == ident:
+            return str(person.get("preferred_name") or person["name"])
+    return str(ident)
+
+
+def _orientation_label(name: Any) -> str:
+    found = get_orientation(str(name)) if name else None
+    return found.label if found else ("" if name is None else str(name))
 
 
 def _service(service: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +239,6 @@ def _service(service: dict[str, Any]) -> dict[str, Any]:
         "description": service["description"] or f"{label(service['modality']).capitalize()} psychotherapy",
         "amount": f"{service['session_minutes']} minutes",
         "frequency_text": f"{often} a {freq['per']}",
-        "duration_text": f"{service['duration_weeks']} weeks",
+        "duration_text": f"{service['duration_weeks']} week{'s' if service['duration_weeks'] != 1 else ''}",
     }
 

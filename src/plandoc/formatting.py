@@ -23,7 +23,13 @@ def show_number(value: Any) -> str:
 
 
 def label(value: Any) -> str:
-    """An enum word as text: ``in_progress`` → ``in progress``; other text is left alone."""
+    """An enum word as a label: ``in_progress`` → ``In progress``, ``active`` → ``Active``."""
+    text = "" if value is None else str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def words(value: Any) -> str:
+    """An enum word inside running text: ``all_or_nothing`` → ``all or nothing``."""
     text = "" if value is None else str(value)
     return text.replace("_", " ") if _ENUM.match(text) else text
 
@@ -41,8 +47,8 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(show(v) for v in value if v not in (None, ""))
     if isinstance(value, dict):
-        return "; ".join(f"{label(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", []))
-    return label(" ".join(str(value).split()))
+        return "; ".join(f"{words(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", []))
+    return words(" ".join(str(value).split()))
 
 
 def signed_number(value: float) -> str:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .formatting import show
+from .formatting import label, show, signed_number
 
 Block = dict[str, Any]
 Section = dict[str, Any]
@@ -47,14 +47,15 @@ def _blocks(specs: list[dict[str, Any]], data: Any) -> Iterator[Block]:
         if not _present(value):
             continue
         if kind == "text":
-            yield {"kind": "text", "label": label, "text": show(value)}
+            text = _title(str(spec["text"]), value) if "text" in spec and isinstance(value, dict) else _cell(value, spec)
+            yield {"kind": "text", "label": label, "text": text}
         elif kind == "list":
-            items = [show(v) for v in value if _present(v)]
+            items = [_cell(v, spec) for v in value if _present(v)]
             yield {"kind": "list", "label": label, "items": items, "numbered": bool(spec.get("numbered"))}
         elif kind == "table":
             yield _table(spec, label, value)
         elif kind == "fields":
-            rows = [[str(r["label"]), show(value.get(r["field"]))] for r in spec["rows"] if _present(value.get(r["field"]))]
+            rows = [[str(r["label"]), _cell(value.get(r["field"]), r, value)] for r in spec["rows"] if _present(value.get(r["field"]))]
             if rows:
                 yield {"kind": "fields", "label": label, "rows": rows}
         elif kind == "each":
@@ -66,11 +67,26 @@ def _blocks(specs: list[dict[str, Any]], data: Any) -> Iterator[Block]:
 def _table(spec: dict[str, Any], label: str, value: list[Any]) -> Block:
     columns = [c for c in spec["columns"] if any(_present(item.get(c["field"])) for item in value)]
     labels = [str(c["label"]) for c in columns]
-    rows = [[show(item.get(c["field"])) for c in columns] for item in value]
+    rows = [[_cell(item.get(c["field"]), c, item) for c in columns] for item in value]
     if spec.get("numbered"):
         labels = ["No.", *labels]
         rows = [[str(n), *row] for n, row in enumerate(rows, 1)]
     return {"kind": "table", "label": label, "columns": labels, "rows": rows}
+
+
+def _cell(value: Any, spec: dict[str, Any], item: dict[str, Any] | None = None) -> str:
+    """One value as shown, following the layout's ``values``, ``format`` and ``then`` options."""
+    values = spec.get("values")
+    if isinstance(values, dict) and str(value) in values:
+        text = str(values[str(value)])
+    elif spec.get("format") == "label":
+        text = label(value)
+    elif spec.get("format") == "signed" and isinstance(value, int | float) and not isinstance(value, bool):
+        text = signed_number(value)
+    else:
+        text = show(value)
+    later = item.get(spec["then"]) if item and spec.get("then") else None
+    return f"{text} → {show(later)}" if _present(later) else text
 
 
 def _title(template: str, item: dict[str, Any]) -> str:

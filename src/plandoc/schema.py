@@ -13,7 +13,7 @@ from typing import Any
 Schema = dict[str, Any]
 
 SPEC_VERSIONS = (1,)
-PLAN_STATUSES = ("draft", "active", "under_review", "completed", "discontinued")
+PLAN_STATUSES = ("draft", "active", "under_review", "completed", "discontinued", "superseded")
 GOAL_STATUSES = ("not_started", "in_progress", "improving", "achieved", "not_achieved", "discontinued")
 REVISION_REASONS = (
     "initial",
@@ -116,7 +116,11 @@ PLAN = record(
     {
         "id": ident("Stable identifier of the plan; the same across all its versions."),
         "version": integer("Version number of this plan; increases with every revision.", required=True, min=1),
-        "status": choice("Where the plan stands.", PLAN_STATUSES, required=True),
+        "status": choice(
+            "Where the plan stands; `superseded` marks an earlier version kept for the record once a newer one is written.",
+            PLAN_STATUSES,
+            required=True,
+        ),
         "orientation": text(
             "The therapeutic orientation whose template and `orientation_details` apply "
             "(`cbt`, `psychodynamic`, `narrative`, `strengths-based`, `dbt`, `emdr`, `integrative`).",
@@ -251,6 +255,7 @@ OBJECTIVE = {
             "baseline": number("Score at the start."),
             "target": number("Score that means the objective is met."),
             "baseline_date": date("Day the baseline was taken."),
+            "participant": text("Whose score it is, when the plan has several participants (a participant id)."),
         },
     ),
     "target_date": date("Day by which the objective should be met."),
@@ -299,6 +304,7 @@ MEASUREMENTS = records(
         "date": date("Day the score was taken.", required=True),
         "score": number("The score.", required=True),
         "participant": text("Participant id, when the plan has several participants."),
+        "objective": text("Id of the objective the score belongs to, when one instrument serves several (for example one GAS scale per goal)."),
         "note": text("Context for the score."),
     },
 )
@@ -320,6 +326,7 @@ SERVICES = records(
             required=True,
         ),
         "duration_weeks": integer("Expected duration in weeks (under a year).", required=True, min=1, max=104),
+        "start_date": date("Day the service starts, when not the plan's start (a service added at a revision)."),
         "provider": text("Who provides the service, when not the clinician."),
     },
     required=True,

@@ -21,7 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .errors import TemplateError
-from .formatting import label, show, show_date, show_number
+from .formatting import label, show, show_date, show_number, words
 from .orientations import BUILTIN_ROOT
 
 RENDER_SECONDS = 20
@@ -30,7 +30,8 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 _SPACE = re.compile(r"\s+")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_MD_LINE_START = re.compile(r"^([#+\-=>]|\d+[.)])")
+# Only what would change meaning at the start of a line: a heading, quote, list item or rule.
+_MD_LINE_START = re.compile(r"^(#|>|[-+*](?=\s|$)|\d+[.)](?=\s|$)|=+$|-+$)")
 
 
 def md_escape(value: Any) -> str:
@@ -40,7 +41,13 @@ def md_escape(value: Any) -> str:
     text = _SPACE.sub(" ", _XML_ILLEGAL.sub("", value if isinstance(value, str) else show(value)))
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_ENTITY.sub(r"\\&", text)
-    return _MD_LINE_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+    return _MD_LINE_START.sub(lambda m: _escape_last(m.group(1)), text)
+
+
+def _escape_last(marker: str) -> str:
+    if marker[0] in "#>-+*=" and not marker[0].isdigit():
+        return "\\" + marker
+    return marker[:-1] + "\\" + marker[-1]
 
 
 def search_path(extra: Sequence[Path] = ()) -> list[str]:
@@ -59,7 +66,7 @@ def make_env(*, templates: Sequence[Path] = (), markdown: bool) -> jinja2.Enviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update({"date": show_date, "label": label, "show": show, "num": show_number})
+    env.filters.update({"date": show_date, "label": label, "words": words, "show": show, "num": show_number})
     return env
 
 
