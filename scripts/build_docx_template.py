@@ -70,7 +70,9 @@ class Builder:
         notice.add_run("{{ confidentiality }}").font.size = Pt(8)
         pages = section.footer.add_paragraph(style=self.doc.styles["Footer"])
         _right_tab_only(pages)
-        pages.add_run("{{ plan.plan.id }} version {{ plan.plan.version }} · {{ plan.plan.status | label }}").font.size = Pt(8)
+        pages.add_run(
+            "{{ plan.plan.id }} version {{ plan.plan.version }} · {{ plan.plan.status | label }}"
+        ).font.size = Pt(8)
         pages.add_run("\tPage ")
         _field(pages, "PAGE")
         pages.add_run(" of ")
@@ -100,11 +102,22 @@ class Builder:
         self.p(item, style)
         self.tag("{%p endfor %}")
 
-    def table(self, headers: list[str], cells: list[str], *, loop: str | None = None, widths: list[float] | None = None) -> Table:
+    def table(
+        self,
+        headers: list[str],
+        cells: list[str],
+        *,
+        loop: str | None = None,
+        widths: list[float] | None = None,
+    ) -> Table:
         """A table with a header row and one row per item (``loop``) or one fixed row."""
         rows = [headers]
         if loop:
-            rows += [[f"{{%tr for {loop} %}}"] + [""] * (len(headers) - 1), cells, ["{%tr endfor %}"] + [""] * (len(headers) - 1)]
+            rows += [
+                [f"{{%tr for {loop} %}}"] + [""] * (len(headers) - 1),
+                cells,
+                ["{%tr endfor %}"] + [""] * (len(headers) - 1),
+            ]
         else:
             rows.append(cells)
         table = self.doc.add_table(rows=len(rows), cols=len(headers))
@@ -141,7 +154,7 @@ class Builder:
     @staticmethod
     def _row(table: Table, values: list[str]) -> list:
         cells = table.add_row().cells
-        for cell, value in zip(cells, values):
+        for cell, value in zip(cells, values, strict=False):
             cell.text = value
         return list(cells)
 
@@ -210,7 +223,10 @@ class Builder:
             widths=[5, 3, 3, 3, 3.19],
         )
         self.tag("{%p if plan.guardian %}")
-        self.p("{{ plan.guardian.name }} ({{ plan.guardian.relationship }}){{ ', ' ~ plan.guardian.phone if plan.guardian.phone else '' }}", label="Guardian: ")
+        self.p(
+            "{{ plan.guardian.name }} ({{ plan.guardian.relationship }}){{ ', ' ~ plan.guardian.phone if plan.guardian.phone else '' }}",
+            label="Guardian: ",
+        )
         self.tag("{%p endif %}")
         self.p(
             "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}"
@@ -242,7 +258,11 @@ class Builder:
         self.heading("Diagnoses", 1)
         self.table(
             ["Code", "Diagnosis", "Type"],
-            ["{{ d.code }}", "{{ d.description }}{{ ' — ' ~ d.notes if d.notes else '' }}", "{{ 'Primary' if d.primary else 'Secondary' }}{{ ', provisional' if d.provisional else '' }}"],
+            [
+                "{{ d.code }}",
+                "{{ d.description }}{{ ' — ' ~ d.notes if d.notes else '' }}",
+                "{{ 'Primary' if d.primary else 'Secondary' }}{{ ', provisional' if d.provisional else '' }}",
+            ],
             loop="d in diagnoses",
             widths=[2.2, 12.49, 2.5],
         )
@@ -252,8 +272,17 @@ class Builder:
         self.tag("{%p endif %}")
         self.p(label="In {{ client.preferred_name or client.name }}'s words:")
         self.p("{{ presenting_quote }}", "Quote")
-        self.p("{{ plan.assessment.presenting_problem.clinician_summary }}", label="Clinician's summary: ")
-        for key, title in (("strengths", "Strengths"), ("needs", "Needs"), ("abilities", "Abilities"), ("preferences", "Preferences"), ("barriers", "Barriers")):
+        self.p(
+            "{{ plan.assessment.presenting_problem.clinician_summary }}",
+            label="Clinician's summary: ",
+        )
+        for key, title in (
+            ("strengths", "Strengths"),
+            ("needs", "Needs"),
+            ("abilities", "Abilities"),
+            ("preferences", "Preferences"),
+            ("barriers", "Barriers"),
+        ):
             self.tag(f"{{%p if plan.assessment.{key} %}}")
             self.heading(title, 2)
             self.bullets(f"item in plan.assessment.{key}", "{{ item }}")
@@ -286,11 +315,20 @@ class Builder:
         self.tag("{%p if goal.description %}")
         self.p("{{ goal.description }}")
         self.tag("{%p endif %}")
-        self.p("{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}", label="Status: ")
+        self.p(
+            "{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}",
+            label="Status: ",
+        )
         self.tag("{%p if goal.objectives %}")
         self.table(
             ["Objective", "Measure", "Target date", "Status", "Progress"],
-            ["{{ o.id }}: {{ o.description }}", "{{ o.measure_text }}", "{{ o.target_date }}", "{{ o.status | label }}", "{{ o.progress.summary if o.progress else '' }}"],
+            [
+                "{{ o.id }}: {{ o.description }}",
+                "{{ o.measure_text }}",
+                "{{ o.target_date }}",
+                "{{ o.status | label }}",
+                "{{ o.progress.summary if o.progress else '' }}",
+            ],
             loop="o in goal.objectives",
             widths=[5.6, 3.3, 2.3, 2.3, 3.69],
         )
@@ -298,7 +336,13 @@ class Builder:
         self.heading("Interventions", 3)
         table = self.table(
             ["Objective", "Intervention", "By", "How often", "Modality"],
-            ["{{ o.id }}", "{{ i.description }}", "{{ i.provider or plan.clinician.name }}", "{{ i.frequency }}", "{{ i.modality | label }}{{ ' (' ~ i.approach_label ~ ')' if i.approach else '' }}"],
+            [
+                "{{ o.id }}",
+                "{{ i.description }}",
+                "{{ i.provider or plan.clinician.name }}",
+                "{{ i.frequency }}",
+                "{{ i.modality | label }}{{ ' (' ~ i.approach_label ~ ')' if i.approach else '' }}",
+            ],
             loop="o in goal.objectives",
             widths=[2.6, 5.4, 2.8, 3.0, 3.39],
         )
@@ -324,7 +368,10 @@ class Builder:
         )
         self.tag("{%p if measurement_notes %}")
         self.p(label="Notes on scores")
-        self.bullets("n in measurement_notes", "{{ n.date }}, {{ n.instrument }} {{ n.score | num }}: {{ n.note }}")
+        self.bullets(
+            "n in measurement_notes",
+            "{{ n.date }}, {{ n.instrument }} {{ n.score | num }}: {{ n.note }}",
+        )
         self.tag("{%p endif %}")
         self.tag("{%p endif %}")
 
@@ -332,7 +379,13 @@ class Builder:
         self.heading("Services", 1)
         self.table(
             ["Service", "Code", "Session", "Frequency", "Duration"],
-            ["{{ s.description }}{{ ' (' ~ s.provider ~ ')' if s.provider else '' }}", "{{ s.code }}", "{{ s.amount }}", "{{ s.frequency_text }}", "{{ s.duration_text }}"],
+            [
+                "{{ s.description }}{{ ' (' ~ s.provider ~ ')' if s.provider else '' }}",
+                "{{ s.code }}",
+                "{{ s.amount }}",
+                "{{ s.frequency_text }}",
+                "{{ s.duration_text }}",
+            ],
             loop="s in services",
             widths=[5.5, 2, 2.6, 3.5, 3.59],
         )
@@ -364,7 +417,13 @@ class Builder:
         self._block_label()
         table = self.doc.add_table(rows=3, cols=2)
         table.style = self.doc.styles["Table Grid"]
-        for r, values in enumerate([["{%tr for name, value in b.rows %}", ""], ["{{ name }}", "{{ value }}"], ["{%tr endfor %}", ""]]):
+        for r, values in enumerate(
+            [
+                ["{%tr for name, value in b.rows %}", ""],
+                ["{{ name }}", "{{ value }}"],
+                ["{%tr endfor %}", ""],
+            ]
+        ):
             for c, value in enumerate(values):
                 table.cell(r, c).text = value
         _shade(table.cell(1, 0)._tc, HEADER_FILL)
@@ -395,10 +454,16 @@ class Builder:
             self.tag("{%p endif %}")
         self.tag("{%p if plan.safety_plan.help_contacts %}")
         self.heading("People I can ask for help", 2)
-        self.bullets("c in plan.safety_plan.help_contacts", "{{ c.name }}{{ ' (' ~ c.relationship ~ ')' if c.relationship else '' }}{{ ': ' ~ c.phone if c.phone else '' }}")
+        self.bullets(
+            "c in plan.safety_plan.help_contacts",
+            "{{ c.name }}{{ ' (' ~ c.relationship ~ ')' if c.relationship else '' }}{{ ': ' ~ c.phone if c.phone else '' }}",
+        )
         self.tag("{%p endif %}")
         self.heading("Professionals and crisis lines", 2)
-        self.bullets("c in plan.safety_plan.professional_contacts", "{{ c.name }}{{ ' (' ~ c.role ~ ')' if c.role else '' }}: {{ c.phone }}")
+        self.bullets(
+            "c in plan.safety_plan.professional_contacts",
+            "{{ c.name }}{{ ' (' ~ c.role ~ ')' if c.role else '' }}: {{ c.phone }}",
+        )
         self.heading("Making my surroundings safe", 2)
         self.bullets("item in plan.safety_plan.means_safety", "{{ item }}")
         self.tag("{%p if plan.safety_plan.reasons_for_living %}")
@@ -429,21 +494,37 @@ class Builder:
         self.heading("Revision history", 1)
         self.table(
             ["Version", "Date", "Reason", "Summary", "By"],
-            ["{{ r.version }}", "{{ r.date }}", "{{ r.reason | label }}", "{{ r.summary }}", "{{ r.author }}"],
+            [
+                "{{ r.version }}",
+                "{{ r.date }}",
+                "{{ r.reason | label }}",
+                "{{ r.summary }}",
+                "{{ r.author }}",
+            ],
             loop="r in plan.revisions",
             widths=[2.2, 2.4, 2.8, 6.6, 3.19],
         )
         self.heading("Signatures", 1)
         self.table(
             ["Role", "Name", "Status", "Date", "Signature"],
-            ["{{ s.role | label }}", "{{ s.name }}{{ ', ' ~ s.credentials if s.credentials else '' }}", "{{ s.status | label }}{{ ' — ' ~ s.note if s.note else '' }}", "{{ s.date }}", ""],
+            [
+                "{{ s.role | label }}",
+                "{{ s.name }}{{ ', ' ~ s.credentials if s.credentials else '' }}",
+                "{{ s.status | label }}{{ ' — ' ~ s.note if s.note else '' }}",
+                "{{ s.date }}",
+                "",
+            ],
             loop="s in plan.signatures",
             widths=[2.4, 4.5, 3.5, 2.5, 4.29],
         )
 
     def save(self, path: Path) -> None:
         props = self.doc.core_properties
-        props.title, props.subject, props.author = "Treatment plan", "Psychotherapy treatment plan", "plandoc"
+        props.title, props.subject, props.author = (
+            "Treatment plan",
+            "Psychotherapy treatment plan",
+            "plandoc",
+        )
         props.comments = "Template for plandoc; see docs/templates.md for the variables."
         props.keywords, props.category, props.last_modified_by = "treatment plan", "", "plandoc"
         import datetime as dt
@@ -517,10 +598,10 @@ def _full_width(table: Table, widths: list[float] | None) -> None:
     tbl_pr.append(width)
     columns = table._tbl.tblGrid.findall(qn("w:gridCol"))
     sizes = widths or [TEXT_WIDTH_CM / len(columns)] * len(columns)
-    for col, size in zip(columns, sizes):
+    for col, size in zip(columns, sizes, strict=False):
         col.set(qn("w:w"), str(int(Cm(size).twips)))
     for row in table._tbl.findall(qn("w:tr")):
-        for tc, size in zip(row.findall(qn("w:tc")), sizes):
+        for tc, size in zip(row.findall(qn("w:tc")), sizes, strict=False):
             tc_pr = tc.get_or_add_tcPr()
             for tcw in tc_pr.findall(qn("w:tcW")):
                 tc_pr.remove(tcw)

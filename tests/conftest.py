@@ -14,7 +14,15 @@ from plandoc.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 TODAY = dt.date(2026, 11, 26)
-ORIENTATIONS = ("cbt", "psychodynamic", "narrative", "strengths-based", "dbt", "emdr", "integrative")
+ORIENTATIONS = (
+    "cbt",
+    "psychodynamic",
+    "narrative",
+    "strengths-based",
+    "dbt",
+    "emdr",
+    "integrative",
+)
 
 
 @pytest.fixture()
@@ -52,6 +60,6 @@ def line_of(text: str, needle: str) -> int:
     """1-based number of the line that holds *needle*."""
     whole_line_end = needle.endswith("\n")
     for number, line in enumerate(text.splitlines(), 1):
-        if (line.endswith(needle[:-1]) if whole_line_end else needle in line):
+        if line.endswith(needle[:-1]) if whole_line_end else needle in line:
             return number
     raise AssertionError(f"{needle!r} not found")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from tests.conftest import SAMPLES, TODAY, line_of, variant
 
 from plandoc import check_file
-from tests.conftest import SAMPLES, TODAY, line_of, variant
 
 Run = Callable[..., Result]
 Write = Callable[..., Path]
@@ -36,26 +36,140 @@ def assert_reported(result: Result, path: Path, line: int, rule: str, *words: st
 
 
 CASES = [
-    pytest.param("status: active", "status: activ", "status: activ", "schema.allowed", ("did you mean `active`",), id="bad-choice"),
-    pytest.param("  version: 1\n", "  version: one\n", "version: one", "schema.type", ("whole number",), id="wrong-type"),
-    pytest.param("  pronouns: she/her", "  pronuns: she/her", "pronuns", "schema.unknown", ("did you mean `pronouns`",), id="unknown-field"),
-    pytest.param("  start_date: 2026-10-05\n", "  start_date: 2026-13-05\n", "start_date", "yaml.value", ("not a valid date",), id="bad-date"),
-    pytest.param("    - code: F40.01", "    - code: F40.019", "F40.019", "icd.unknown", ("not an ICD-10-CM code",), id="unknown-icd"),
-    pytest.param("    - code: F40.01", "    - code: F40", "code: F40", "icd.not-billable", ("F40.0",), id="category-icd"),
-    pytest.param("    - code: F40.01", "    - code: banana", "banana", "schema.format", ("ICD-10-CM",), id="malformed-icd"),
-    pytest.param("problems: [P2]", "problems: [P3]", "problems: [P3]", "ids.unresolved", ("`P3`", "not defined"), id="unresolved-problem"),
-    pytest.param("id: G1.O2\n", "id: \"G1.O1\"\n", "id: \"G1.O1\"", "ids.duplicate", ("already used",), id="duplicate-id"),
-    pytest.param("baseline: 14, target: 7,", "baseline: 14, target: 17,", "target: 17", "measures.direction", ("lower",), id="wrong-direction"),
-    pytest.param("date: 2026-11-23, score: 10}", "date: 2026-11-23, score: 30}", "score: 30", "measures.range", ("0–21",), id="out-of-range"),
-    pytest.param("instrument: gad7, baseline: 14", "instrument: gad8, baseline: 14", "gad8", "ids.unresolved", ("did you mean `gad7`",), id="unknown-instrument"),
-    pytest.param("        target_date: 2026-12-07", "        target_date: 2026-09-07", "2026-09-07", "dates.order", ("not after",), id="target-before-start"),
-    pytest.param("  next_review_date: 2027-01-03", "  next_review_date: 2027-06-03", "next_review_date", "dates.review-schedule", ("90 days",), id="review-off-schedule"),
-    pytest.param("  expiry_date: 2027-10-04", "  expiry_date: 2027-02-01", "2027-03-29", "dates.after-expiry", ("expires",), id="target-after-expiry"),
+    pytest.param(
+        "status: active",
+        "status: activ",
+        "status: activ",
+        "schema.allowed",
+        ("did you mean `active`",),
+        id="bad-choice",
+    ),
+    pytest.param(
+        "  version: 1\n",
+        "  version: one\n",
+        "version: one",
+        "schema.type",
+        ("whole number",),
+        id="wrong-type",
+    ),
+    pytest.param(
+        "  pronouns: she/her",
+        "  pronuns: she/her",
+        "pronuns",
+        "schema.unknown",
+        ("did you mean `pronouns`",),
+        id="unknown-field",
+    ),
+    pytest.param(
+        "  start_date: 2026-10-05\n",
+        "  start_date: 2026-13-05\n",
+        "start_date",
+        "yaml.value",
+        ("not a valid date",),
+        id="bad-date",
+    ),
+    pytest.param(
+        "    - code: F40.01",
+        "    - code: F40.019",
+        "F40.019",
+        "icd.unknown",
+        ("not an ICD-10-CM code",),
+        id="unknown-icd",
+    ),
+    pytest.param(
+        "    - code: F40.01",
+        "    - code: F40",
+        "code: F40",
+        "icd.not-billable",
+        ("F40.0",),
+        id="category-icd",
+    ),
+    pytest.param(
+        "    - code: F40.01",
+        "    - code: banana",
+        "banana",
+        "schema.format",
+        ("ICD-10-CM",),
+        id="malformed-icd",
+    ),
+    pytest.param(
+        "problems: [P2]",
+        "problems: [P3]",
+        "problems: [P3]",
+        "ids.unresolved",
+        ("`P3`", "not defined"),
+        id="unresolved-problem",
+    ),
+    pytest.param(
+        "id: G1.O2\n",
+        'id: "G1.O1"\n',
+        'id: "G1.O1"',
+        "ids.duplicate",
+        ("already used",),
+        id="duplicate-id",
+    ),
+    pytest.param(
+        "baseline: 14, target: 7,",
+        "baseline: 14, target: 17,",
+        "target: 17",
+        "measures.direction",
+        ("lower",),
+        id="wrong-direction",
+    ),
+    pytest.param(
+        "date: 2026-11-23, score: 10}",
+        "date: 2026-11-23, score: 30}",
+        "score: 30",
+        "measures.range",
+        ("0–21",),
+        id="out-of-range",
+    ),
+    pytest.param(
+        "instrument: gad7, baseline: 14",
+        "instrument: gad8, baseline: 14",
+        "gad8",
+        "ids.unresolved",
+        ("did you mean `gad7`",),
+        id="unknown-instrument",
+    ),
+    pytest.param(
+        "        target_date: 2026-12-07",
+        "        target_date: 2026-09-07",
+        "2026-09-07",
+        "dates.order",
+        ("not after",),
+        id="target-before-start",
+    ),
+    pytest.param(
+        "  next_review_date: 2027-01-03",
+        "  next_review_date: 2027-06-03",
+        "next_review_date",
+        "dates.review-schedule",
+        ("90 days",),
+        id="review-off-schedule",
+    ),
+    pytest.param(
+        "  expiry_date: 2027-10-04",
+        "  expiry_date: 2027-02-01",
+        "2027-03-29",
+        "dates.after-expiry",
+        ("expires",),
+        id="target-after-expiry",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "needle", "rule", "words"), CASES)
-def test_bad_input_is_reported_at_its_place(run: Run, write: Write, cbt_text: str, old: str, new: str, needle: str, rule: str, words: tuple[str, ...]) -> None:
+def test_bad_input_is_reported_at_its_place(
+    run: Run,
+    write: Write,
+    cbt_text: str,
+    old: str,
+    new: str,
+    needle: str,
+    rule: str,
+    words: tuple[str, ...],
+) -> None:
     text = variant(cbt_text, old, new)
     result, path = check_variant(run, write, text)
     assert_reported(result, path, line_of(text, needle), rule, *words)
@@ -64,7 +178,9 @@ def test_bad_input_is_reported_at_its_place(run: Run, write: Write, cbt_text: st
 def test_missing_required_field_points_at_its_parent(run: Run, write: Write, cbt_text: str) -> None:
     text = variant(cbt_text, "  start_date: 2026-10-05\n", "")
     result, path = check_variant(run, write, text)
-    assert_reported(result, path, line_of(text, "  id: PLAN-CBT-0001"), "schema.required", "plan.start_date")
+    assert_reported(
+        result, path, line_of(text, "  id: PLAN-CBT-0001"), "schema.required", "plan.start_date"
+    )
 
 
 def test_every_problem_is_reported_at_once(run: Run, write: Write, cbt_text: str) -> None:
@@ -73,11 +189,15 @@ def test_every_problem_is_reported_at_once(run: Run, write: Write, cbt_text: str
     text = variant(text, "  pronouns: she/her", "  pronuns: she/her")
     result, _ = check_variant(run, write, text)
     assert result.exit_code == 1
-    assert {"[schema.allowed]", "[icd.unknown]", "[schema.unknown]"} <= {line.split()[-1] for line in result.output.splitlines()}
+    assert {"[schema.allowed]", "[icd.unknown]", "[schema.unknown]"} <= {
+        line.split()[-1] for line in result.output.splitlines()
+    }
     assert "3 error(s)" in result.output.splitlines()[-1]
 
 
-def test_hostile_yaml_exits_1_without_running_anything(run: Run, write: Write, tmp_path: Path) -> None:
+def test_hostile_yaml_exits_1_without_running_anything(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     marker = tmp_path / "ran"
     path = write(f'spec_version: 1\nplan: !!python/object/apply:os.system ["touch {marker}"]\n')
     result = run("check", str(path))
@@ -101,7 +221,9 @@ def test_risk_without_safety_plan(run: Run, write: Write, cbt_text: str) -> None
 
 
 def test_active_plan_needs_signatures(run: Run, write: Write, cbt_text: str) -> None:
-    text = variant(cbt_text, "  - {role: client, name: Maya Okafor, status: signed, date: 2026-10-05}\n", "")
+    text = variant(
+        cbt_text, "  - {role: client, name: Maya Okafor, status: signed, date: 2026-10-05}\n", ""
+    )
     text = variant(text, "credentials: LCSW, status: signed", "credentials: LCSW, status: pending")
     result, path = check_variant(run, write, text)
     line = line_of(text, "signatures:")
@@ -121,33 +243,77 @@ def test_overdue_review_is_a_warning_and_strict_makes_it_an_error(run: Run) -> N
     sample = str(SAMPLES / "cbt.yaml")
     late = run("check", sample, "--today", "2027-02-01")
     assert late.exit_code == 0
-    assert "warning: the plan was due for review on 2027-01-03" in late.output and "[dates.review-overdue]" in late.output
+    assert (
+        "warning: the plan was due for review on 2027-01-03" in late.output
+        and "[dates.review-overdue]" in late.output
+    )
     strict = run("check", sample, "--today", "2027-02-01", "--strict")
     assert strict.exit_code == 1 and "error: the plan was due for review" in strict.output
 
 
 SMART_CASES = [
-    pytest.param("        measure: {instrument: bus_trips, baseline: 0, target: 2}\n", "", "id: G2.O2", "smart.no-measure", id="no-measure"),
-    pytest.param("measure: {instrument: bus_trips, baseline: 0, target: 2}", "measure: {instrument: bus_trips, target: 2}", "instrument: bus_trips, target: 2", "smart.no-baseline", id="no-baseline"),
-    pytest.param("measure: {instrument: bus_trips, baseline: 0, target: 2}", "measure: {instrument: bus_trips, baseline: 0}", "instrument: bus_trips, baseline: 0}", "smart.no-target", id="no-target"),
-    pytest.param("        target_date: 2027-03-29\n        status: not_started", "        status: not_started", "id: G2.O2", "smart.no-target-date", id="no-target-date"),
+    pytest.param(
+        "        measure: {instrument: bus_trips, baseline: 0, target: 2}\n",
+        "",
+        "id: G2.O2",
+        "smart.no-measure",
+        id="no-measure",
+    ),
+    pytest.param(
+        "measure: {instrument: bus_trips, baseline: 0, target: 2}",
+        "measure: {instrument: bus_trips, target: 2}",
+        "instrument: bus_trips, target: 2",
+        "smart.no-baseline",
+        id="no-baseline",
+    ),
+    pytest.param(
+        "measure: {instrument: bus_trips, baseline: 0, target: 2}",
+        "measure: {instrument: bus_trips, baseline: 0}",
+        "instrument: bus_trips, baseline: 0}",
+        "smart.no-target",
+        id="no-target",
+    ),
+    pytest.param(
+        "        target_date: 2027-03-29\n        status: not_started",
+        "        status: not_started",
+        "id: G2.O2",
+        "smart.no-target-date",
+        id="no-target-date",
+    ),
     pytest.param("    problems: [P2]\n", "", "id: G2\n", "smart.unlinked-goal", id="unlinked-goal"),
-    pytest.param("duration_weeks: 26", "duration_weeks: 20", "target_date: 2027-03-29", "smart.beyond-plan", id="beyond-plan"),
+    pytest.param(
+        "duration_weeks: 26",
+        "duration_weeks: 20",
+        "target_date: 2027-03-29",
+        "smart.beyond-plan",
+        id="beyond-plan",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "needle", "rule"), SMART_CASES)
-def test_smart_lint_warns_and_strict_fails(run: Run, write: Write, cbt_text: str, old: str, new: str, needle: str, rule: str) -> None:
+def test_smart_lint_warns_and_strict_fails(
+    run: Run, write: Write, cbt_text: str, old: str, new: str, needle: str, rule: str
+) -> None:
     text = variant(cbt_text, old, new)
     result, path = check_variant(run, write, text)
     assert result.exit_code == 0, result.output
-    assert any(out.startswith(f"{path}:{line_of(text, needle)}:") and "warning:" in out and out.endswith(f"[{rule}]") for out in result.output.splitlines()), result.output
+    assert any(
+        out.startswith(f"{path}:{line_of(text, needle)}:")
+        and "warning:" in out
+        and out.endswith(f"[{rule}]")
+        for out in result.output.splitlines()
+    ), result.output
     strict, _ = check_variant(run, write, text, "--strict")
     assert_reported(strict, path, line_of(text, needle), rule)
 
 
 def test_vague_objective_without_measure(run: Run, write: Write, cbt_text: str) -> None:
-    text = variant(cbt_text, "        description: Take the bus alone at least twice a week, including one trip to Salem to spend an afternoon with her friend Ines.\n        measure: {instrument: bus_trips, baseline: 0, target: 2}\n", "        description: Feel better about travelling.\n")
+    text = variant(
+        cbt_text,
+        "        description: Take the bus alone at least twice a week, including one trip to Salem to spend an afternoon with her friend Ines.\n        measure: {instrument: bus_trips, baseline: 0, target: 2}\n",
+        "        description: Feel better about travelling.\n",
+    )
     result, path = check_variant(run, write, text, "--strict")
     assert_reported(result, path, line_of(text, "Feel better"), "smart.vague", "“Feel better”")
 
@@ -161,9 +327,15 @@ def test_goal_without_objectives(run: Run, write: Write, cbt_text: str) -> None:
 
 
 def test_repeated_wording(run: Run, write: Write, cbt_text: str) -> None:
-    text = variant(cbt_text, "Return to the public places she values, step by step.", "Reduce the frequency of panic attacks and the fear of bodily sensations.")
+    text = variant(
+        cbt_text,
+        "Return to the public places she values, step by step.",
+        "Reduce the frequency of panic attacks and the fear of bodily sensations.",
+    )
     result, path = check_variant(run, write, text, "--strict")
-    second = [n for n, line in enumerate(text.splitlines(), 1) if "Reduce the frequency of panic" in line][1]
+    second = [
+        n for n, line in enumerate(text.splitlines(), 1) if "Reduce the frequency of panic" in line
+    ][1]
     assert_reported(result, path, second, "smart.repeated", "line")
 
 
@@ -183,7 +355,15 @@ def test_unknown_profile_is_a_usage_error(run: Run) -> None:
 
 def test_json_output(run: Run, write: Write, cbt_text: str) -> None:
     path = write(variant(cbt_text, "status: active", "status: activ"))
-    result = run("check", str(path), str(SAMPLES / "cbt.yaml"), "--format", "json", "--today", TODAY.isoformat())
+    result = run(
+        "check",
+        str(path),
+        str(SAMPLES / "cbt.yaml"),
+        "--format",
+        "json",
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 1
     payload = json.loads(result.output)
     assert payload["errors"] == 1
@@ -202,7 +382,9 @@ def test_missing_file_is_a_usage_error(run: Run, tmp_path: Path) -> None:
 def test_directory_means_every_yaml_in_it(run: Run) -> None:
     result = run("check", str(SAMPLES), "--today", TODAY.isoformat())
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].startswith(f"{len(list(SAMPLES.glob('*.yaml')))} plan(s) checked, ok")
+    assert result.output.splitlines()[-1].startswith(
+        f"{len(list(SAMPLES.glob('*.yaml')))} plan(s) checked, ok"
+    )
 
 
 def test_check_does_not_import_the_word_stack(tmp_path: Path) -> None:
@@ -210,5 +392,7 @@ def test_check_does_not_import_the_word_stack(tmp_path: Path) -> None:
     import sys
 
     code = "import sys, plandoc.cli; sys.argv=['plandoc','check','samples/cbt.yaml']\ntry:\n  plandoc.cli.main()\nexcept SystemExit: pass\nprint('docxtpl' in sys.modules, 'simple_icd_10_cm' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=SAMPLES.parent, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=SAMPLES.parent, check=True
+    )
     assert out.stdout.strip().endswith("False False")

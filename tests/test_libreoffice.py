@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.conftest import ORIENTATIONS, SAMPLES
+from tests.test_render import context_of, hostile_plan, squash
 
 from plandoc.pdf import docx_to_pdf, soffice
 from plandoc.render import render_bytes
-from tests.conftest import ORIENTATIONS, SAMPLES
-from tests.test_render import context_of, hostile_plan, squash
 
 pytestmark = pytest.mark.skipif(
     soffice() is None or shutil.which("pdftotext") is None,
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.skipif(
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "plan.pdf"
     path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    )
     return unhyphenate(done.stdout)
 
 

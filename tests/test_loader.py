@@ -67,7 +67,7 @@ def test_anchor_alone_is_refused() -> None:
 
 
 def test_syntax_error_points_at_the_problem() -> None:
-    ((line, col, rule),) = findings_of(b"plan:\n  id: [unclosed\n  version: 1\n")
+    ((line, _, rule),) = findings_of(b"plan:\n  id: [unclosed\n  version: 1\n")
     assert rule == "yaml.syntax"
     assert line >= 2
 
@@ -88,7 +88,7 @@ def test_empty_and_comment_only_files() -> None:
 
 
 def test_non_utf8_reports_the_byte_position() -> None:
-    ((line, col, rule),) = findings_of("plan:\n  id: caf".encode() + b"\xe9\n")
+    ((line, col, rule),) = findings_of(b"plan:\n  id: caf" + b"\xe9\n")
     assert (line, col, rule) == (2, 10, "file.encoding")
 
 

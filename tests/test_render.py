@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from lxml import etree
+from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of
 
 from plandoc import load_file
 from plandoc.context import build_context
 from plandoc.render import render_bytes
-from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of
 
 Run = Callable[..., Result]
 GOLDEN = Path(__file__).parent / "golden"
@@ -32,7 +32,11 @@ def docx_parts(data: bytes) -> dict[str, etree._Element]:
     """Every XML part of a .docx, parsed strictly (no recovery): malformed XML fails here."""
     parser = etree.XMLParser(recover=False, resolve_entities=False)
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        return {name: etree.fromstring(package.read(name), parser) for name in package.namelist() if name.endswith((".xml", ".rels"))}
+        return {
+            name: etree.fromstring(package.read(name), parser)
+            for name in package.namelist()
+            if name.endswith((".xml", ".rels"))
+        }
 
 
 def body_text(parts: dict[str, etree._Element], name: str = "word/document.xml") -> str:
@@ -50,7 +54,9 @@ def test_markdown_matches_golden_file(name: str) -> None:
     golden = GOLDEN / f"{name}.md"
     if os.environ.get("PLANDOC_UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8"), f"run PLANDOC_UPDATE_GOLDEN=1 pytest to accept a change to {golden.name}"
+    assert text == golden.read_text(encoding="utf-8"), (
+        f"run PLANDOC_UPDATE_GOLDEN=1 pytest to accept a change to {golden.name}"
+    )
 
 
 @pytest.mark.parametrize("name", ORIENTATIONS)
@@ -62,7 +68,9 @@ def test_word_is_strict_xml_with_real_structure(name: str) -> None:
     styles = {s.get(f"{W}val") for s in document.iter(f"{W}pStyle")}
     assert {"Title", "Heading1", "Heading2", "ListBullet", "ListNumber"} <= styles
     assert len(list(document.iter(f"{W}tbl"))) >= 6
-    assert not re.search(r"\{[{%]|[}%]\}", body_text(parts)), "a template tag was left in the document"
+    assert not re.search(r"\{[{%]|[}%]\}", body_text(parts)), (
+        "a template tag was left in the document"
+    )
     text = squash(body_text(parts))
     assert context["client"]["name"] in text
     for goal in context["goals"]:
@@ -81,7 +89,13 @@ def test_word_is_strict_xml_with_real_structure(name: str) -> None:
 
 def test_orientation_sections_are_in_the_word_output() -> None:
     text = squash(body_text(docx_parts(render_bytes(context_of(SAMPLES / "dbt.yaml"), "docx"))))
-    for heading in ("Target hierarchy", "1. Life-threatening behaviours", "Skills and modes", "Diary card", "Safety plan"):
+    for heading in (
+        "Target hierarchy",
+        "1. Life-threatening behaviours",
+        "Skills and modes",
+        "Diary card",
+        "Safety plan",
+    ):
         assert heading in text
     text = squash(body_text(docx_parts(render_bytes(context_of(SAMPLES / "emdr.yaml"), "docx"))))
     assert "Target plan" in text and "Negative cognition" in text
@@ -93,13 +107,22 @@ def test_same_input_gives_same_bytes(fmt: str) -> None:
     assert render_bytes(context, fmt) == render_bytes(context_of(SAMPLES / "integrative.yaml"), fmt)
 
 
-HOSTILE = "Tom & Jerry <script>alert('x')</script> \"quoted\" | pipe * star _under_ # hash `tick` [link](x) 😀 café ناصر שלום " + "Pneumonoultramicroscopicsilicovolcanoconiosis" * 6
+HOSTILE = (
+    "Tom & Jerry <script>alert('x')</script> \"quoted\" | pipe * star _under_ # hash `tick` [link](x) 😀 café ناصر שלום "
+    + "Pneumonoultramicroscopicsilicovolcanoconiosis" * 6
+)
 
 
 def hostile_plan(tmp_path: Path, cbt_text: str) -> Path:
-    text = cbt_text.replace('client_words: "I want to stop being scared of my own heartbeat."', "client_words: " + repr(HOSTILE).replace("\\'", "''"))
-    text = text.replace("  - id: P1\n    title: Panic attacks", "  - id: P1\n    title: \"| broken | table |\\n# not a heading\\n- not a list\"")
-    text = text.replace("name: Maya Okafor\n", "name: \"Maya & <Okafor>\\u0007\"\n")
+    text = cbt_text.replace(
+        'client_words: "I want to stop being scared of my own heartbeat."',
+        "client_words: " + repr(HOSTILE).replace("\\'", "''"),
+    )
+    text = text.replace(
+        "  - id: P1\n    title: Panic attacks",
+        '  - id: P1\n    title: "| broken | table |\\n# not a heading\\n- not a list"',
+    )
+    text = text.replace("name: Maya Okafor\n", 'name: "Maya & <Okafor>\\u0007"\n')
     path = tmp_path / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -118,14 +141,20 @@ def test_hostile_text_renders_safely(tmp_path: Path, cbt_text: str) -> None:
     assert "\x07" not in markdown
     parts = docx_parts(render_bytes(context, "docx"))
     text = body_text(parts)
-    assert HOSTILE in text and "Maya & <Okafor>" in text  # the bell character is dropped, the rest kept
+    assert (
+        HOSTILE in text and "Maya & <Okafor>" in text
+    )  # the bell character is dropped, the rest kept
 
 
 def test_markdown_escaping_round_trips_every_special_character() -> None:
     from plandoc.templating import md_escape
 
     assert md_escape("a|b*c_d[e]f<g>h`i~j\\k") == "a\\|b\\*c\\_d\\[e\\]f\\<g\\>h\\`i\\~j\\\\k"
-    assert md_escape("# title") == "\\# title" and md_escape("1. item") == "1\\. item" and md_escape("- x") == "\\- x"
+    assert (
+        md_escape("# title") == "\\# title"
+        and md_escape("1. item") == "1\\. item"
+        and md_escape("- x") == "\\- x"
+    )
     assert md_escape("line\nbreak") == "line break" and md_escape("&amp;") == "\\&amp;"
     assert md_escape("") == ""
 
@@ -150,30 +179,85 @@ def practice_templates(tmp_path: Path, body: str) -> Path:
 def test_untrusted_templates_cannot_reach_python(run: Run, tmp_path: Path, body: str) -> None:
     folder = practice_templates(tmp_path, body)
     out = tmp_path / "out"
-    result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "md", "-o", str(out), "--templates", str(folder), "--today", TODAY.isoformat())
+    result = run(
+        "render",
+        str(SAMPLES / "cbt.yaml"),
+        "-f",
+        "md",
+        "-o",
+        str(out),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert re.search(r"template (tried something templates may not do|failed)|undefined|has no attribute", result.output), result.output
+    assert re.search(
+        r"template (tried something templates may not do|failed)|undefined|has no attribute",
+        result.output,
+    ), result.output
     assert not out.exists() or not any(out.iterdir())
 
 
 def test_misspelt_variable_fails_loudly(run: Run, tmp_path: Path) -> None:
     folder = practice_templates(tmp_path, "{{ plan.clinican.name }}")
-    result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "md", "-o", str(tmp_path / "out"), "--templates", str(folder), "--today", TODAY.isoformat())
-    assert result.exit_code == 1 and "clinican" in result.output and "docs/templates.md" in result.output
+    result = run(
+        "render",
+        str(SAMPLES / "cbt.yaml"),
+        "-f",
+        "md",
+        "-o",
+        str(tmp_path / "out"),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
+    assert (
+        result.exit_code == 1
+        and "clinican" in result.output
+        and "docs/templates.md" in result.output
+    )
 
 
-def test_runaway_template_is_stopped(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_runaway_template_is_stopped(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("plandoc.render_md.RENDER_SECONDS", 0.5)
-    folder = practice_templates(tmp_path, "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}")
-    result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "md", "-o", str(tmp_path / "out"), "--templates", str(folder), "--today", TODAY.isoformat())
+    folder = practice_templates(
+        tmp_path, "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+    )
+    result = run(
+        "render",
+        str(SAMPLES / "cbt.yaml"),
+        "-f",
+        "md",
+        "-o",
+        str(tmp_path / "out"),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 1 and "longer than 0.5 s" in result.output
 
 
 def test_practice_template_wins_over_the_builtin(run: Run, tmp_path: Path) -> None:
     folder = practice_templates(tmp_path, "# {{ plan.practice.name }} — {{ client.name }}\n")
     out = tmp_path / "out"
-    result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "md", "-o", str(out), "--templates", str(folder), "--today", TODAY.isoformat())
+    result = run(
+        "render",
+        str(SAMPLES / "cbt.yaml"),
+        "-f",
+        "md",
+        "-o",
+        str(out),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 0, result.output
     assert (out / "cbt.md").read_text() == "# Riverside Counselling Collective — Maya Okafor\n"
 
@@ -183,38 +267,85 @@ def test_failed_render_keeps_the_existing_file(run: Run, tmp_path: Path) -> None
     out.mkdir()
     (out / "cbt.md").write_text("the previous version\n")
     folder = practice_templates(tmp_path, "{{ no_such_variable }}")
-    result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "md", "-f", "docx", "-o", str(out), "--templates", str(folder), "--today", TODAY.isoformat())
+    result = run(
+        "render",
+        str(SAMPLES / "cbt.yaml"),
+        "-f",
+        "md",
+        "-f",
+        "docx",
+        "-o",
+        str(out),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["cbt.md"]
     assert (out / "cbt.md").read_text() == "the previous version\n"
 
 
-def test_batch_renders_the_good_plans_and_reports_the_bad(run: Run, tmp_path: Path, cbt_text: str) -> None:
+def test_batch_renders_the_good_plans_and_reports_the_bad(
+    run: Run, tmp_path: Path, cbt_text: str
+) -> None:
     bad = tmp_path / "in" / "broken.yaml"
     bad.parent.mkdir()
     bad.write_text(cbt_text.replace("status: active", "status: activ", 1))
     (tmp_path / "in" / "good.yaml").write_text(cbt_text)
     out = tmp_path / "out"
-    result = run("render", str(tmp_path / "in"), "-f", "md", "-f", "docx", "-o", str(out), "--today", TODAY.isoformat())
+    result = run(
+        "render",
+        str(tmp_path / "in"),
+        "-f",
+        "md",
+        "-f",
+        "docx",
+        "-o",
+        str(out),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["good.docx", "good.md"]
-    assert f"{bad}:{line_of(cbt_text, 'status: active')}:11: error:" in result.output and "not rendered" in result.output
+    assert (
+        f"{bad}:{line_of(cbt_text, 'status: active')}:11: error:" in result.output
+        and "not rendered" in result.output
+    )
 
 
 def test_render_writes_every_plan_and_format(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("render", *(str(SAMPLES / f"{n}.yaml") for n in ORIENTATIONS), "-f", "md", "-f", "docx", "-o", str(out), "--today", TODAY.isoformat())
+    result = run(
+        "render",
+        *(str(SAMPLES / f"{n}.yaml") for n in ORIENTATIONS),
+        "-f",
+        "md",
+        "-f",
+        "docx",
+        "-o",
+        str(out),
+        "--today",
+        TODAY.isoformat(),
+    )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.{ext}" for n in ORIENTATIONS for ext in ("md", "docx"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{n}.{ext}" for n in ORIENTATIONS for ext in ("md", "docx")
+    )
     assert not list(out.glob(".*")), "temporary files were left behind"
 
 
-def test_pdf_without_libreoffice_says_what_to_install(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_without_libreoffice_says_what_to_install(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PLANDOC_SOFFICE", "soffice")
     result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "pdf", "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
-    assert "needs LibreOffice" in result.output and "apt-get install libreoffice-writer-nogui" in result.output
+    assert (
+        "needs LibreOffice" in result.output
+        and "apt-get install libreoffice-writer-nogui" in result.output
+    )
 
 
 def test_word_template_is_in_sync_with_its_build_script(tmp_path: Path) -> None:
@@ -228,4 +359,6 @@ def test_word_template_is_in_sync_with_its_build_script(tmp_path: Path) -> None:
     with zipfile.ZipFile(built) as a, zipfile.ZipFile(committed) as b:
         assert a.namelist() == b.namelist()
         for name in a.namelist():
-            assert a.read(name) == b.read(name), f"{name} differs: run python scripts/build_docx_template.py"
+            assert a.read(name) == b.read(name), (
+                f"{name} differs: run python scripts/build_docx_template.py"
+            )

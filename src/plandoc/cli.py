@@ -31,7 +31,10 @@ class _Group(click.Group):
             if ctx.meta.get("plandoc.debug"):
                 traceback.print_exc()
             else:
-                click.echo(f"internal error: {exc.__class__.__name__}: {exc}\nrun again with --debug and report it", err=True)
+                click.echo(
+                    f"internal error: {exc.__class__.__name__}: {exc}\nrun again with --debug and report it",
+                    err=True,
+                )
             ctx.exit(70)
 
 
@@ -65,22 +68,47 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--profile", "profiles", multiple=True, metavar="NAME", help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output for people or for machines.")
-@click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD", help="Check review dates as of this day (default: today).")
-def check(plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: str, today: dt.date | None) -> None:
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    metavar="NAME",
+    help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people or for machines.",
+)
+@click.option(
+    "--today",
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Check review dates as of this day (default: today).",
+)
+def check(
+    plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: str, today: dt.date | None
+) -> None:
     """Validate plans; print `path:line:col: error|warning: message [rule]` for every problem.
 
     A directory means every *.yaml in it. Exit 0 when no plan has errors, 1 otherwise.
     """
     from .check import check_file
 
-    results = [check_file(p, strict=strict, profiles=profiles, today=today) for p in plan_files(plans)]
+    results = [
+        check_file(p, strict=strict, profiles=profiles, today=today) for p in plan_files(plans)
+    ]
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     if fmt == "json":
         payload = {
-            "files": [{"path": r.path, "ok": r.ok, "findings": [f.as_dict() for f in r.findings]} for r in results],
+            "files": [
+                {"path": r.path, "ok": r.ok, "findings": [f.as_dict() for f in r.findings]}
+                for r in results
+            ],
             "errors": errors,
             "warnings": warnings,
         }
@@ -91,18 +119,53 @@ def check(plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: 
                 click.echo(finding.format())
         failed = sum(not r.ok for r in results)
         verdict = "ok" if not failed else f"{failed} with errors"
-        click.echo(f"{len(results)} plan(s) checked, {verdict}: {errors} error(s), {warnings} warning(s)")
+        click.echo(
+            f"{len(results)} plan(s) checked, {verdict}: {errors} error(s), {warnings} warning(s)"
+        )
     sys.exit(1 if errors else 0)
 
 
 @main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-f", "--format", "formats", multiple=True, required=True, type=click.Choice(["md", "docx", "pdf"]), help="Output format (repeatable).")
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for OUTDIR/<plan file stem>.<format>.")
-@click.option("--templates", "template_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A practice's template folder, searched before the built-ins (repeatable).")
-@click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD", help="Check review dates as of this day (default: today).")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    required=True,
+    type=click.Choice(["md", "docx", "pdf"]),
+    help="Output format (repeatable).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for OUTDIR/<plan file stem>.<format>.",
+)
+@click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A practice's template folder, searched before the built-ins (repeatable).",
+)
+@click.option(
+    "--today",
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Check review dates as of this day (default: today).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def render(plans: tuple[str, ...], formats: tuple[str, ...], outdir: Path, template_dirs: tuple[Path, ...], today: dt.date | None, quiet: bool) -> None:
+def render(
+    plans: tuple[str, ...],
+    formats: tuple[str, ...],
+    outdir: Path,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+    quiet: bool,
+) -> None:
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
@@ -111,8 +174,12 @@ def render(plans: tuple[str, ...], formats: tuple[str, ...], outdir: Path, templ
     from .render import RenderOptions, render_files
 
     sources = plan_files(plans)
-    options = RenderOptions(formats=tuple(dict.fromkeys(formats)), outdir=outdir, templates=template_dirs, today=today)
-    with click.progressbar(length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2) as bar:
+    options = RenderOptions(
+        formats=tuple(dict.fromkeys(formats)), outdir=outdir, templates=template_dirs, today=today
+    )
+    with click.progressbar(
+        length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
+    ) as bar:
         results = render_files(sources, options, progress=lambda _: bar.update(1))
     for result in results:
         for finding in result.findings:
@@ -123,5 +190,8 @@ def render(plans: tuple[str, ...], formats: tuple[str, ...], outdir: Path, templ
             click.echo(f"wrote {path}")
     failed = sum(not r.ok for r in results)
     written = sum(len(r.written) for r in results)
-    click.echo(f"{written} file(s) written from {len(results) - failed} of {len(results)} plan(s)", err=True)
+    click.echo(
+        f"{written} file(s) written from {len(results) - failed} of {len(results)} plan(s)",
+        err=True,
+    )
     sys.exit(1 if failed else 0)

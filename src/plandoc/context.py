@@ -93,16 +93,27 @@ def _orientation(orientation: Orientation, details: dict[str, Any]) -> dict[str,
             blocks.append({"kind": "heading", "text": section["title"]})
             blocks += section["blocks"]
         sections.append({"title": f"Module: {inner.label}", "blocks": blocks})
-    return {"name": orientation.name, "label": orientation.label, "summary": orientation.summary, "sections": sections}
+    return {
+        "name": orientation.name,
+        "label": orientation.label,
+        "summary": orientation.summary,
+        "sections": sections,
+    }
 
 
 def _diagnosis(diagnosis: dict[str, Any]) -> dict[str, Any]:
     entry = icd.lookup(str(diagnosis["code"]))
     official = entry.title if entry else ""
-    return {**diagnosis, "description": diagnosis["description"] or official, "official_title": official}
+    return {
+        **diagnosis,
+        "description": diagnosis["description"] or official,
+        "official_title": official,
+    }
 
 
-def _goal(goal: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]) -> dict[str, Any]:
+def _goal(
+    goal: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]
+) -> dict[str, Any]:
     problems = {p["id"]: p for p in plan["problems"]}
     return {
         **goal,
@@ -112,11 +123,22 @@ def _goal(goal: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Ins
     }
 
 
-def _objective(objective: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]) -> dict[str, Any]:
+def _objective(
+    objective: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]
+) -> dict[str, Any]:
     measure = objective["measure"]
-    interventions = [{**i, "approach_label": _orientation_label(i["approach"])} for i in objective["interventions"]]
+    interventions = [
+        {**i, "approach_label": _orientation_label(i["approach"])}
+        for i in objective["interventions"]
+    ]
     if not measure:
-        return {**objective, "interventions": interventions, "measure_text": "", "instrument_name": "", "progress": None}
+        return {
+            **objective,
+            "interventions": interventions,
+            "measure_text": "",
+            "instrument_name": "",
+            "progress": None,
+        }
     instrument = instruments.get(str(measure["instrument"]))
     name = instrument.name if instrument else str(measure["instrument"])
     who = _person_name(plan["participants"], measure.get("participant"))
@@ -126,14 +148,22 @@ def _objective(objective: dict[str, Any], plan: dict[str, Any], instruments: dic
     text = f"{shown}: {_num(baseline)} → {_num(target)}{unit}"
     points = _points_for(objective, plan["measurements"])
     progress = _progress(instrument, points, baseline=measure) if instrument else None
-    return {**objective, "interventions": interventions, "measure_text": text, "instrument_name": shown, "progress": progress}
+    return {
+        **objective,
+        "interventions": interventions,
+        "measure_text": text,
+        "instrument_name": shown,
+        "progress": progress,
+    }
 
 
 def _num(value: Any) -> str:
     return "?" if value is None else show_number(value)
 
 
-def _points_for(objective: dict[str, Any], measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _points_for(
+    objective: dict[str, Any], measurements: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The scores that belong to an objective: those naming it, else those on its instrument
     (and participant) that name no other objective."""
     named = [m for m in measurements if m.get("objective") == objective["id"]]
@@ -149,7 +179,9 @@ def _points_for(objective: dict[str, Any], measurements: list[dict[str, Any]]) -
     ]
 
 
-def _progress(instrument: Instrument, points: list[dict[str, Any]], *, baseline: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def _progress(
+    instrument: Instrument, points: list[dict[str, Any]], *, baseline: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Where a measure started (the baseline when there is one), where it is now, the change,
     and whether that is better or worse on this instrument."""
     ordered = sorted(points, key=lambda m: m["date"])
@@ -162,7 +194,9 @@ def _progress(instrument: Instrument, points: list[dict[str, Any]], *, baseline:
     change = float(last["score"]) - float(start["score"])
     better = instrument.improvement(float(start["score"]), float(last["score"]))
     direction = "no change" if better == 0 else ("better" if better > 0 else "worse")
-    single = len(ordered) == 1 and (start is ordered[0] or start.get("date") in (None, last["date"]))
+    single = len(ordered) == 1 and (
+        start is ordered[0] or start.get("date") in (None, last["date"])
+    )
     return {
         "instrument": instrument.name,
         "first": start,
@@ -173,11 +207,20 @@ def _progress(instrument: Instrument, points: list[dict[str, Any]], *, baseline:
         "band_first": instrument.band(float(start["score"])),
         "band_latest": instrument.band(float(last["score"])),
         "summary": _summary(instrument, start, last, change, direction, single),
-        "points": [{"date": m["date"], "score": m["score"], "note": m.get("note")} for m in ordered],
+        "points": [
+            {"date": m["date"], "score": m["score"], "note": m.get("note")} for m in ordered
+        ],
     }
 
 
-def _summary(instrument: Instrument, first: dict[str, Any], last: dict[str, Any], change: float, direction: str, single: bool) -> str:
+def _summary(
+    instrument: Instrument,
+    first: dict[str, Any],
+    last: dict[str, Any],
+    change: float,
+    direction: str,
+    single: bool,
+) -> str:
     def at(m: dict[str, Any]) -> str:
         band = instrument.band(float(m["score"]))
         when = f" on {show_date(m['date'])}" if m.get("date") else ""
@@ -188,21 +231,31 @@ def _summary(instrument: Instrument, first: dict[str, Any], last: dict[str, Any]
     return f"{at(first)} → {at(last)}: {signed_number(change)}, {direction}"
 
 
-def _progress_by_instrument(plan: dict[str, Any], instruments: dict[str, Instrument]) -> list[dict[str, Any]]:
+def _progress_by_instrument(
+    plan: dict[str, Any], instruments: dict[str, Instrument]
+) -> list[dict[str, Any]]:
     """One row per instrument, participant and objective, in the order they first appear."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for m in plan["measurements"]:
-        key = (str(m["instrument"]), str(m.get("participant") or ""), str(m.get("objective") or ""))
-        groups.setdefault(key, []).append(m)
+        group = (str(m["instrument"]), str(m.get("participant") or ""), str(m.get("objective") or ""))
+        groups.setdefault(group, []).append(m)
     found = []
-    for (key, person, objective), points in groups.items():
-        instrument = instruments.get(key)
+    for (name, person, objective), points in groups.items():
+        instrument = instruments.get(name)
         progress = _progress(instrument, points) if instrument else None
         if instrument and progress:
             who = _person_name(plan["participants"], person)
             parts = [p for p in (who, f"objective {objective}" if objective else "") if p]
             label_text = f"{instrument.name} ({', '.join(parts)})" if parts else instrument.name
-            found.append({**progress, "label": label_text, "participant": who or None, "objective": objective or None, "unit": instrument.unit})
+            found.append(
+                {
+                    **progress,
+                    "label": label_text,
+                    "participant": who or None,
+                    "objective": objective or None,
+                    "unit": instrument.unit,
+                }
+            )
     return found
 
 
@@ -212,7 +265,14 @@ def _notes(plan: dict[str, Any], instruments: dict[str, Instrument]) -> list[dic
     for m in sorted(plan["measurements"], key=lambda m: m["date"]):
         if m.get("note"):
             instrument = instruments.get(str(m["instrument"]))
-            found.append({"date": m["date"], "instrument": instrument.name if instrument else m["instrument"], "score": m["score"], "note": m["note"]})
+            found.append(
+                {
+                    "date": m["date"],
+                    "instrument": instrument.name if instrument else m["instrument"],
+                    "score": m["score"],
+                    "note": m["note"],
+                }
+            )
     return found
 
 
@@ -236,9 +296,9 @@ def _service(service: dict[str, Any]) -> dict[str, Any]:
     often = {1: "once", 2: "twice"}.get(count, f"{count} times")
     return {
         **service,
-        "description": service["description"] or f"{label(service['modality']).capitalize()} psychotherapy",
+        "description": service["description"]
+        or f"{label(service['modality']).capitalize()} psychotherapy",
         "amount": f"{service['session_minutes']} minutes",
         "frequency_text": f"{often} a {freq['per']}",
         "duration_text": f"{service['duration_weeks']} week{'s' if service['duration_weeks'] != 1 else ''}",
     }
-

@@ -21,7 +21,9 @@ class Finding:
     rule: str
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.rule}]"
+        return (
+            f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.rule}]"
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -47,7 +47,9 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(show(v) for v in value if v not in (None, ""))
     if isinstance(value, dict):
-        return "; ".join(f"{words(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", []))
+        return "; ".join(
+            f"{words(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", [])
+        )
     return words(" ".join(str(value).split()))
 
 

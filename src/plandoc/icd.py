@@ -8,6 +8,7 @@ package is used directly.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -63,10 +64,8 @@ def _table() -> str:
     except OSError:
         pass
     index = _build_index()
-    try:
+    with contextlib.suppress(OSError):  # a read-only home: stay correct, just slower next time
         _write_index(path, index)
-    except OSError:
-        pass  # a read-only home: stay correct, just slower next time
     return "".join(f"{c.code}\t{int(c.billable)}\t{c.title}\n" for c in index.values())
 
 
@@ -88,4 +87,6 @@ def lookup(code: str) -> Code | None:
 def billable_children(code: str, *, limit: int = 4) -> list[str]:
     """A few billable codes under *code*, to suggest when a category is given."""
     pattern = rf"^({re.escape(_normalise(code))}[^\t]*)\t1\t"
-    return [m.group(1) for m in itertools.islice(re.finditer(pattern, _table(), re.MULTILINE), limit)]
+    return [
+        m.group(1) for m in itertools.islice(re.finditer(pattern, _table(), re.MULTILINE), limit)
+    ]

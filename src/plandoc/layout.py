@@ -47,15 +47,28 @@ def _blocks(specs: list[dict[str, Any]], data: Any) -> Iterator[Block]:
         if not _present(value):
             continue
         if kind == "text":
-            text = _title(str(spec["text"]), value) if "text" in spec and isinstance(value, dict) else _cell(value, spec)
+            text = (
+                _title(str(spec["text"]), value)
+                if "text" in spec and isinstance(value, dict)
+                else _cell(value, spec)
+            )
             yield {"kind": "text", "label": label, "text": text}
         elif kind == "list":
             items = [_cell(v, spec) for v in value if _present(v)]
-            yield {"kind": "list", "label": label, "items": items, "numbered": bool(spec.get("numbered"))}
+            yield {
+                "kind": "list",
+                "label": label,
+                "items": items,
+                "numbered": bool(spec.get("numbered")),
+            }
         elif kind == "table":
             yield _table(spec, label, value)
         elif kind == "fields":
-            rows = [[str(r["label"]), _cell(value.get(r["field"]), r, value)] for r in spec["rows"] if _present(value.get(r["field"]))]
+            rows = [
+                [str(r["label"]), _cell(value.get(r["field"]), r, value)]
+                for r in spec["rows"]
+                if _present(value.get(r["field"]))
+            ]
             if rows:
                 yield {"kind": "fields", "label": label, "rows": rows}
         elif kind == "each":
@@ -81,7 +94,11 @@ def _cell(value: Any, spec: dict[str, Any], item: dict[str, Any] | None = None) 
         text = str(values[str(value)])
     elif spec.get("format") == "label":
         text = label(value)
-    elif spec.get("format") == "signed" and isinstance(value, int | float) and not isinstance(value, bool):
+    elif (
+        spec.get("format") == "signed"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         text = signed_number(value)
     else:
         text = show(value)

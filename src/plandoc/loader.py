@@ -68,9 +68,13 @@ def load_file(path: str | Path, *, display: str | None = None) -> Document:
     except FileNotFoundError:
         raise PlanInvalid([_finding(shown, (1, 1), "file not found", "file.missing")]) from None
     except IsADirectoryError:
-        raise PlanInvalid([_finding(shown, (1, 1), "is a directory, not a plan file", "file.read")]) from None
+        raise PlanInvalid(
+            [_finding(shown, (1, 1), "is a directory, not a plan file", "file.read")]
+        ) from None
     except OSError as exc:
-        raise PlanInvalid([_finding(shown, (1, 1), f"cannot read file: {exc.strerror}", "file.read")]) from None
+        raise PlanInvalid(
+            [_finding(shown, (1, 1), f"cannot read file: {exc.strerror}", "file.read")]
+        ) from None
     return load_bytes(raw, shown)
 
 
@@ -128,10 +132,14 @@ class _Builder:
             problem = exc.problem or "invalid YAML"
             ctx = f" {exc.context}" if exc.context else ""
             msg = f"YAML syntax error: {problem}{ctx}; check indentation and quoting around here"
-            raise PlanInvalid([*self.problems, _finding(self.path, pos, msg, "yaml.syntax")]) from None
+            raise PlanInvalid(
+                [*self.problems, _finding(self.path, pos, msg, "yaml.syntax")]
+            ) from None
         except yaml.YAMLError as exc:
             msg = f"YAML error: {exc}"
-            raise PlanInvalid([*self.problems, _finding(self.path, (1, 1), msg, "yaml.syntax")]) from None
+            raise PlanInvalid(
+                [*self.problems, _finding(self.path, (1, 1), msg, "yaml.syntax")]
+            ) from None
         except _Abort:
             raise PlanInvalid(self.problems) from None
         if root is None:
@@ -139,7 +147,9 @@ class _Builder:
             raise PlanInvalid([_finding(self.path, (1, 1), msg, "file.empty")])
         if not isinstance(root, dict):
             msg = "a plan file must be a mapping of fields (`spec_version: 1`, `plan:` …), not a list or a single value"
-            self.problems.append(_finding(self.path, self.doc.values.get((), (1, 1)), msg, "yaml.root"))
+            self.problems.append(
+                _finding(self.path, self.doc.values.get((), (1, 1)), msg, "yaml.root")
+            )
             raise PlanInvalid(self.problems)
         self.doc.data = root
         self.doc.problems = self.problems
@@ -165,7 +175,9 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES or depth > MAX_DEPTH:
             what = "nested too deeply" if depth > MAX_DEPTH else "too large"
-            self._error(event.start_mark, f"document is {what} to be a treatment plan", "yaml.limits")
+            self._error(
+                event.start_mark, f"document is {what} to be a treatment plan", "yaml.limits"
+            )
             raise _Abort
         self.doc.values[path] = _pos(event.start_mark)
         if isinstance(event, yaml.AliasEvent):
@@ -199,7 +211,7 @@ class _Builder:
         elif event.tag == "!" or not event.implicit[0]:
             tag = _TAG + "str"
         else:
-            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
         if tag not in _ALLOWED_TAGS:
             tag = _TAG + "str"
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
@@ -234,14 +246,18 @@ class _Builder:
 
     def _key(self, event: Any, events: Iterator[Any], path: DocPath, depth: int) -> str:
         if not isinstance(event, yaml.ScalarEvent):
-            self._error(event.start_mark, "a key must be a plain name, not a list or mapping", "yaml.key")
+            self._error(
+                event.start_mark, "a key must be a plain name, not a list or mapping", "yaml.key"
+            )
             self._node(event, events, (*path, "?"), depth + 1)
             return f"?{self.nodes}"
         key = str(event.value)
         here = (*path, key)
         if here in self.doc.keys:
             first = self.doc.keys[here]
-            msg = f"`{key}` is given twice (first at line {first[0]}); keep one and delete the other"
+            msg = (
+                f"`{key}` is given twice (first at line {first[0]}); keep one and delete the other"
+            )
             self._error(event.start_mark, msg, "yaml.duplicate-key")
             return f"{key}\0dup{self.nodes}"
         self.doc.keys[here] = _pos(event.start_mark)

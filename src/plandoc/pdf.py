@@ -40,11 +40,25 @@ def docx_to_pdf(docx: bytes) -> bytes:
         source = folder / "plan.docx"
         source.write_bytes(docx)
         profile = (folder / "profile").as_uri()
-        args = [command, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(folder), str(source)]
+        args = [
+            command,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+        ]
         try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
+            done = subprocess.run(
+                args, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+            )
         except subprocess.TimeoutExpired:
-            raise RenderError(f"LibreOffice did not finish converting within {TIMEOUT_SECONDS} s") from None
+            raise RenderError(
+                f"LibreOffice did not finish converting within {TIMEOUT_SECONDS} s"
+            ) from None
         target = folder / "plan.pdf"
         if done.returncode != 0 or not target.is_file():
             detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]

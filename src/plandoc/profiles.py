@@ -19,7 +19,7 @@ import yaml
 from . import _walk as w
 from .checks import DEFAULT_REVIEW_DAYS, Reporter, next_review
 from .errors import Finding, UsageError
-from .loader import Document, DocPath
+from .loader import DocPath, Document
 
 PROFILES_DIR = Path(str(resources.files("plandoc") / "data" / "profiles"))
 
@@ -67,14 +67,26 @@ def profile_findings(doc: Document, profile: Profile, *, today: dt.date) -> list
         anchor = w.as_date(plan.get("last_review_date")) or start
         due = next_review(plan) or anchor + dt.timedelta(days=DEFAULT_REVIEW_DAYS)
         if (due - anchor).days > limit:
-            report.error(("plan",), f"{profile.name} requires a review at least every {limit} days; the next review is {(due - anchor).days} days after {anchor}", f"{rule}.review-interval")
+            report.error(
+                ("plan",),
+                f"{profile.name} requires a review at least every {limit} days; the next review is {(due - anchor).days} days after {anchor}",
+                f"{rule}.review-interval",
+            )
     if profile.max_service_weeks:
         for spath, service in w.items(data.get("services"), ("services",)):
             weeks = service.get("duration_weeks")
             if isinstance(weeks, int) and weeks > profile.max_service_weeks:
-                report.error((*spath, "duration_weeks"), f"{profile.name} authorises at most {profile.max_service_weeks} weeks at a time", f"{rule}.service-duration")
+                report.error(
+                    (*spath, "duration_weeks"),
+                    f"{profile.name} authorises at most {profile.max_service_weeks} weeks at a time",
+                    f"{rule}.service-duration",
+                )
     if profile.max_plan_age_days and start and (today - start).days > profile.max_plan_age_days:
-        report.error(("plan", "start_date"), f"{profile.name} does not accept a plan dated more than {profile.max_plan_age_days} days ago; write a new plan", f"{rule}.plan-age")
+        report.error(
+            ("plan", "start_date"),
+            f"{profile.name} does not accept a plan dated more than {profile.max_plan_age_days} days ago; write a new plan",
+            f"{rule}.plan-age",
+        )
     return report.findings
 
 

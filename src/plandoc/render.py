@@ -63,12 +63,16 @@ def render_bytes(context: dict[str, Any], fmt: str, *, templates: Sequence[Path]
 def render_file(source: Path, options: RenderOptions) -> RenderResult:
     result = check_file(source, today=options.today)
     if not result.ok or result.document is None:
-        return RenderResult(source, findings=result.findings, error=f"{source}: not rendered, the plan has errors")
+        return RenderResult(
+            source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
+        )
     context = build_context(result.document.data)
     outputs = {}
     try:
         for fmt in options.formats:
-            outputs[options.outdir / f"{source.stem}.{fmt}"] = render_bytes(context, fmt, templates=options.templates)
+            outputs[options.outdir / f"{source.stem}.{fmt}"] = render_bytes(
+                context, fmt, templates=options.templates
+            )
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
     for path, data in outputs.items():
@@ -98,4 +102,12 @@ def render_files(
     return results
 
 
-__all__ = ["FORMATS", "PlanInvalid", "RenderOptions", "RenderResult", "render_bytes", "render_file", "render_files"]
+__all__ = [
+    "FORMATS",
+    "PlanInvalid",
+    "RenderOptions",
+    "RenderResult",
+    "render_bytes",
+    "render_file",
+    "render_files",
+]

@@ -34,7 +34,13 @@ _COMPILED: dict[tuple[int, str], jinja2.Template] = {}
 class _PreparedTemplate(DocxTemplate):  # type: ignore[misc]
     """A DocxTemplate that reuses compiled Jinja templates across documents."""
 
-    def render_xml_part(self, src_xml: str, part: Any, context: dict[str, Any], jinja_env: jinja2.Environment | None = None) -> str:
+    def render_xml_part(
+        self,
+        src_xml: str,
+        part: Any,
+        context: dict[str, Any],
+        jinja_env: jinja2.Environment | None = None,
+    ) -> str:
         assert jinja_env is not None
         src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
         key = (id(jinja_env), src_xml)
@@ -43,7 +49,12 @@ class _PreparedTemplate(DocxTemplate):  # type: ignore[misc]
         self.current_rendering_part = part
         dst_xml = _COMPILED[key].render(context)
         dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
-        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        dst_xml = (
+            dst_xml.replace("{_{", "{{")
+            .replace("}_}", "}}")
+            .replace("{_%", "{%")
+            .replace("%_}", "%}")
+        )
         return str(self.resolve_listing(dst_xml))
 
 
@@ -55,7 +66,10 @@ def _template_bytes(path: Path) -> bytes:
 def find_template(name: str, templates: Sequence[Path] = ()) -> Path:
     """The Word template for an orientation: its own ``plan.docx`` if any, else the base one."""
     for root in search_path(templates):
-        for candidate in (Path(root) / "orientations" / name / "plan.docx", Path(root) / "plan.docx"):
+        for candidate in (
+            Path(root) / "orientations" / name / "plan.docx",
+            Path(root) / "plan.docx",
+        ):
             if candidate.is_file():
                 return candidate
     raise TemplateError(f"no Word template found for `{name}` (looked for plan.docx)")
@@ -103,7 +117,7 @@ def _autofit_tables(body: Any) -> None:
                 floor[index] = max(floor[index], longest * 125 + 230)
                 weight[index] = max(weight[index], min(len(text), 80) ** 0.75)
         spare = max(TEXT_WIDTH_TWIPS - sum(floor), 0)
-        widths = [f + int(spare * w / sum(weight)) for f, w in zip(floor, weight)]
+        widths = [f + int(spare * w / sum(weight)) for f, w in zip(floor, weight, strict=False)]
         _set_widths(tbl, widths)
 
 
@@ -116,7 +130,7 @@ def _set_widths(tbl: Any, widths: list[int]) -> None:
     for width in widths:
         etree.SubElement(grid, f"{_W}gridCol").set(f"{_W}w", str(width))
     for tr in tbl.findall(f"{_W}tr"):
-        for tc, width in zip(tr.findall(f"{_W}tc"), widths):
+        for tc, width in zip(tr.findall(f"{_W}tc"), widths, strict=False):
             tc_pr = tc.find(f"{_W}tcPr")
             if tc_pr is None:
                 tc_pr = etree.SubElement(tc, f"{_W}tcPr")

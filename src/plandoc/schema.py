@@ -14,7 +14,14 @@ Schema = dict[str, Any]
 
 SPEC_VERSIONS = (1,)
 PLAN_STATUSES = ("draft", "active", "under_review", "completed", "discontinued", "superseded")
-GOAL_STATUSES = ("not_started", "in_progress", "improving", "achieved", "not_achieved", "discontinued")
+GOAL_STATUSES = (
+    "not_started",
+    "in_progress",
+    "improving",
+    "achieved",
+    "not_achieved",
+    "discontinued",
+)
 REVISION_REASONS = (
     "initial",
     "progress",
@@ -26,9 +33,23 @@ REVISION_REASONS = (
 )
 SIGNATURE_STATUSES = ("signed", "pending", "refused")
 SIGNER_ROLES = ("client", "guardian", "clinician", "supervisor")
-PARTICIPANT_ROLES = ("client", "partner", "parent", "caregiver", "child", "sibling", "family_member")
+PARTICIPANT_ROLES = (
+    "client",
+    "partner",
+    "parent",
+    "caregiver",
+    "child",
+    "sibling",
+    "family_member",
+)
 SERVICE_MODALITIES = ("individual", "couple", "family", "group")
-INTERVENTION_MODALITIES = (*SERVICE_MODALITIES, "phone_coaching", "self_directed", "psychoeducation", "consultation")
+INTERVENTION_MODALITIES = (
+    *SERVICE_MODALITIES,
+    "phone_coaching",
+    "self_directed",
+    "psychoeducation",
+    "consultation",
+)
 FREQUENCY_UNITS = ("day", "week", "month")
 RISK_LEVELS = ("none", "low", "moderate", "high")
 
@@ -83,7 +104,9 @@ def record(description: str, fields: Schema, *, required: bool = False) -> Schem
     return _described({"type": "dict", "schema": fields}, description, required=required)
 
 
-def records(description: str, fields: Schema, *, required: bool = False, minlength: int = 0) -> Schema:
+def records(
+    description: str, fields: Schema, *, required: bool = False, minlength: int = 0
+) -> Schema:
     rule: Schema = {"type": "list", "schema": {"type": "dict", "schema": fields}}
     if minlength:
         rule["minlength"] = minlength
@@ -115,7 +138,9 @@ PLAN = record(
     "What the plan is: its identity, status and schedule.",
     {
         "id": ident("Stable identifier of the plan; the same across all its versions."),
-        "version": integer("Version number of this plan; increases with every revision.", required=True, min=1),
+        "version": integer(
+            "Version number of this plan; increases with every revision.", required=True, min=1
+        ),
         "status": choice(
             "Where the plan stands; `superseded` marks an earlier version kept for the record once a newer one is written.",
             PLAN_STATUSES,
@@ -129,9 +154,13 @@ PLAN = record(
         "title": text("A short title for the plan (defaults to the orientation's name)."),
         "start_date": date("The day the plan takes effect.", required=True),
         "review_interval_days": integer(
-            "Days between reviews (about 180 by default; payers may demand 90 or 180).", min=7, max=366
+            "Days between reviews (about 180 by default; payers may demand 90 or 180).",
+            min=7,
+            max=366,
         ),
-        "next_review_date": date("The next scheduled review; must fall within one interval of the start or last review."),
+        "next_review_date": date(
+            "The next scheduled review; must fall within one interval of the start or last review."
+        ),
         "last_review_date": date("The day the plan was last reviewed."),
         "expiry_date": date("The day the plan stops being valid without renewal."),
         "participation": text(
@@ -148,7 +177,9 @@ PARTICIPANTS = records(
         "name": text("Full name.", required=True),
         "preferred_name": text("The name the person wants to be called."),
         "role": choice("The participant's role in the plan.", PARTICIPANT_ROLES, required=True),
-        "primary": boolean("The identified client for billing; exactly one when there are several."),
+        "primary": boolean(
+            "The identified client for billing; exactly one when there are several."
+        ),
         "date_of_birth": date("Date of birth."),
         "pronouns": text("Pronouns, as the person gives them (for example `she/her`)."),
     },
@@ -166,8 +197,13 @@ GUARDIAN = record(
     },
 )
 
-CLINICIAN = record("The treating clinician.", _person("clinician", credentials_required=True), required=True)
-SUPERVISOR = record("The supervising clinician, when the plan needs co-signature.", _person("supervisor", credentials_required=True))
+CLINICIAN = record(
+    "The treating clinician.", _person("clinician", credentials_required=True), required=True
+)
+SUPERVISOR = record(
+    "The supervising clinician, when the plan needs co-signature.",
+    _person("supervisor", credentials_required=True),
+)
 
 PRACTICE = record(
     "The practice or agency that holds the record.",
@@ -187,8 +223,14 @@ ASSESSMENT = record(
         "diagnoses": records(
             "ICD-10-CM diagnoses; exactly one is primary.",
             {
-                "code": text("ICD-10-CM code with its dot (for example `F41.0`); a billable (leaf) code.", required=True, regex=ICD10_PATTERN),
-                "description": text("The diagnosis in words; defaults to the official ICD-10-CM title."),
+                "code": text(
+                    "ICD-10-CM code with its dot (for example `F41.0`); a billable (leaf) code.",
+                    required=True,
+                    regex=ICD10_PATTERN,
+                ),
+                "description": text(
+                    "The diagnosis in words; defaults to the official ICD-10-CM title."
+                ),
                 "primary": boolean("The primary diagnosis."),
                 "provisional": boolean("Provisional, pending further assessment."),
                 "notes": text("Specifiers or clinical notes."),
@@ -199,8 +241,12 @@ ASSESSMENT = record(
         "presenting_problem": record(
             "Why the person came, in their words and in the clinician's.",
             {
-                "client_words": text("The presenting problem in the client's own words (a quotation).", required=True),
-                "clinician_summary": text("The clinician's summary of the presenting problem.", required=True),
+                "client_words": text(
+                    "The presenting problem in the client's own words (a quotation).", required=True
+                ),
+                "clinician_summary": text(
+                    "The clinician's summary of the presenting problem.", required=True
+                ),
             },
             required=True,
         ),
@@ -209,7 +255,9 @@ ASSESSMENT = record(
         "abilities": texts("The person's abilities."),
         "preferences": texts("The person's preferences for treatment."),
         "barriers": texts("Barriers to treatment (transport, cost, schedule, stigma …)."),
-        "cultural_considerations": text("Cultural, spiritual or identity considerations for treatment."),
+        "cultural_considerations": text(
+            "Cultural, spiritual or identity considerations for treatment."
+        ),
         "risk": record(
             "Risk assessment summary; a moderate or high level needs a safety plan.",
             {
@@ -227,7 +275,9 @@ INSTRUMENTS = records(
     "(`phq9`, `gad7`, `pcl5`, `sud`, `voc`, `ors`, `gas`).",
     {
         "id": ident("Identifier that objectives and measurements use."),
-        "name": text("Name shown in documents (for example `Panic attacks per week`).", required=True),
+        "name": text(
+            "Name shown in documents (for example `Panic attacks per week`).", required=True
+        ),
         "min": number("Lowest possible score.", required=True),
         "max": number("Highest possible score."),
         "lower_is_better": boolean("True when a lower score means improvement.", required=True),
@@ -240,14 +290,21 @@ INTERVENTION = {
     "id": ident("Stable identifier of the intervention."),
     "description": text("What is done.", required=True),
     "provider": text("Who delivers it (defaults to the clinician)."),
-    "frequency": text("How often (for example `weekly`, `each session`, `daily, between sessions`).", required=True),
+    "frequency": text(
+        "How often (for example `weekly`, `each session`, `daily, between sessions`).",
+        required=True,
+    ),
     "modality": choice("How it is delivered.", INTERVENTION_MODALITIES),
-    "approach": text("For integrative plans: the orientation module it draws on (for example `cbt`)."),
+    "approach": text(
+        "For integrative plans: the orientation module it draws on (for example `cbt`)."
+    ),
 }
 
 OBJECTIVE = {
     "id": ident("Stable identifier of the objective."),
-    "description": text("The objective: specific, observable, with its measure in words.", required=True),
+    "description": text(
+        "The objective: specific, observable, with its measure in words.", required=True
+    ),
     "measure": record(
         "How progress is measured: an instrument with a baseline and a target.",
         {
@@ -255,12 +312,16 @@ OBJECTIVE = {
             "baseline": number("Score at the start."),
             "target": number("Score that means the objective is met."),
             "baseline_date": date("Day the baseline was taken."),
-            "participant": text("Whose score it is, when the plan has several participants (a participant id)."),
+            "participant": text(
+                "Whose score it is, when the plan has several participants (a participant id)."
+            ),
         },
     ),
     "target_date": date("Day by which the objective should be met."),
     "status": choice("Where the objective stands.", GOAL_STATUSES, required=True),
-    "interventions": records("What will be done to reach the objective.", INTERVENTION, minlength=1),
+    "interventions": records(
+        "What will be done to reach the objective.", INTERVENTION, minlength=1
+    ),
 }
 
 GOALS = records(
@@ -288,7 +349,10 @@ PROBLEMS = records(
         "description": text("What the problem is for this person."),
         "behavioural_definitions": records(
             "Observable signs of the problem for this person.",
-            {"id": ident("Stable identifier."), "text": text("The sign, as observed or reported.", required=True)},
+            {
+                "id": ident("Stable identifier."),
+                "text": text("The sign, as observed or reported.", required=True),
+            },
             required=True,
             minlength=1,
         ),
@@ -304,7 +368,9 @@ MEASUREMENTS = records(
         "date": date("Day the score was taken.", required=True),
         "score": number("The score.", required=True),
         "participant": text("Participant id, when the plan has several participants."),
-        "objective": text("Id of the objective the score belongs to, when one instrument serves several (for example one GAS scale per goal)."),
+        "objective": text(
+            "Id of the objective the score belongs to, when one instrument serves several (for example one GAS scale per goal)."
+        ),
         "note": text("Context for the score."),
     },
 )
@@ -315,8 +381,14 @@ SERVICES = records(
         "id": ident("Stable identifier of the service."),
         "modality": choice("Type of service.", SERVICE_MODALITIES, required=True),
         "description": text("The service in words (for example `Individual psychotherapy`)."),
-        "code": text("CPT or HCPCS code (for example `90837`, `H0032`).", required=True, regex=SERVICE_CODE_PATTERN),
-        "session_minutes": integer("Length of one session in minutes.", required=True, min=5, max=480),
+        "code": text(
+            "CPT or HCPCS code (for example `90837`, `H0032`).",
+            required=True,
+            regex=SERVICE_CODE_PATTERN,
+        ),
+        "session_minutes": integer(
+            "Length of one session in minutes.", required=True, min=5, max=480
+        ),
         "frequency": record(
             "How often sessions happen; zero is not a frequency.",
             {
@@ -325,8 +397,12 @@ SERVICES = records(
             },
             required=True,
         ),
-        "duration_weeks": integer("Expected duration in weeks (under a year).", required=True, min=1, max=104),
-        "start_date": date("Day the service starts, when not the plan's start (a service added at a revision)."),
+        "duration_weeks": integer(
+            "Expected duration in weeks (under a year).", required=True, min=1, max=104
+        ),
+        "start_date": date(
+            "Day the service starts, when not the plan's start (a service added at a revision)."
+        ),
         "provider": text("Who provides the service, when not the clinician."),
     },
     required=True,
@@ -336,20 +412,38 @@ SERVICES = records(
 SAFETY_PLAN = record(
     "Safety plan (Stanley–Brown steps), required when risk is moderate or high.",
     {
-        "warning_signs": texts("Thoughts, moods or situations that signal a crisis may be coming.", required=True, minlength=1),
-        "internal_coping": texts("Things the person can do alone to take their mind off the problem.", required=True, minlength=1),
-        "distraction": texts("People and social settings that provide distraction."),
-        "help_contacts": records(
-            "People the person can ask for help.",
-            {"name": text("Name.", required=True), "relationship": text("Relationship."), "phone": text("Telephone number.")},
-        ),
-        "professional_contacts": records(
-            "Professionals and agencies to contact in a crisis (include 988 in the US).",
-            {"name": text("Name or service.", required=True), "role": text("Role."), "phone": text("Telephone number.", required=True)},
+        "warning_signs": texts(
+            "Thoughts, moods or situations that signal a crisis may be coming.",
             required=True,
             minlength=1,
         ),
-        "means_safety": texts("Steps taken to make the environment safe.", required=True, minlength=1),
+        "internal_coping": texts(
+            "Things the person can do alone to take their mind off the problem.",
+            required=True,
+            minlength=1,
+        ),
+        "distraction": texts("People and social settings that provide distraction."),
+        "help_contacts": records(
+            "People the person can ask for help.",
+            {
+                "name": text("Name.", required=True),
+                "relationship": text("Relationship."),
+                "phone": text("Telephone number."),
+            },
+        ),
+        "professional_contacts": records(
+            "Professionals and agencies to contact in a crisis (include 988 in the US).",
+            {
+                "name": text("Name or service.", required=True),
+                "role": text("Role."),
+                "phone": text("Telephone number.", required=True),
+            },
+            required=True,
+            minlength=1,
+        ),
+        "means_safety": texts(
+            "Steps taken to make the environment safe.", required=True, minlength=1
+        ),
         "reasons_for_living": texts("The person's reasons for living, in their words."),
         "reviewed_on": date("Day the safety plan was last reviewed with the person."),
     },
@@ -412,13 +506,23 @@ def plan_schema(orientation: str | None = None) -> Schema:
 
     found = get_orientation(orientation) if orientation else None
     orientation_schema = found.schema if found else None
-    details: Schema = {"type": "dict", "required": True, "meta": {"description": "The section that makes the plan CBT, DBT, EMDR … (see the orientation tables below)."}}
+    details: Schema = {
+        "type": "dict",
+        "required": True,
+        "meta": {
+            "description": "The section that makes the plan CBT, DBT, EMDR … (see the orientation tables below)."
+        },
+    }
     if orientation_schema is not None:
         details["schema"] = orientation_schema
     else:
         details["allow_unknown"] = True
     return {
-        "spec_version": _described({"type": "integer", "allowed": list(SPEC_VERSIONS)}, "Version of the plan spec; `1`.", required=True),
+        "spec_version": _described(
+            {"type": "integer", "allowed": list(SPEC_VERSIONS)},
+            "Version of the plan spec; `1`.",
+            required=True,
+        ),
         "plan": PLAN,
         "participants": PARTICIPANTS,
         "guardian": GUARDIAN,

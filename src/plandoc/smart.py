@@ -13,7 +13,7 @@ from typing import Any
 from . import _walk as w
 from .checks import Reporter
 from .errors import Finding
-from .loader import Document, DocPath
+from .loader import DocPath, Document
 
 VAGUE = re.compile(
     r"\b(feel(ing)? (better|good|happier|okay|ok)|be (happier|happy|better)|improve (his |her |their |my )?mood"
@@ -35,9 +35,17 @@ def _goals(report: Reporter, data: dict[str, Any]) -> None:
     for path, goal in w.goals(data):
         name = goal.get("id", "goal")
         if not goal.get("problems"):
-            report.warning(path, f"goal `{name}` is not linked to a problem; add `problems: [ID]`", "smart.unlinked-goal")
+            report.warning(
+                path,
+                f"goal `{name}` is not linked to a problem; add `problems: [ID]`",
+                "smart.unlinked-goal",
+            )
         if not goal.get("objectives"):
-            report.warning(path, f"goal `{name}` has no objectives; add at least one measurable objective", "smart.no-objectives")
+            report.warning(
+                path,
+                f"goal `{name}` has no objectives; add at least one measurable objective",
+                "smart.no-objectives",
+            )
 
 
 def _objectives(report: Reporter, data: dict[str, Any]) -> None:
@@ -46,7 +54,11 @@ def _objectives(report: Reporter, data: dict[str, Any]) -> None:
         name = objective.get("id", "objective")
         measure = w.mapping(objective.get("measure"))
         if not measure:
-            report.warning(path, f"objective `{name}` has no `measure`: name an instrument or count, with a baseline and a target", "smart.no-measure")
+            report.warning(
+                path,
+                f"objective `{name}` has no `measure`: name an instrument or count, with a baseline and a target",
+                "smart.no-measure",
+            )
             if VAGUE.search(w.text(objective.get("description"))):
                 match = VAGUE.search(w.text(objective.get("description")))
                 assert match
@@ -55,22 +67,36 @@ def _objectives(report: Reporter, data: dict[str, Any]) -> None:
         else:
             for field in ("baseline", "target"):
                 if field not in measure:
-                    report.warning((*path, "measure"), f"objective `{name}` has no {field} on its measure", f"smart.no-{field}")
+                    report.warning(
+                        (*path, "measure"),
+                        f"objective `{name}` has no {field} on its measure",
+                        f"smart.no-{field}",
+                    )
         target = w.as_date(objective.get("target_date"))
         if target is None:
-            report.warning(path, f"objective `{name}` has no `target_date`; make it time-limited", "smart.no-target-date")
+            report.warning(
+                path,
+                f"objective `{name}` has no `target_date`; make it time-limited",
+                "smart.no-target-date",
+            )
         elif horizon and target > horizon:
             msg = f"objective `{name}` targets {target}, beyond the plan's services (they end by {horizon}); shorten it or extend the services"
             report.warning((*path, "target_date"), msg, "smart.beyond-plan")
         if not objective.get("interventions"):
-            report.warning(path, f"objective `{name}` has no interventions; say what will be done, by whom and how often", "smart.no-interventions")
+            report.warning(
+                path,
+                f"objective `{name}` has no interventions; say what will be done, by whom and how often",
+                "smart.no-interventions",
+            )
 
 
 def _plan_horizon(data: dict[str, Any]) -> dt.date | None:
     """The last day the plan's services are expected to run."""
     start = w.as_date(w.mapping(data.get("plan")).get("start_date"))
     weeks = [s.get("duration_weeks") for _, s in w.items(data.get("services"), ("services",))]
-    longest = max((x for x in weeks if isinstance(x, int) and not isinstance(x, bool)), default=None)
+    longest = max(
+        (x for x in weeks if isinstance(x, int) and not isinstance(x, bool)), default=None
+    )
     if start is None or longest is None:
         return None
     return start + dt.timedelta(weeks=longest)
@@ -93,6 +119,10 @@ def _repeated_wording(report: Reporter, data: dict[str, Any]) -> None:
             continue
         if key in seen:
             line = report.doc.locate(seen[key])[0]
-            report.warning(path, f"the same wording is used at line {line}; write each goal and objective for what it is", "smart.repeated")
+            report.warning(
+                path,
+                f"the same wording is used at line {line}; write each goal and objective for what it is",
+                "smart.repeated",
+            )
         else:
             seen[key] = path

@@ -12,7 +12,15 @@ from typing import Any
 from .orientations import builtin_instruments, builtin_orientations
 from .schema import Schema, plan_schema
 
-_TYPES = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false", "date": "date", "list": "list", "dict": "mapping"}
+_TYPES = {
+    "string": "text",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "true/false",
+    "date": "date",
+    "list": "list",
+    "dict": "mapping",
+}
 
 HEADER = """\
 # The plan spec, version 1
@@ -67,7 +75,11 @@ def _children(rules: Schema, path: str) -> tuple[Schema, str]:
     if rules.get("type") == "dict" and isinstance(rules.get("schema"), dict):
         return rules["schema"], f"{path}."
     item = rules.get("schema")
-    if rules.get("type") == "list" and isinstance(item, dict) and isinstance(item.get("schema"), dict):
+    if (
+        rules.get("type") == "list"
+        and isinstance(item, dict)
+        and isinstance(item.get("schema"), dict)
+    ):
         return item["schema"], f"{path}[]."
     return {}, ""
 
@@ -82,15 +94,23 @@ def _instruments() -> str:
     for item in builtin_instruments().values():
         bands = ", ".join(f"{label} ≥ {start:g}" for start, label in item.bands)
         better = "lower" if item.lower_is_better else "higher"
-        lines.append(f"| `{item.id}` | {item.title or item.name} | {item.min:g}–{item.max:g} | {better} | {bands} |")
+        lines.append(
+            f"| `{item.id}` | {item.title or item.name} | {item.min:g}–{item.max:g} | {better} | {bands} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def render() -> str:
     out = [HEADER, "## Common fields\n", _table(plan_schema(None))]
-    out += ["\n## Built-in instruments\n", "Objectives and measurements name these by id; define others under `instruments`.\n", _instruments()]
+    out += [
+        "\n## Built-in instruments\n",
+        "Objectives and measurements name these by id; define others under `instruments`.\n",
+        _instruments(),
+    ]
     out.append("\n## Orientation sections\n")
-    out.append("`orientation_details` holds the section of the orientation named in `plan.orientation`.\n")
+    out.append(
+        "`orientation_details` holds the section of the orientation named in `plan.orientation`.\n"
+    )
     for orientation in builtin_orientations().values():
         out.append(f"\n### `{orientation.name}` — {orientation.label}\n")
         out.append(f"{orientation.summary}\n")

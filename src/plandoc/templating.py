@@ -66,7 +66,9 @@ def make_env(*, templates: Sequence[Path] = (), markdown: bool) -> jinja2.Enviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update({"date": show_date, "label": label, "words": words, "show": show, "num": show_number})
+    env.filters.update(
+        {"date": show_date, "label": label, "words": words, "show": show, "num": show_number}
+    )
     return env
 
 
@@ -81,19 +83,26 @@ def _xml_finalize(value: Any) -> Any:
     producing a file Word refuses to open."""
     if isinstance(value, Markup):
         return value
-    return _XML_ILLEGAL.sub("", show(value)) if not isinstance(value, str) else _XML_ILLEGAL.sub("", value)
-
+    return (
+        _XML_ILLEGAL.sub("", show(value))
+        if not isinstance(value, str)
+        else _XML_ILLEGAL.sub("", value)
+    )
 
 
 @contextmanager
 def time_limit(seconds: float, what: str) -> Iterator[None]:
     """Stop a runaway template (the sandbox bounds access, not CPU). Main thread only."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
         yield
         return
 
     def expire(signum: int, frame: Any) -> None:
-        raise TemplateError(f"{what}: rendering took longer than {seconds:g} s; the template loops too much")
+        raise TemplateError(
+            f"{what}: rendering took longer than {seconds:g} s; the template loops too much"
+        )
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -107,9 +116,13 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
 def template_error(exc: Exception, name: str) -> TemplateError:
     """A user-facing message for anything a template did wrong."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}")
+        return TemplateError(
+            f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}"
+        )
     if isinstance(exc, jinja2.UndefinedError):
-        return TemplateError(f"{name}: {exc.message}; check the variable name against docs/templates.md")
+        return TemplateError(
+            f"{name}: {exc.message}; check the variable name against docs/templates.md"
+        )
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return TemplateError(f"{name}: the template tried something templates may not do: {exc}")
     if isinstance(exc, jinja2.TemplateNotFound):

@@ -15,7 +15,7 @@ import cerberus
 from cerberus import errors as cerrors
 
 from .errors import Finding
-from .loader import Document, DocPath
+from .loader import DocPath, Document
 from .orientations import get_orientation, orientation_names
 from .schema import Schema, plan_schema
 
@@ -73,7 +73,9 @@ def _integrative_modules(doc: Document) -> Iterator[Finding]:
         yield from _run(doc, orientation.schema, module["details"], base, update=True)
 
 
-def _run(doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False) -> list[Finding]:
+def _run(
+    doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False
+) -> list[Finding]:
     validator = _validator(id(schema), schema)
     validator.validate(data, update=update)
     findings = [_to_finding(doc, schema, error, base) for error in _leaves(validator._errors)]
@@ -135,7 +137,11 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
     on_key = False
     if code == cerrors.REQUIRED_FIELD.code:
         what = _describe(rules)
-        msg = f"missing required field `{name}`" + (f" ({what.rstrip('.')})" if what else "") + "; add it"
+        msg = (
+            f"missing required field `{name}`"
+            + (f" ({what.rstrip('.')})" if what else "")
+            + "; add it"
+        )
         rule = "schema.required"
     elif code == cerrors.UNKNOWN_FIELD.code:
         field = str(path[-1]).split("\0")[0]
