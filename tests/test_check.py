@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from tests.conftest import SAMPLES, TODAY, line_of, variant
 
 from plandoc import check_file
+from tests.conftest import SAMPLES, TODAY, line_of, variant
 
 Run = Callable[..., Result]
 Write = Callable[..., Path]
@@ -396,3 +396,90 @@ def test_check_does_not_import_the_word_stack(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=SAMPLES.parent, check=True
     )
     assert out.stdout.strip().endswith("False False")
+
+
+def sample_text(name: str) -> str:
+    return (SAMPLES / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def test_npi_check_digit(run: Run, write: Write, cbt_text: str) -> None:
+    text = variant(cbt_text, 'npi: "1457382913"', 'npi: "1457382910"')
+    result, path = check_variant(run, write, text)
+    assert_reported(result, path, line_of(text, "1457382910"), "npi.check-digit", "check digit")
+
+
+def test_every_adult_in_a_couple_consents(run: Run, write: Write) -> None:
+    text = variant(
+        sample_text("integrative"),
+        "  - {role: client, name: Samuel Whitfield, participant: CP-40212, status: signed, date: 2026-10-19}\n",
+        "",
+    )
+    result, path = check_variant(run, write, text)
+    assert_reported(
+        result, path, line_of(text, "id: CP-40212"), "signatures.participant", "Samuel Whitfield"
+    )
+
+
+def test_a_score_tied_to_an_objective_must_use_its_instrument(run: Run, write: Write) -> None:
+    text = variant(
+        sample_text("strengths-based"),
+        "  - {instrument: gas, objective: G1.O2, date: 2026-10-12, score: -1}",
+        "  - {instrument: gad7, objective: G1.O2, date: 2026-10-12, score: 1}",
+    )
+    result, path = check_variant(run, write, text)
+    assert_reported(
+        result,
+        path,
+        line_of(text, "instrument: gad7, objective: G1.O2"),
+        "measures.mismatch",
+        "`gas`",
+    )
+
+
+def test_measure_names_a_real_participant(run: Run, write: Write) -> None:
+    text = variant(
+        sample_text("integrative"),
+        "measure: {instrument: ors, participant: CP-40212,",
+        "measure: {instrument: ors, participant: CP-40213,",
+    )
+    result, path = check_variant(run, write, text)
+    assert_reported(
+        result, path, line_of(text, "CP-40213"), "ids.unresolved", "did you mean `CP-40212`"
+    )
+
+
+def test_guardian_signature_needs_a_guardian(run: Run, write: Write, cbt_text: str) -> None:
+    text = cbt_text + "  - {role: guardian, name: Ada Okafor, status: signed, date: 2026-10-05}\n"
+    result, path = check_variant(run, write, text)
+    assert_reported(result, path, line_of(text, "role: guardian"), "signatures.guardian")
+
+
+def test_a_minor_needs_a_guardian(run: Run, write: Write) -> None:
+    text = sample_text("narrative")
+    start = text.index("\nguardian:")
+    end = text.index("\n\n", start + 1)
+    text = text[:start] + text[end:]
+    result, path = check_variant(run, write, text)
+    assert_reported(result, path, line_of(text, "participants:"), "participants.guardian", "minor")
+
+
+def test_superseded_version_is_not_overdue(run: Run) -> None:
+    old = SAMPLES / "revisions" / "agoraphobia-v1.yaml"
+    result = run("check", str(old), "--strict", "--today", "2030-01-01")
+    assert result.exit_code == 0, result.output
+
+
+def test_emdr_target_complete_needs_sud_0_voc_7(run: Run, write: Write) -> None:
+    text = sample_text("emdr")
+    assert "current_voc: 7" in text
+    text = text.replace("current_voc: 7", "current_voc: 6", 1)
+    result, _ = check_variant(run, write, text)
+    assert result.exit_code == 1 and "[emdr.target-complete]" in result.output
+
+
+def test_dbt_life_threatening_targets_need_a_safety_plan(run: Run, write: Write) -> None:
+    text = sample_text("dbt")
+    start, end = text.index("\nsafety_plan:"), text.index("\ndischarge:")
+    text = text[:start] + text[end:]
+    result, _ = check_variant(run, write, text)
+    assert result.exit_code == 1 and "[safety.missing]" in result.output

@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.conftest import ORIENTATIONS, SAMPLES
-from tests.test_render import context_of, hostile_plan, squash
 
 from plandoc.pdf import docx_to_pdf, soffice
 from plandoc.render import render_bytes
+from tests.conftest import ORIENTATIONS, SAMPLES
+from tests.test_render import context_of, hostile_plan, squash
 
 pytestmark = pytest.mark.skipif(
     soffice() is None or shutil.which("pdftotext") is None,

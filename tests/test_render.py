@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from lxml import etree
-from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of
 
 from plandoc import load_file
 from plandoc.context import build_context
 from plandoc.render import render_bytes
+from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of
 
 Run = Callable[..., Result]
 GOLDEN = Path(__file__).parent / "golden"

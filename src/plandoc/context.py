@@ -237,7 +237,11 @@ def _progress_by_instrument(
     """One row per instrument, participant and objective, in the order they first appear."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for m in plan["measurements"]:
-        group = (str(m["instrument"]), str(m.get("participant") or ""), str(m.get("objective") or ""))
+        group = (
+            str(m["instrument"]),
+            str(m.get("participant") or ""),
+            str(m.get("objective") or ""),
+        )
         groups.setdefault(group, []).append(m)
     found = []
     for (name, person, objective), points in groups.items():

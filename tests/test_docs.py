@@ -1,0 +1,95 @@
+"""Docs that cannot drift: the spec reference, the rule list, the README's commands."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from plandoc.specdoc import render
+from tests.conftest import ROOT
+
+
+def test_spec_reference_is_generated_from_the_schema() -> None:
+    committed = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    assert committed == render(), "run: python -m plandoc.specdoc > docs/spec.md"
+
+
+def test_every_rule_in_the_code_is_documented() -> None:
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "src" / "plandoc").glob("*.py")
+    )
+    rules = set(
+        re.findall(
+            r'"((?:schema|yaml|file|ids|dates|icd|diagnoses|measures|signatures|safety|services|revisions|emdr|gas|narrative|participants|npi|smart)\.[a-z-]+)"',
+            source,
+        )
+    )
+    rules |= {f"smart.no-{field}" for field in ("baseline", "target")}
+    rules |= {f"profile.<name>.{r}" for r in re.findall(r'f"\{rule\}\.([a-z-]+)"', source)}
+    documented = set(
+        re.findall(
+            r"`([a-z]+(?:\.<name>)?\.[a-z-]+)`",
+            (ROOT / "docs" / "checks.md").read_text(encoding="utf-8"),
+        )
+    )
+    assert rules - documented == set(), "rules missing from docs/checks.md"
+    assert len(rules) > 60
+
+
+def readme_commands() -> list[str]:
+    """The shell lines of the README's ```sh blocks that call plandoc."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
+    return [
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip().startswith("plandoc ")
+    ]
+
+
+def test_readme_has_the_two_commands_and_ci_runs_the_test_one() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    install_and_run, install_and_test = re.findall(r"```sh\n(.*?)\n```", text, flags=re.DOTALL)[:2]
+    assert "pip install ." in install_and_run and "plandoc render" in install_and_run
+    assert "pytest" in install_and_test
+    assert install_and_test.strip() in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_readme_examples_run(command: str, tmp_path: Path) -> None:
+    """Each documented plandoc command runs from the repository as written."""
+    args = shlex.split(command.split("  #")[0].replace("out/", f"{tmp_path}/out/"))
+    needs_pdf = "pdf" in args
+    from plandoc.pdf import soffice
+
+    if needs_pdf and soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    expanded = []
+    for arg in args[1:]:
+        expanded += sorted(str(p) for p in ROOT.glob(arg)) if "*" in arg else [arg]
+    done = subprocess.run(
+        [sys.executable, "-m", "plandoc", *expanded],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    expected = 1 if "# exits 1" in command else 0
+    assert done.returncode == expected, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_every_command_has_help() -> None:
+    from click.testing import CliRunner
+
+    from plandoc.cli import main
+
+    for name, command in main.commands.items():
+        assert command.help, f"{name} has no help"
+        assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
