@@ -483,3 +483,31 @@ def test_dbt_life_threatening_targets_need_a_safety_plan(run: Run, write: Write)
     text = text[:start] + text[end:]
     result, _ = check_variant(run, write, text)
     assert result.exit_code == 1 and "[safety.missing]" in result.output
+
+
+@pytest.mark.parametrize(
+    "orientation",
+    ["cbt", "psychodynamic", "narrative", "strengths-based", "dbt", "emdr", "integrative"],
+)
+def test_new_starter_passes_check_and_lists_its_todos(
+    run: Run, tmp_path: Path, orientation: str
+) -> None:
+    path = tmp_path / "new.yaml"
+    made = run("new", "--orientation", orientation, "-o", str(path))
+    assert made.exit_code == 0, made.output
+    checked = run("check", str(path))
+    assert checked.exit_code == 0, checked.output
+    todos = [line for line in checked.output.splitlines() if line.endswith("[starter.todo]")]
+    assert len(todos) >= 10 and all(
+        ": warning: placeholder to fill in: TODO" in line for line in todos
+    )
+    assert run("check", str(path), "--strict").exit_code == 1
+
+
+def test_new_does_not_overwrite(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text("mine\n")
+    result = run("new", "--orientation", "cbt", "-o", str(path))
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert path.read_text() == "mine\n"
+    assert run("new", "--orientation", "cbtt", "-o", str(tmp_path / "x.yaml")).exit_code == 2

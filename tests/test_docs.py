@@ -25,7 +25,7 @@ def test_every_rule_in_the_code_is_documented() -> None:
     )
     rules = set(
         re.findall(
-            r'"((?:schema|yaml|file|ids|dates|icd|diagnoses|measures|signatures|safety|services|revisions|emdr|gas|narrative|participants|npi|smart)\.[a-z-]+)"',
+            r'"((?:schema|yaml|file|ids|dates|icd|diagnoses|measures|signatures|safety|services|revisions|emdr|gas|narrative|participants|npi|smart|starter)\.[a-z-]+)"',
             source,
         )
     )
@@ -61,10 +61,16 @@ def test_readme_has_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert install_and_test.strip() in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def readme_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `out/` for all the README's examples: they build on each other, in order."""
+    return tmp_path_factory.mktemp("readme")
+
+
 @pytest.mark.parametrize("command", readme_commands())
-def test_readme_examples_run(command: str, tmp_path: Path) -> None:
+def test_readme_examples_run(command: str, readme_out: Path) -> None:
     """Each documented plandoc command runs from the repository as written."""
-    args = shlex.split(command.split("  #")[0].replace("out/", f"{tmp_path}/out/"))
+    args = shlex.split(command.split("  #")[0].replace("out/", f"{readme_out}/out/"))
     needs_pdf = "pdf" in args
     from plandoc.pdf import soffice
 

@@ -195,3 +195,34 @@ def render(
         err=True,
     )
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option(
+    "--orientation",
+    required=True,
+    metavar="NAME",
+    help="cbt, psychodynamic, narrative, strengths-based, dbt, emdr or integrative.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The plan file to write.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(orientation: str, output: Path, force: bool) -> None:
+    """Write a starter plan for an orientation: every required field, with TODOs to fill in.
+
+    The starter passes `plandoc check`; each TODO left is a warning (an error with --strict).
+    """
+    from .errors import UsageError
+    from .starter import starter_plan
+    from .write import write_atomic
+
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists; choose another name or pass --force")
+    write_atomic(output, starter_plan(orientation, today=dt.date.today()).encode("utf-8"))
+    click.echo(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")

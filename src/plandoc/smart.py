@@ -28,7 +28,20 @@ def smart_findings(doc: Document) -> list[Finding]:
     _goals(report, data)
     _objectives(report, data)
     _repeated_wording(report, data)
+    _placeholders(report, data, ())
     return report.findings
+
+
+def _placeholders(report: Reporter, value: Any, path: DocPath) -> None:
+    """Every TODO that `plandoc new` left and nobody has filled in yet."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _placeholders(report, child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            _placeholders(report, child, (*path, index))
+    elif isinstance(value, str) and re.search(r"\bTODO\b", value):
+        report.warning(path, f"placeholder to fill in: {value[:70]}", "starter.todo")
 
 
 def _goals(report: Reporter, data: dict[str, Any]) -> None:
