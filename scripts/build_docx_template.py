@@ -1,6 +1,6 @@
 """Build the Word template ``src/plandoc/templates/plan.docx`` with python-docx.
 
-The template is an ordinary .docx a practice can open and edit in Word: real heading styles,
+It also builds ``diff.docx``, the change summary between two versions. The template is an ordinary .docx a practice can open and edit in Word: real heading styles,
 real tables, bullet and numbered list styles, a header and a footer with page numbers. The
 docxtpl tags in it (``{{ … }}``, ``{%p … %}``, ``{%tr … %}``, ``{%tc … %}``) name the variables
 listed in docs/templates.md. Run ``python scripts/build_docx_template.py`` after changing this
@@ -22,7 +22,9 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "plandoc" / "templates" / "plan.docx"
+TEMPLATES = Path(__file__).resolve().parent.parent / "src" / "plandoc" / "templates"
+OUT = TEMPLATES / "plan.docx"
+DIFF_OUT = TEMPLATES / "diff.docx"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 HEADER_FILL = "DCE6F0"
 TEXT_WIDTH_CM = 17.19  # US Letter less two 2.2 cm margins
@@ -635,12 +637,97 @@ def _copy_row(row: object, text: str) -> object:
     return clone
 
 
+class DiffBuilder(Builder):
+    """The Word change summary between two versions (``diff.docx``)."""
+
+    def _header_footer(self) -> None:
+        section = self.doc.sections[0]
+        header = section.header.paragraphs[0]
+        header.style = self.doc.styles["Header"]
+        _right_tab_only(header)
+        header.add_run("Changes to plan {{ plan_id }}").bold = True
+        header.add_run("\tClient {{ client_id }} · version {{ old_version }} → {{ new_version }}")
+        footer = section.footer.paragraphs[0]
+        footer.style = self.doc.styles["Footer"]
+        _right_tab_only(footer)
+        footer.add_run(
+            "{{ confidentiality }} Deleted words are struck through; new words are underlined."
+        ).font.size = Pt(8)
+        footer.add_run("\tPage ")
+        _field(footer, "PAGE")
+        footer.add_run(" of ")
+        _field(footer, "NUMPAGES")
+
+    def build(self) -> None:
+        self.p("What changed: {{ title }}", "Title")
+        self.fields(
+            [
+                ("Client", "{{ client }} ({{ client_id }})", None),
+                ("Plan", "{{ plan_id }}", None),
+                (
+                    "Versions",
+                    "{{ old_version }} ({{ old_date }}) → {{ new_version }} ({{ new_date }})",
+                    None,
+                ),
+            ]
+        )
+        self.tag("{%p if revision %}")
+        self.p(
+            "{{ revision.reason }}, {{ revision.date }}{{ ', by ' ~ revision.author if revision.author else '' }}. {{ revision.summary }}",
+            label="Why: ",
+        )
+        self.tag("{%p endif %}")
+        self.bullets("w in warnings", "Warning: {{ w }}")
+        self.tag("{%p if progress %}")
+        self.heading("Progress on measures", 1)
+        self.table(
+            ["Measure", "Version {{ old_version }}", "Version {{ new_version }}", "Change", ""],
+            ["{{ p.label }}", "{{ p.old }}", "{{ p.new }}", "{{ p.change }}", "{{ p.direction }}"],
+            loop="p in progress",
+            widths=[5.6, 3.4, 3.4, 2, 2.79],
+        )
+        self.tag("{%p if new_scores %}")
+        self.p("{{ new_scores }} new score(s) recorded since version {{ old_version }}.")
+        self.tag("{%p endif %}")
+        self.tag("{%p endif %}")
+        self.tag("{%p if not sections %}")
+        self.p("No other changes.")
+        self.tag("{%p endif %}")
+        self.tag("{%p for section in sections %}")
+        self.heading("{{ section.title }}", 1)
+        self.tag("{%p for item in section['items'] %}")
+        self.tag("{%p if item.edits %}")
+        self._edits_paragraph()
+        self.tag("{%p elif item.kind in ('added', 'removed') %}")
+        self.p("{{ item.kind }}: {{ item.summary }}", "List Bullet", label="{{ item.label }} ")
+        self.tag("{%p else %}")
+        self.p("{{ item.detail }}", "List Bullet", label="{{ item.label }}: ")
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
+        self.tag("{%p endfor %}")
+
+    def _edits_paragraph(self) -> None:
+        """A bullet whose runs show each word edit: struck through, underlined or plain."""
+        para = self.doc.add_paragraph(style="List Bullet")
+        para.add_run("{{ item.label }}: ").bold = True
+        para.add_run("{%r for e in item.edits %}")
+        para.add_run("{%r if e.op == 'delete' %}")
+        para.add_run("{{ e.text }}").font.strike = True
+        para.add_run("{%r elif e.op == 'insert' %}")
+        para.add_run("{{ e.text }}").font.underline = True
+        para.add_run("{%r else %}")
+        para.add_run("{{ e.text }}")
+        para.add_run("{%r endif %}")
+        para.add_run("{%r endfor %}")
+
+
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
-    builder = Builder()
-    builder.build()
-    builder.save(out)
-    print(f"wrote {out}")
+    """Build both templates; with a folder argument, write them there (the sync test does)."""
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES
+    for builder, name in ((Builder(), OUT.name), (DiffBuilder(), DIFF_OUT.name)):
+        builder.build()
+        builder.save(folder / name)
+        print(f"wrote {folder / name}")
 
 
 if __name__ == "__main__":

@@ -352,13 +352,11 @@ def test_word_template_is_in_sync_with_its_build_script(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    built = tmp_path / "plan.docx"
     script = SAMPLES.parent / "scripts" / "build_docx_template.py"
-    subprocess.run([sys.executable, str(script), str(built)], check=True, capture_output=True)
-    committed = SAMPLES.parent / "src" / "plandoc" / "templates" / "plan.docx"
-    with zipfile.ZipFile(built) as a, zipfile.ZipFile(committed) as b:
-        assert a.namelist() == b.namelist()
-        for name in a.namelist():
-            assert a.read(name) == b.read(name), (
-                f"{name} differs: run python scripts/build_docx_template.py"
-            )
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
+    for template in ("plan.docx", "diff.docx"):
+        committed = SAMPLES.parent / "src" / "plandoc" / "templates" / template
+        with zipfile.ZipFile(tmp_path / template) as a, zipfile.ZipFile(committed) as b:
+            assert a.namelist() == b.namelist()
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), f"{template}: {name} differs: run python scripts/build_docx_template.py"

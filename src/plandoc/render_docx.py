@@ -77,7 +77,24 @@ def find_template(name: str, templates: Sequence[Path] = ()) -> Path:
 
 def render_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> bytes:
     """The plan as a .docx, with document properties set and stable bytes."""
-    path = find_template(context["orientation"]["name"], templates)
+    return stable_zip(
+        _render(
+            find_template(context["orientation"]["name"], templates), context, templates, plan=True
+        )
+    )
+
+
+def render_named_docx(
+    name: str, context: dict[str, Any], *, templates: Sequence[Path] = ()
+) -> bytes:
+    """Any Word template by file name (the change summary uses ``diff.docx``)."""
+    for root in search_path(templates):
+        if (Path(root) / name).is_file():
+            return stable_zip(_render(Path(root) / name, context, templates, plan=False))
+    raise TemplateError(f"no Word template `{name}` found")
+
+
+def _render(path: Path, context: dict[str, Any], templates: Sequence[Path], *, plan: bool) -> bytes:
     template = _PreparedTemplate(io.BytesIO(_template_bytes(path)))
     try:
         with time_limit(RENDER_SECONDS, path.name):
@@ -85,10 +102,15 @@ def render_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> b
     except jinja2.TemplateError as exc:
         raise template_error(exc, str(path)) from None
     _autofit_tables(template.docx.element.body)
-    _set_properties(template, context)
+    if plan:
+        _set_properties(template, context)
+    else:
+        props = template.docx.core_properties
+        props.title = f"Changes to plan {context['plan_id']}, version {context['old_version']} to {context['new_version']}"
+        props.subject = f"Revision summary for client {context['client_id']}"
     out = io.BytesIO()
     template.save(out)
-    return stable_zip(out.getvalue())
+    return out.getvalue()
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

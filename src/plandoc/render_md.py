@@ -30,6 +30,18 @@ def render_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) 
     return _tidy(text)
 
 
+def render_named(name: str, context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
+    """Any Markdown template by name (the change summary uses ``diff.md.j2``)."""
+    env = _env(tuple(templates))
+    try:
+        template = env.get_template(name)
+        with time_limit(RENDER_SECONDS, name):
+            text = template.render(context)
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, name) from None
+    return _tidy(text)
+
+
 def _tidy(text: str) -> str:
     """At most one blank line in a row, and one newline at the end."""
     lines: list[str] = []

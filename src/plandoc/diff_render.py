@@ -1,0 +1,114 @@
+"""The change summary of a :class:`~plandoc.diff.PlanDiff`, as Markdown or Word.
+
+A person should read it in a minute: why the plan was revised (at the top), progress on each
+measure as numbers, then what changed, section by section, with word-level edits in free text.
+New scores are counted, not listed one by one: the progress table already says what they mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .diff import SECTION_TITLES, Change, PlanDiff, describe, progress_line, summarise
+from .formatting import label, show, signed_number
+from .orientations import get_orientation
+
+
+def summary_context(diff: PlanDiff, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The variables of the diff templates (``diff.md.j2``, ``diff.docx``)."""
+    orientation = get_orientation(str(new["plan"]["orientation"]))
+    titles = {
+        **SECTION_TITLES,
+        "orientation_details": orientation.label if orientation else "Orientation",
+    }
+    sections = []
+    for key, changes in diff.by_section().items():
+        if key == "measurements":
+            changes = [c for c in changes if c.kind != "added"]
+            if not changes:
+                continue
+        sections.append({"title": titles.get(key, key), "items": [_item(c) for c in changes]})
+    added_scores = sum(1 for c in diff.changes if c.section == "measurements" and c.kind == "added")
+    revision = diff.revision
+    return {
+        "title": new["plan"].get("title")
+        or f"{orientation.label if orientation else ''} treatment plan",
+        "plan_id": diff.plan_id,
+        "client": _client_name(new),
+        "client_id": diff.client,
+        "old_version": diff.old_version,
+        "new_version": diff.new_version,
+        "old_date": _version_date(old),
+        "new_date": _version_date(new),
+        "revision": {
+            "date": revision.date,
+            "reason": label(revision.reason),
+            "summary": revision.summary,
+            "author": revision.author,
+        }
+        if revision
+        else None,
+        "warnings": list(diff.warnings),
+        "progress": [_progress_row(p) for p in diff.progress],
+        "new_scores": added_scores,
+        "sections": sections,
+        "count": len([c for c in diff.changes if c.section != "measurements" or c.kind != "added"]),
+        "confidentiality": "Confidential health information.",
+    }
+
+
+def _item(change: Change) -> dict[str, Any]:
+    text = describe(change)
+    return {
+        "kind": change.kind,
+        "label": change.label,
+        "text": text,
+        "detail": text[len(change.label) + 2 :] if text.startswith(change.label) else text,
+        "edits": [{"op": e.op, "text": e.text} for e in change.edits]
+        if _worth_word_edits(change)
+        else [],
+        "summary": summarise(change.new if change.new is not None else change.old),
+    }
+
+
+def _worth_word_edits(change: Change) -> bool:
+    """Word edits help in sentences, not in short values (a date, a status)."""
+    return bool(change.edits) and len(str(change.old or "").split()) > 3
+
+
+def _progress_row(p: Any) -> dict[str, Any]:
+    return {
+        "label": p.label,
+        "old": "" if p.old is None else f"{show(p.old)} ({show(p.old_date)})",
+        "new": f"{show(p.new)} ({show(p.new_date)})",
+        "change": "" if p.change is None else signed_number(p.change),
+        "direction": p.direction,
+        "line": progress_line(p),
+    }
+
+
+def _client_name(plan: dict[str, Any]) -> str:
+    people = plan["participants"]
+    person = next((p for p in people if p.get("primary")), people[0])
+    return str(person["name"])
+
+
+def _version_date(plan: dict[str, Any]) -> Any:
+    for entry in reversed(plan.get("revisions") or []):
+        if entry.get("version") == plan["plan"]["version"]:
+            return entry.get("date")
+    return plan["plan"].get("start_date")
+
+
+def render_summary_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
+    from .render_md import render_named
+
+    return render_named("diff.md.j2", context, templates=templates)
+
+
+def render_summary_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> bytes:
+    from .render_docx import render_named_docx
+
+    return render_named_docx("diff.docx", context, templates=templates)
