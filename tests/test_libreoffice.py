@@ -69,3 +69,16 @@ def test_render_pdf_through_the_cli(run, tmp_path: Path) -> None:  # type: ignor
     result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "pdf", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert (out / "cbt.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("name", ["agoraphobia", "burnout"])
+def test_redline_and_summary_convert(name: str, tmp_path: Path) -> None:
+    from plandoc import load_file
+    from plandoc.diff_render import render_diff
+
+    old, new = (load_file(SAMPLES / "revisions" / f"{name}-v{n}.yaml").data for n in (1, 2))
+    redline = docx_to_pdf(render_diff(old, new, "redline")[0])
+    text = pdf_text(redline, tmp_path)
+    assert unhyphenate(new["goals"][0]["client_words"]).split()[0] in text
+    summary = pdf_text(docx_to_pdf(render_diff(old, new, "docx")[0]), tmp_path)
+    assert "Progress on measures" in summary and "What changed" in summary

@@ -359,4 +359,6 @@ def test_word_template_is_in_sync_with_its_build_script(tmp_path: Path) -> None:
         with zipfile.ZipFile(tmp_path / template) as a, zipfile.ZipFile(committed) as b:
             assert a.namelist() == b.namelist()
             for name in a.namelist():
-                assert a.read(name) == b.read(name), f"{template}: {name} differs: run python scripts/build_docx_template.py"
+                assert a.read(name) == b.read(name), (
+                    f"{template}: {name} differs: run python scripts/build_docx_template.py"
+                )

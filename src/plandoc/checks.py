@@ -600,7 +600,7 @@ def check_revisions(report: Reporter, data: dict[str, Any], today: dt.date) -> N
                 "dates.order",
             )
     if isinstance(version, int) and entries and version not in versions:
-        report.error(
+        report.warning(
             ("revisions",),
             f"no revision entry for the current version {version}; add one with its date, reason and summary",
             "revisions.current",

@@ -226,3 +226,73 @@ def new(orientation: str, output: Path, force: bool) -> None:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
     write_atomic(output, starter_plan(orientation, today=dt.date.today()).encode("utf-8"))
     click.echo(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["md", "docx", "redline"]),
+    help="md or docx: the change summary; redline: the whole new plan in Word with tracked changes.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The file to write (a folder gets <new stem>.diff.md, .diff.docx or .redline.docx).",
+)
+@click.option("--force", is_flag=True, help="Compare files of different plans or clients anyway.")
+@click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A practice's template folder, searched before the built-ins.",
+)
+@click.option(
+    "--today",
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Check review dates as of this day (default: today).",
+)
+def diff(
+    old: str,
+    new: str,
+    fmt: str,
+    output: Path,
+    force: bool,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+) -> None:
+    """Show what changed between two versions of a plan, matched by stable ids.
+
+    Both files are checked first. The revision entry of NEW (date, reason, summary) heads the
+    summary and signs the redline's tracked changes.
+    """
+    from .check import check_file
+    from .diff_render import render_diff
+    from .errors import PlanInvalid
+    from .write import write_atomic
+
+    results = [check_file(path, today=today) for path in (old, new)]
+    problems = [f for r in results for f in r.findings if f.severity == "error"]
+    if problems:
+        raise PlanInvalid(problems)
+    documents = [r.document for r in results]
+    assert documents[0] is not None and documents[1] is not None
+    data, warnings = render_diff(
+        documents[0].data, documents[1].data, fmt, force=force, templates=template_dirs
+    )
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output.is_dir():
+        suffix = {"md": ".diff.md", "docx": ".diff.docx", "redline": ".redline.docx"}[fmt]
+        output = output / f"{Path(new).stem}{suffix}"
+    write_atomic(output, data)
+    click.echo(f"wrote {output}")

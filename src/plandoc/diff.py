@@ -53,8 +53,12 @@ class Change:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        """The stable ids on this change's path (the item it belongs to, and its parents)."""
-        return tuple(part for part in self.path if _looks_like_id(part))
+        """Every stable id this change touches: those on its path and, for a whole item added,
+        removed or moved, the ids inside it (an added objective's interventions)."""
+        found = _path_keys(self.path)
+        if self.kind != "changed":
+            found += _nested_ids(self.old) + _nested_ids(self.new)
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -325,13 +329,9 @@ def _field_change(old: Any, new: Any, path: Key) -> Change:
 
 def _field_name(path: Key) -> str:
     """The schema field a path ends in (skipping the ids of list items)."""
-    names = [p for p in path if not _is_key(path, p)]
+    keys = set(_path_keys(path))
+    names = [p for p in path if p not in keys]
     return names[-1] if names else ""
-
-
-def _is_key(path: Key, part: str) -> bool:
-    index = path.index(part)
-    return index > 0 and _is_list_field(path[index - 1])
 
 
 def _is_list_field(name: str) -> bool:
@@ -348,10 +348,20 @@ def _key_function(name: str) -> Callable[[dict[str, Any]], str]:
     return lambda item: str(item["id"]) if "id" in item else repr(sorted(item.items()))
 
 
-def _looks_like_id(part: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]{0,39}", part)) and any(
-        c.isdigit() for c in part
-    )
+def _nested_ids(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        own = [value["id"]] if isinstance(value.get("id"), str) else []
+        return own + [i for child in value.values() for i in _nested_ids(child)]
+    if isinstance(value, list):
+        return [i for child in value for i in _nested_ids(child)]
+    return []
+
+
+def _path_keys(path: Key) -> list[str]:
+    """The parts of a path that name list items (ids, codes), not fields."""
+    return [
+        part for index, part in enumerate(path) if index > 0 and _is_list_field(path[index - 1])
+    ]
 
 
 def _item_label(name: str, key: str) -> str:
@@ -402,7 +412,9 @@ def _ignore_superseded_status(changes: list[Change]) -> list[Change]:
 def _detect_moves(changes: list[Change]) -> list[Change]:
     """An item removed in one list and added with the same id in another has moved
     (a DBT target moving down the hierarchy)."""
-    removed = {c.path[-1]: c for c in changes if c.kind == "removed" and _looks_like_id(c.path[-1])}
+    removed = {
+        c.path[-1]: c for c in changes if c.kind == "removed" and c.path[-1] in _path_keys(c.path)
+    }
     out: list[Change] = []
     moved: set[str] = set()
     for change in changes:

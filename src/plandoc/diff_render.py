@@ -7,11 +7,13 @@ New scores are counted, not listed one by one: the progress table already says w
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .diff import SECTION_TITLES, Change, PlanDiff, describe, progress_line, summarise
+from .diff import SECTION_TITLES, Change, PlanDiff, describe, diff_plans, progress_line, summarise
+from .errors import UsageError
 from .formatting import label, show, signed_number
 from .orientations import get_orientation
 
@@ -112,3 +114,50 @@ def render_summary_docx(context: dict[str, Any], *, templates: Sequence[Path] = 
     from .render_docx import render_named_docx
 
     return render_named_docx("diff.docx", context, templates=templates)
+
+
+DIFF_FORMATS = ("md", "docx", "redline")
+
+
+def render_diff(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    fmt: str,
+    *,
+    force: bool = False,
+    templates: Sequence[Path] = (),
+) -> tuple[bytes, tuple[str, ...]]:
+    """The change summary (``md``, ``docx``) or the Word redline of two checked plans, and the
+    diff's warnings (version not increasing, no revision entry)."""
+    diff = diff_plans(old, new, force=force)
+    if fmt == "md":
+        return render_summary_markdown(summary_context(diff, old, new), templates=templates).encode(
+            "utf-8"
+        ), diff.warnings
+    if fmt == "docx":
+        return render_summary_docx(
+            summary_context(diff, old, new), templates=templates
+        ), diff.warnings
+    if fmt == "redline":
+        return _redline(old, new, diff, templates), diff.warnings
+    raise UsageError(f"unknown diff format `{fmt}`; use one of {', '.join(DIFF_FORMATS)}")
+
+
+def _redline(
+    old: dict[str, Any], new: dict[str, Any], diff: PlanDiff, templates: Sequence[Path]
+) -> bytes:
+    from .context import build_context
+    from .redline import redline
+    from .render_docx import render_docx
+
+    then = copy.deepcopy(old)
+    if then["plan"].get("status") == "superseded":  # marked when the new version was written
+        then["plan"]["status"] = new["plan"]["status"]
+    revision = diff.revision
+    author = (
+        revision.author if revision else ""
+    ) or f"{new['clinician']['name']}, {new['clinician']['credentials']}"
+    when = (revision.date if revision else None) or new["plan"]["start_date"]
+    before = render_docx(build_context(then), templates=templates)
+    after = render_docx(build_context(new), templates=templates)
+    return redline(before, after, author=author, when=when)

@@ -1,0 +1,440 @@
+"""A Word redline: the new plan, rendered through the usual templates, with real tracked
+changes (``w:ins`` / ``w:del``) against the old plan rendered the same way.
+
+Both versions are rendered alone first; their bodies are then aligned block by block
+(paragraphs and tables), tables row by row, and paragraphs word by word. Whole added or removed
+paragraphs, tables and rows are tracked as such (a deleted paragraph mark, a deleted row), so a
+reviewer can accept or reject each goal, objective or row in Word. Accepting every change gives
+exactly the new plan's text; rejecting every change, exactly the old plan's
+(:func:`accept_all` and :func:`reject_all` apply those rules, for checking).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from .write import stable_zip
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{W_NS}}}"
+DOCUMENT = "word/document.xml"
+_TOKEN = re.compile(r"\S+\s*|\s+")
+
+Element = Any  # lxml elements; lxml ships no type information
+
+
+class _Marks:
+    """Author, date and the running id that every w:ins / w:del carries."""
+
+    def __init__(self, author: str, when: dt.date) -> None:
+        self.author = author
+        self.date = f"{when.isoformat()}T00:00:00Z"
+        self.next_id = 1
+
+    def make(self, tag: str) -> Element:
+        mark = etree.Element(f"{W}{tag}")
+        mark.set(f"{W}id", str(self.next_id))
+        mark.set(f"{W}author", self.author)
+        mark.set(f"{W}date", self.date)
+        self.next_id += 1
+        return mark
+
+
+def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.date) -> bytes:
+    """The new document with its differences from the old one as tracked changes."""
+    old_body = _body(old_docx)
+    package = zipfile.ZipFile(io.BytesIO(new_docx))
+    root = etree.fromstring(package.read(DOCUMENT))
+    new_body = root.find(f"{W}body")
+    marks = _Marks(author, when)
+    old_blocks, new_blocks = _blocks(old_body), _blocks(new_body)
+    section = new_body.find(f"{W}sectPr")
+    for child in list(new_body):
+        new_body.remove(child)
+    for block in _merge_blocks(old_blocks, new_blocks, marks):
+        new_body.append(block)
+    if section is not None:
+        new_body.append(section)
+    return _repackage(
+        package,
+        {DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)},
+    )
+
+
+def _body(docx: bytes) -> Element:
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        return etree.fromstring(package.read(DOCUMENT)).find(f"{W}body")
+
+
+def _blocks(container: Element) -> list[Element]:
+    return [c for c in container if c.tag in (f"{W}p", f"{W}tbl")]
+
+
+def _repackage(package: zipfile.ZipFile, replaced: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in package.namelist():
+            target.writestr(name, replaced.get(name, package.read(name)))
+    return stable_zip(out.getvalue())
+
+
+# --- aligning blocks -----------------------------------------------------------------------
+
+
+def text_of(element: Element) -> str:
+    """The visible text of a paragraph, row or table (tabs and breaks as characters)."""
+    parts = []
+    for node in element.iter(f"{W}t", f"{W}delText", f"{W}tab", f"{W}br"):
+        if node.tag in (f"{W}t", f"{W}delText"):
+            parts.append(node.text or "")
+        elif node.tag == f"{W}tab" and node.getparent().tag == f"{W}r":
+            parts.append("\t")
+        elif node.tag == f"{W}br":
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _style(p: Element) -> str:
+    style = p.find(f"{W}pPr/{W}pStyle")
+    return style.get(f"{W}val") if style is not None else ""
+
+
+def _signature(block: Element) -> str:
+    if block.tag == f"{W}tbl":
+        return "tbl|" + "\u241e".join(text_of(row) for row in block.findall(f"{W}tr"))
+    return f"p|{_style(block)}|{text_of(block)}"
+
+
+def _shape(block: Element) -> str:
+    """What a block is, regardless of its words: blocks of one shape may be paired and diffed."""
+    return "tbl" if block.tag == f"{W}tbl" else f"p|{_style(block)}"
+
+
+def _merge_blocks(old: list[Element], new: list[Element], marks: _Marks) -> Iterator[Element]:
+    matcher = difflib.SequenceMatcher(
+        None, [_signature(b) for b in old], [_signature(b) for b in new], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            yield from new[j1:j2]
+        else:
+            yield from _merge_changed(old[i1:i2], new[j1:j2], marks)
+
+
+def _merge_changed(old: list[Element], new: list[Element], marks: _Marks) -> Iterator[Element]:
+    """A run of changed blocks: pair blocks of the same shape in order; the rest are whole
+    insertions and deletions."""
+    matcher = difflib.SequenceMatcher(
+        None, [_shape(b) for b in old], [_shape(b) for b in new], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
+                yield _merge_pair(a, b, marks)
+        else:
+            for a in old[i1:i2]:
+                yield _deleted_block(a, marks)
+            for b in new[j1:j2]:
+                yield _inserted_block(b, marks)
+
+
+def _merge_pair(old: Element, new: Element, marks: _Marks) -> Element:
+    if new.tag == f"{W}tbl":
+        return _merge_tables(old, new, marks)
+    return _merge_paragraphs(old, new, marks)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _merge_tables(old: Element, new: Element, marks: _Marks) -> Element:
+    table = copy.deepcopy(new)
+    for row in table.findall(f"{W}tr"):
+        table.remove(row)
+    old_rows, new_rows = old.findall(f"{W}tr"), new.findall(f"{W}tr")
+    matcher = difflib.SequenceMatcher(
+        None, [text_of(r) for r in old_rows], [text_of(r) for r in new_rows], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            rows = [copy.deepcopy(r) for r in new_rows[j1:j2]]
+        else:
+            rows = list(_merge_rows(old_rows[i1:i2], new_rows[j1:j2], marks))
+        for row in rows:
+            table.append(row)
+    return table
+
+
+def _cells(row: Element) -> list[Element]:
+    return list(row.findall(f"{W}tc"))
+
+
+def _merge_rows(old: list[Element], new: list[Element], marks: _Marks) -> Iterator[Element]:
+    """Changed rows: a row changed in place (same cells, same first cell) is diffed cell by
+    cell; other rows are whole insertions and deletions."""
+    matcher = difflib.SequenceMatcher(
+        None, [_row_key(r) for r in old], [_row_key(r) for r in new], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
+                yield _merge_row(a, b, marks)
+            continue
+        for a, b in zip(old[i1:i2], new[j1:j2], strict=False):
+            if len(_cells(a)) == len(_cells(b)) and _similar(text_of(a), text_of(b)):
+                yield _merge_row(a, b, marks)
+            else:
+                yield _deleted_row(a, marks)
+                yield _inserted_row(b, marks)
+        paired = min(i2 - i1, j2 - j1)
+        for a in old[i1 + paired : i2]:
+            yield _deleted_row(a, marks)
+        for b in new[j1 + paired : j2]:
+            yield _inserted_row(b, marks)
+
+
+def _row_key(row: Element) -> str:
+    cells = _cells(row)
+    return f"{len(cells)}|{text_of(cells[0]) if cells else ''}"
+
+
+def _similar(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.5
+
+
+def _merge_row(old: Element, new: Element, marks: _Marks) -> Element:
+    row = copy.deepcopy(new)
+    for cell, old_cell in zip(_cells(row), _cells(old), strict=True):
+        old_blocks, new_blocks = _blocks(old_cell), _blocks(cell)
+        merged = list(_merge_blocks(old_blocks, new_blocks, marks))
+        for block in new_blocks:
+            cell.remove(block)
+        for block in merged:
+            cell.append(block)
+    return row
+
+
+def _mark_row(row: Element, tag: str, marks: _Marks) -> Element:
+    row = copy.deepcopy(row)
+    tr_pr = row.find(f"{W}trPr")
+    if tr_pr is None:
+        tr_pr = etree.Element(f"{W}trPr")
+        row.insert(_after_tbl_pr_ex(row), tr_pr)
+    tr_pr.append(marks.make(tag))
+    for p in row.iter(f"{W}p"):
+        _wrap_runs(p, tag, marks)
+    return row
+
+
+def _after_tbl_pr_ex(row: Element) -> int:
+    return 1 if len(row) and row[0].tag == f"{W}tblPrEx" else 0
+
+
+def _deleted_row(row: Element, marks: _Marks) -> Element:
+    return _mark_row(row, "del", marks)
+
+
+def _inserted_row(row: Element, marks: _Marks) -> Element:
+    return _mark_row(row, "ins", marks)
+
+
+# --- paragraphs ------------------------------------------------------------------------------
+
+
+def _deleted_block(block: Element, marks: _Marks) -> Element:
+    if block.tag == f"{W}tbl":
+        table = copy.deepcopy(block)
+        for row in table.findall(f"{W}tr"):
+            table.replace(row, _deleted_row(row, marks))
+        return table
+    return _mark_paragraph(block, "del", marks)
+
+
+def _inserted_block(block: Element, marks: _Marks) -> Element:
+    if block.tag == f"{W}tbl":
+        table = copy.deepcopy(block)
+        for row in table.findall(f"{W}tr"):
+            table.replace(row, _inserted_row(row, marks))
+        return table
+    return _mark_paragraph(block, "ins", marks)
+
+
+def _mark_paragraph(p: Element, tag: str, marks: _Marks) -> Element:
+    """A whole paragraph inserted or deleted: its runs and its paragraph mark."""
+    p = copy.deepcopy(p)
+    _wrap_runs(p, tag, marks)
+    p_pr = p.find(f"{W}pPr")
+    if p_pr is None:
+        p_pr = etree.Element(f"{W}pPr")
+        p.insert(0, p_pr)
+    r_pr = p_pr.find(f"{W}rPr")
+    if r_pr is None:
+        r_pr = etree.SubElement(p_pr, f"{W}rPr")
+        sect = p_pr.find(f"{W}sectPr")
+        if sect is not None:
+            sect.addprevious(r_pr)
+    r_pr.append(marks.make(tag))
+    return p
+
+
+def _wrap_runs(p: Element, tag: str, marks: _Marks) -> None:
+    """Wrap every run of a paragraph in one w:ins or w:del (w:t becomes w:delText when deleted)."""
+    runs = [r for r in p if r.tag == f"{W}r"]
+    if not runs:
+        return
+    wrapper = marks.make(tag)
+    runs[0].addprevious(wrapper)
+    for run in runs:
+        wrapper.append(run)
+        if tag == "del":
+            for t in run.findall(f"{W}t"):
+                t.tag = f"{W}delText"
+
+
+def _segments(p: Element) -> list[tuple[bytes, str]] | None:
+    """(run properties, text) for each run; None when the paragraph holds something other than
+    plain runs (a field, a drawing), which is then replaced whole rather than word by word."""
+    found = []
+    for child in p:
+        if child.tag == f"{W}pPr":
+            continue
+        if child.tag != f"{W}r" or child.find(f".//{W}drawing") is not None:
+            return None
+        r_pr = child.find(f"{W}rPr")
+        found.append((etree.tostring(r_pr) if r_pr is not None else b"", text_of(child)))
+    return found
+
+
+def _tokens(segments: list[tuple[bytes, str]]) -> list[tuple[bytes, str]]:
+    return [(props, token) for props, text in segments for token in _TOKEN.findall(text)]
+
+
+def _merge_paragraphs(old: Element, new: Element, marks: _Marks) -> Element:
+    if text_of(old) == text_of(new):
+        return copy.deepcopy(new)
+    old_segments, new_segments = _segments(old), _segments(new)
+    if old_segments is None or new_segments is None:
+        return _replace_whole(old, new, marks)
+    a, b = _tokens(old_segments), _tokens(new_segments)
+    merged = copy.deepcopy(new)
+    for child in list(merged):
+        if child.tag != f"{W}pPr":
+            merged.remove(child)
+    matcher = difflib.SequenceMatcher(None, [t for _, t in a], [t for _, t in b], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            _append_runs(merged, b[j1:j2])
+            continue
+        if i2 > i1:
+            wrapper = marks.make("del")
+            _append_runs(wrapper, a[i1:i2], deleted=True)
+            merged.append(wrapper)
+        if j2 > j1:
+            wrapper = marks.make("ins")
+            _append_runs(wrapper, b[j1:j2])
+            merged.append(wrapper)
+    return merged
+
+
+def _replace_whole(old: Element, new: Element, marks: _Marks) -> Element:
+    """Old runs deleted, new runs inserted, in the new paragraph."""
+    merged = copy.deepcopy(new)
+    _wrap_runs(merged, "ins", marks)
+    deleted = copy.deepcopy(old)
+    _wrap_runs(deleted, "del", marks)
+    first = next((c for c in merged if c.tag != f"{W}pPr"), None)
+    for child in [c for c in deleted if c.tag != f"{W}pPr"]:
+        if first is not None:
+            first.addprevious(child)
+        else:
+            merged.append(child)
+    return merged
+
+
+def _append_runs(
+    parent: Element, tokens: list[tuple[bytes, str]], *, deleted: bool = False
+) -> None:
+    """Runs for a sequence of tokens, one run per stretch of equal formatting."""
+    for props, text in _stretches(tokens):
+        run = etree.SubElement(parent, f"{W}r")
+        if props:
+            run.append(etree.fromstring(props))
+        for piece in re.split(r"(\t|\n)", text):
+            if piece == "\t":
+                etree.SubElement(run, f"{W}tab")
+            elif piece == "\n":
+                etree.SubElement(run, f"{W}br")
+            elif piece:
+                t = etree.SubElement(run, f"{W}delText" if deleted else f"{W}t")
+                t.text = piece
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
+def _stretches(tokens: list[tuple[bytes, str]]) -> Iterator[tuple[bytes, str]]:
+    current: tuple[bytes, str] | None = None
+    for props, text in tokens:
+        if current and current[0] == props:
+            current = (props, current[1] + text)
+        else:
+            if current:
+                yield current
+            current = (props, text)
+    if current:
+        yield current
+
+
+# --- accepting and rejecting (what Word does), for checking a redline -------------------------
+
+
+def accept_all(docx: bytes) -> list[str]:
+    """The body's paragraph texts after accepting every tracked change."""
+    return _resolve(docx, keep="ins", drop="del")
+
+
+def reject_all(docx: bytes) -> list[str]:
+    """The body's paragraph texts after rejecting every tracked change."""
+    return _resolve(docx, keep="del", drop="ins")
+
+
+def paragraph_texts(docx: bytes) -> list[str]:
+    """The body's paragraph texts, in order (table cells included), of a document without changes."""
+    return [text_of(p) for p in _body(docx).iter(f"{W}p")]
+
+
+def _resolve(docx: bytes, *, keep: str, drop: str) -> list[str]:
+    body = copy.deepcopy(_body(docx))
+    for row in list(body.iter(f"{W}tr")):
+        if row.find(f"{W}trPr/{W}{drop}") is not None:
+            row.getparent().remove(row)
+    for p in list(body.iter(f"{W}p")):
+        if p.find(f"{W}pPr/{W}rPr/{W}{drop}") is not None:
+            p.getparent().remove(p)
+    for element in list(body.iter(f"{W}{drop}")):
+        if element.getparent().tag in (f"{W}p", f"{W}r", f"{W}tc", f"{W}body"):
+            element.getparent().remove(element)
+    for element in list(body.iter(f"{W}{keep}")):
+        parent = element.getparent()
+        if parent.tag in (f"{W}rPr", f"{W}trPr"):
+            parent.remove(element)
+            continue
+        for child in list(element):
+            element.addprevious(child)
+        parent.remove(element)
+    for t in body.iter(f"{W}delText"):
+        t.tag = f"{W}t"
+    return [text_of(p) for p in body.iter(f"{W}p")]
+
+
+def change_counts(docx: bytes) -> dict[str, int]:
+    """How many w:ins and w:del marks the document carries."""
+    body = _body(docx)
+    return {"ins": len(list(body.iter(f"{W}ins"))), "del": len(list(body.iter(f"{W}del")))}

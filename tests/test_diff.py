@@ -1,0 +1,356 @@
+"""Revision diffs: the semantic change list, the summaries, the Word redline."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from plandoc import load_file
+from plandoc.context import build_context
+from plandoc.diff import Change, DiffRefused, diff_plans, word_edits
+from plandoc.diff_render import render_diff
+from plandoc.redline import W, accept_all, change_counts, paragraph_texts, reject_all
+from plandoc.render_docx import render_docx
+from tests.conftest import ORIENTATIONS, SAMPLES, TODAY
+
+Run = Callable[..., Result]
+PAIRS = ("agoraphobia", "burnout")
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pair(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    folder = SAMPLES / "revisions"
+    return load_file(folder / f"{name}-v1.yaml").data, load_file(folder / f"{name}-v2.yaml").data
+
+
+def find(changes: tuple[Change, ...], *path: str) -> Change:
+    hits = [c for c in changes if c.path == path]
+    assert hits, f"no change at {path}"
+    return hits[0]
+
+
+@pytest.mark.parametrize("name", ORIENTATIONS)
+def test_a_plan_against_itself_has_no_changes(name: str) -> None:
+    data = load_file(SAMPLES / f"{name}.yaml").data
+    diff = diff_plans(data, copy.deepcopy(data))
+    assert diff.changes == () and diff.empty
+
+
+def test_progress_review_is_described_by_stable_ids() -> None:
+    diff = diff_plans(*pair("agoraphobia"))
+    assert diff.revision is not None and diff.revision.reason == "progress"
+    assert diff.revision.date == dt.date(2026, 11, 2)
+    assert find(diff.changes, "goals", "G1", "objectives", "G1.O1", "status").new == "achieved"
+    added = find(diff.changes, "goals", "G2", "objectives", "G2.O3")
+    assert added.kind == "added" and added.label == "Objective G2.O3"
+    assert (
+        find(diff.changes, "goals", "G2", "objectives", "G2.O1", "interventions", "G2.O1.I2").kind
+        == "removed"
+    )
+    target = find(diff.changes, "goals", "G2", "objectives", "G2.O1", "measure", "target")
+    assert (target.old, target.new) == (3, 5)
+    assert find(diff.changes, "services", "S1", "frequency", "per").new == "month"
+    words = find(diff.changes, "goals", "G2", "objectives", "G2.O1", "description").edits
+    assert next(e.text.strip() for e in words if e.op == "insert") == "five"
+    gad7 = next(p for p in diff.progress if p.label == "GAD-7")
+    assert (gad7.old, gad7.new, gad7.direction) == (15, 8, "better")
+    assert not any(c.path == ("plan", "status") for c in diff.changes), (
+        "superseded → active is not a change"
+    )
+
+
+def test_life_event_revision_shows_worsening_and_new_items() -> None:
+    diff = diff_plans(*pair("burnout"))
+    assert diff.revision is not None and diff.revision.reason == "life_event"
+    phq9 = next(p for p in diff.progress if p.label == "PHQ-9")
+    assert phq9.direction == "worse" and phq9.new > (phq9.old or 0)
+    assert find(diff.changes, "assessment", "diagnoses", "Z56.0").kind == "added"
+    assert find(diff.changes, "goals", "G1", "status").new == "discontinued"
+    assert find(diff.changes, "goals", "G3").kind == "added"
+
+
+def test_changes_are_frozen_records() -> None:
+    change = diff_plans(*pair("agoraphobia")).changes[0]
+    with pytest.raises(AttributeError):
+        change.kind = "removed"  # type: ignore[misc]
+
+
+def test_a_dbt_target_moving_down_the_hierarchy_is_a_move() -> None:
+    old = load_file(SAMPLES / "dbt.yaml").data
+    new = copy.deepcopy(old)
+    hierarchy = new["orientation_details"]["target_hierarchy"]
+    target = hierarchy["therapy_interfering"].pop(0)
+    hierarchy["quality_of_life"].append(target)
+    (moved,) = [c for c in diff_plans(old, new).changes if c.kind == "moved"]
+    assert moved.path[-1] == target["id"] and "therapy_interfering" in moved.moved_from
+
+
+def test_word_edits_rebuild_both_texts() -> None:
+    edits = word_edits("Visit the park twice a week.", "Visit the big park three times a week.")
+    assert "".join(e.text for e in edits if e.op != "insert") == "Visit the park twice a week."
+    assert (
+        "".join(e.text for e in edits if e.op != "delete")
+        == "Visit the big park three times a week."
+    )
+
+
+def test_different_plans_are_refused_without_force() -> None:
+    old, _ = pair("agoraphobia")
+    other = load_file(SAMPLES / "cbt.yaml").data
+    with pytest.raises(DiffRefused, match="different plans"):
+        diff_plans(old, other)
+    assert diff_plans(old, other, force=True).changes
+
+
+def test_different_clients_are_refused() -> None:
+    old, new = pair("agoraphobia")
+    new = copy.deepcopy(new)
+    new["participants"][0]["id"] = "CL-99999"
+    with pytest.raises(DiffRefused, match="different clients"):
+        diff_plans(old, new)
+
+
+def test_version_not_increasing_and_missing_revision_entry_warn() -> None:
+    old, new = pair("agoraphobia")
+    assert any("not greater" in w for w in diff_plans(new, old).warnings)
+    new = copy.deepcopy(new)
+    new["revisions"] = new["revisions"][:1]
+    assert any("no revision entry" in w for w in diff_plans(old, new).warnings)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_markdown_summary_matches_golden_file(name: str) -> None:
+    text = render_diff(*pair(name), "md")[0].decode()
+    golden = GOLDEN / f"{name}.diff.md"
+    if os.environ.get("PLANDOC_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_word_summary_is_strict_xml(name: str) -> None:
+    data = render_diff(*pair(name), "docx")[0]
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        body = etree.fromstring(package.read("word/document.xml"), etree.XMLParser(recover=False))
+    text = "".join(t.text or "" for t in body.iter(f"{W}t"))
+    assert "Progress on measures" in text and "Why:" in text and "{{" not in text
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_redline_accepts_to_the_new_plan_and_rejects_to_the_old(name: str) -> None:
+    old, new = pair(name)
+    redline = render_diff(old, new, "redline")[0]
+    then = copy.deepcopy(old)
+    then["plan"]["status"] = new["plan"]["status"]
+    assert accept_all(redline) == paragraph_texts(render_docx(build_context(new)))
+    assert reject_all(redline) == paragraph_texts(render_docx(build_context(then)))
+    counts = change_counts(redline)
+    assert counts["ins"] > 10 and counts["del"] > 5
+
+
+def test_redline_marks_are_signed_by_the_revision_and_rows_are_tracked_whole() -> None:
+    old, new = pair("agoraphobia")
+    redline = render_diff(old, new, "redline")[0]
+    with zipfile.ZipFile(io.BytesIO(redline)) as package:
+        body = etree.fromstring(package.read("word/document.xml"), etree.XMLParser(recover=False))
+    marks = list(body.iter(f"{W}ins", f"{W}del"))
+    assert {m.get(f"{W}author") for m in marks} == {"Helena Marsh, PsyD"}
+    assert {m.get(f"{W}date") for m in marks} == {"2026-11-02T00:00:00Z"}
+    ids = [m.get(f"{W}id") for m in marks]
+    assert len(ids) == len(set(ids))
+    inserted_rows = [tr for tr in body.iter(f"{W}tr") if tr.find(f"{W}trPr/{W}ins") is not None]
+    assert any("G2.O3" in "".join(t.text or "" for t in tr.iter(f"{W}t")) for tr in inserted_rows)
+
+
+def test_redline_is_the_same_bytes_twice() -> None:
+    assert (
+        render_diff(*pair("burnout"), "redline")[0] == render_diff(*pair("burnout"), "redline")[0]
+    )
+
+
+def test_diff_cli_writes_all_three_outputs(run: Run, tmp_path: Path) -> None:
+    old, new = (str(SAMPLES / "revisions" / f"agoraphobia-v{n}.yaml") for n in (1, 2))
+    for fmt in ("md", "docx", "redline"):
+        result = run("diff", old, new, "-f", fmt, "-o", str(tmp_path), "--today", TODAY.isoformat())
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "agoraphobia-v2.diff.docx",
+        "agoraphobia-v2.diff.md",
+        "agoraphobia-v2.redline.docx",
+    ]
+
+
+def test_diff_cli_refuses_and_reports(run: Run, tmp_path: Path) -> None:
+    old = str(SAMPLES / "revisions" / "agoraphobia-v1.yaml")
+    result = run("diff", old, str(SAMPLES / "cbt.yaml"), "-f", "md", "-o", str(tmp_path / "x.md"))
+    assert (
+        result.exit_code == 1
+        and "pass --force" in result.output
+        and not (tmp_path / "x.md").exists()
+    )
+    forced = run(
+        "diff", old, str(SAMPLES / "cbt.yaml"), "-f", "md", "-o", str(tmp_path / "x.md"), "--force"
+    )
+    assert forced.exit_code == 0
+    backwards = run(
+        "diff",
+        str(SAMPLES / "revisions" / "agoraphobia-v2.yaml"),
+        old,
+        "-f",
+        "md",
+        "-o",
+        str(tmp_path / "y.md"),
+        "--today",
+        TODAY.isoformat(),
+    )
+    assert (
+        backwards.exit_code == 0
+        and "warning: the new file's version (1) is not greater" in backwards.output
+    )
+
+
+def test_diff_cli_checks_both_files_first(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((SAMPLES / "cbt.yaml").read_text().replace("status: active", "status: activ", 1))
+    result = run(
+        "diff", str(SAMPLES / "cbt.yaml"), str(bad), "-f", "md", "-o", str(tmp_path / "out.md")
+    )
+    assert (
+        result.exit_code == 1 and f"{bad}:" in result.output and "[schema.allowed]" in result.output
+    )
+
+
+# --- properties over generated plan pairs ---------------------------------------------------
+
+BASE = load_file(SAMPLES / "cbt.yaml").data
+
+
+def _objectives(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for g in plan["goals"] for o in g["objectives"]]
+
+
+MUTATIONS: dict[str, Callable[[dict[str, Any], Any], None]] = {
+    "goal words": lambda p, d: p["goals"][d(st.integers(0, len(p["goals"]) - 1))].__setitem__(
+        "client_words",
+        d(
+            st.sampled_from(
+                [
+                    "I want my life back.",
+                    "To feel at home in town again, café & all.",
+                    "Go <out> | more",
+                ]
+            )
+        ),
+    ),
+    "objective text": lambda p, d: d(st.sampled_from(_objectives(p))).__setitem__(
+        "description",
+        d(
+            st.sampled_from(
+                [
+                    "Walk to the park twice a week.",
+                    "Ride the bus alone, twice, by March.",
+                    "Log every attack.",
+                ]
+            )
+        ),
+    ),
+    "status": lambda p, d: d(st.sampled_from(_objectives(p))).__setitem__(
+        "status", d(st.sampled_from(["achieved", "improving", "not_achieved"]))
+    ),
+    "target": lambda p, d: p["goals"][0]["objectives"][0]["measure"].__setitem__(
+        "target", d(st.integers(0, 4))
+    ),
+    "drop objective": lambda p, d: (
+        p["goals"][1]["objectives"].pop(d(st.integers(0, len(p["goals"][1]["objectives"]) - 1)))
+        if len(p["goals"][1]["objectives"]) > 1
+        else None
+    ),
+    "add objective": lambda p, d: p["goals"][0]["objectives"].append(
+        {
+            **copy.deepcopy(p["goals"][0]["objectives"][0]),
+            "id": "G1.O9",
+            "description": "Sleep seven hours on five nights a week.",
+            "interventions": [
+                {"id": "G1.O9.I1", "description": "Sleep diary review.", "frequency": "weekly"}
+            ],
+        }
+    ),
+    "drop intervention": lambda p, d: p["goals"][0]["objectives"][0]["interventions"].pop(),
+    "strength": lambda p, d: p["assessment"]["strengths"].append("Back at choir on Thursdays"),
+    "frequency": lambda p, d: p["services"][0]["frequency"].__setitem__(
+        "count", d(st.integers(1, 3))
+    ),
+    "new score": lambda p, d: p["measurements"].append(
+        {"instrument": "gad7", "date": dt.date(2026, 11, 25), "score": d(st.integers(0, 21))}
+    ),
+    "reorder goals": lambda p, d: p["goals"].reverse(),
+}
+
+
+@st.composite
+def plan_pairs(draw: Any) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    new = copy.deepcopy(BASE)
+    names = draw(st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=4, unique=True))
+    for name in names:
+        MUTATIONS[name](new, draw)
+    return BASE, new, names
+
+
+def _items_by_id(value: Any, out: dict[str, str]) -> dict[str, str]:
+    if isinstance(value, dict):
+        if isinstance(value.get("id"), str):
+            out[value["id"]] = json.dumps(value, sort_keys=True, default=str)
+        for child in value.values():
+            _items_by_id(child, out)
+    elif isinstance(value, list):
+        for child in value:
+            _items_by_id(child, out)
+    return out
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_pairs())
+def test_property_every_differing_id_is_named(
+    pair_: tuple[dict[str, Any], dict[str, Any], list[str]],
+) -> None:
+    old, new, _ = pair_
+    before, after = _items_by_id(old, {}), _items_by_id(new, {})
+    differing = {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+    named = {i for change in diff_plans(old, new).changes for i in change.ids}
+    assert differing <= named
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_pairs())
+def test_property_redline_accepts_to_new_and_rejects_to_old(
+    pair_: tuple[dict[str, Any], dict[str, Any], list[str]],
+) -> None:
+    old, new, _ = pair_
+    before, after = render_docx(build_context(old)), render_docx(build_context(new))
+    redline = render_diff(old, new, "redline")[0]
+    assert accept_all(redline) == paragraph_texts(after)
+    assert reject_all(redline) == paragraph_texts(before)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(ORIENTATIONS))
+def test_property_a_plan_against_itself_is_empty(name: str) -> None:
+    data = load_file(SAMPLES / f"{name}.yaml").data
+    assert diff_plans(data, copy.deepcopy(data)).changes == ()
+    assert change_counts(render_diff(data, copy.deepcopy(data), "redline")[0]) == {
+        "ins": 0,
+        "del": 0,
+    }
