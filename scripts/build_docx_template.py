@@ -357,16 +357,16 @@ class Builder:
         self.tag("{%p if progress %}")
         self.heading("Progress on measures", 1)
         self.table(
-            ["Measure", "First", "Latest", "Change", "Scores"],
+            ["Measure", "First", "Latest", "Change", "Trend"],
             [
                 "{{ m.label }}",
                 "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date }}",
                 "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}",
                 "{{ m.change }} ({{ m.direction }})",
-                "{% for pt in m.points %}{{ pt.score | num }}{{ ', ' if not loop.last else '' }}{% endfor %}",
+                "{{ m.chart }}",
             ],
             loop="m in progress",
-            widths=[4, 3.6, 3.6, 3, 2.99],
+            widths=[3.7, 3.2, 3.2, 3.09, 4.0],
         )
         self.tag("{%p if measurement_notes %}")
         self.p(label="Notes on scores")

@@ -362,3 +362,13 @@ def test_word_template_is_in_sync_with_its_build_script(tmp_path: Path) -> None:
                 assert a.read(name) == b.read(name), (
                     f"{template}: {name} differs: run python scripts/build_docx_template.py"
                 )
+
+
+def test_progress_has_a_trend_chart_in_word() -> None:
+    data = render_bytes(context_of(SAMPLES / "cbt.yaml"), "docx")
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        media = [n for n in package.namelist() if n.startswith("word/media/")]
+        document = package.read("word/document.xml").decode()
+        assert all(package.read(n).startswith(b"\x89PNG") for n in media)
+    assert len(media) == 3  # three measures with two scores or more
+    assert document.count("<w:drawing>") == 3 and "&lt;w:drawing" not in document

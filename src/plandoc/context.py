@@ -210,6 +210,7 @@ def _progress(
         "points": [
             {"date": m["date"], "score": m["score"], "note": m.get("note")} for m in ordered
         ],
+        "scale": (instrument.min, instrument.max),
     }
 
 

@@ -240,7 +240,7 @@ def _after_tbl_pr_ex(row: Element) -> int:
 
 
 def _deleted_row(row: Element, marks: _Marks) -> Element:
-    return _mark_row(row, "del", marks)
+    return _mark_row(_without_drawings(row), "del", marks)
 
 
 def _inserted_row(row: Element, marks: _Marks) -> Element:
@@ -250,13 +250,22 @@ def _inserted_row(row: Element, marks: _Marks) -> Element:
 # --- paragraphs ------------------------------------------------------------------------------
 
 
+def _without_drawings(element: Element) -> Element:
+    """A copy of an element of the *old* document with its pictures removed: their image parts
+    live in the old package, not in the redline's."""
+    element = copy.deepcopy(element)
+    for drawing in list(element.iter(f"{W}drawing")):
+        drawing.getparent().remove(drawing)
+    return element
+
+
 def _deleted_block(block: Element, marks: _Marks) -> Element:
     if block.tag == f"{W}tbl":
-        table = copy.deepcopy(block)
+        table = _without_drawings(block)
         for row in table.findall(f"{W}tr"):
             table.replace(row, _deleted_row(row, marks))
         return table
-    return _mark_paragraph(block, "del", marks)
+    return _mark_paragraph(_without_drawings(block), "del", marks)
 
 
 def _inserted_block(block: Element, marks: _Marks) -> Element:
@@ -349,7 +358,7 @@ def _replace_whole(old: Element, new: Element, marks: _Marks) -> Element:
     """Old runs deleted, new runs inserted, in the new paragraph."""
     merged = copy.deepcopy(new)
     _wrap_runs(merged, "ins", marks)
-    deleted = copy.deepcopy(old)
+    deleted = _without_drawings(old)
     _wrap_runs(deleted, "del", marks)
     first = next((c for c in merged if c.tag != f"{W}pPr"), None)
     for child in [c for c in deleted if c.tag != f"{W}pPr"]:

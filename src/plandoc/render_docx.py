@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 
+from .chart import sparkline
 from .errors import TemplateError
 from .templating import RENDER_SECONDS, make_env, search_path, template_error, time_limit
 from .write import stable_zip
@@ -96,6 +98,8 @@ def render_named_docx(
 
 def _render(path: Path, context: dict[str, Any], templates: Sequence[Path], *, plan: bool) -> bytes:
     template = _PreparedTemplate(io.BytesIO(_template_bytes(path)))
+    if plan:
+        context = {**context, "progress": [_with_chart(template, m) for m in context["progress"]]}
     try:
         with time_limit(RENDER_SECONDS, path.name):
             template.render(context, jinja_env=_env(tuple(templates)))
@@ -111,6 +115,17 @@ def _render(path: Path, context: dict[str, Any], templates: Sequence[Path], *, p
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
+
+
+def _with_chart(template: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A progress row with a small trend chart (``chart``), when it has two scores or more."""
+    if len(row["points"]) < 2:
+        return {**row, "chart": ""}
+    low, high = row["scale"]
+    png = sparkline(
+        [float(p["score"]) for p in row["points"]], low=low, high=high, direction=row["direction"]
+    )
+    return {**row, "chart": InlineImage(template, io.BytesIO(png), width=Mm(30))}
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -81,7 +81,7 @@ def _xml_finalize(value: Any) -> Any:
 
     Characters that XML 1.0 forbids (most control characters) are dropped rather than
     producing a file Word refuses to open."""
-    if isinstance(value, Markup):
+    if isinstance(value, Markup) or hasattr(value, "__html__"):  # docxtpl's InlineImage, RichText
         return value
     return (
         _XML_ILLEGAL.sub("", show(value))
