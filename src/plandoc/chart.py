@@ -7,6 +7,7 @@ every machine, which keeps rendered documents reproducible.
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zlib
 from collections.abc import Sequence
@@ -97,7 +98,7 @@ def sparkline(
         (pad + i * step, pad + (height - 2 * pad) * (1 - (s - low) / span))
         for i, s in enumerate(scores)
     ]
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         canvas.line(a, b, colour, width=2.5)
     for x, y in points:
         canvas.dot(x, y, colour, radius=3.2)
