@@ -7,6 +7,7 @@ every machine, which keeps rendered documents reproducible.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import struct
 import zlib
@@ -20,21 +21,30 @@ GRID: Colour = (210, 214, 220)
 WHITE: Colour = (255, 255, 255)
 
 
+@functools.cache
+def _disc(radius: float) -> tuple[tuple[int, int], ...]:
+    """The pixel offsets of a filled circle, computed once per radius."""
+    reach = int(radius) + 1
+    return tuple(
+        (dx, dy)
+        for dx in range(-reach, reach + 1)
+        for dy in range(-reach, reach + 1)
+        if dx * dx + dy * dy <= radius * radius + 0.5
+    )
+
+
 class _Canvas:
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.pixels = bytearray(bytes(WHITE) * width * height)
 
     def dot(self, x: float, y: float, colour: Colour, radius: float = 1.0) -> None:
-        for px in range(int(x - radius), int(x + radius) + 1):
-            for py in range(int(y - radius), int(y + radius) + 1):
-                if (
-                    0 <= px < self.width
-                    and 0 <= py < self.height
-                    and (px - x) ** 2 + (py - y) ** 2 <= radius**2 + 0.5
-                ):
-                    offset = (py * self.width + px) * 3
-                    self.pixels[offset : offset + 3] = bytes(colour)
+        cx, cy, paint = round(x), round(y), bytes(colour)
+        for dx, dy in _disc(radius):
+            px, py = cx + dx, cy + dy
+            if 0 <= px < self.width and 0 <= py < self.height:
+                offset = (py * self.width + px) * 3
+                self.pixels[offset : offset + 3] = paint
 
     def line(
         self,
@@ -44,7 +54,7 @@ class _Canvas:
         width: float = 1.5,
         dash: int = 0,
     ) -> None:
-        steps = int(max(abs(b[0] - a[0]), abs(b[1] - a[1])) * 2) + 1
+        steps = int(max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1
         for i in range(steps + 1):
             if dash and (i // (dash * 2)) % 2:
                 continue

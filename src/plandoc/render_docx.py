@@ -33,8 +33,18 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
 _COMPILED: dict[tuple[int, str], jinja2.Template] = {}
 
 
+_PATCHED: dict[str, str] = {}
+
+
 class _PreparedTemplate(DocxTemplate):  # type: ignore[misc]
-    """A DocxTemplate that reuses compiled Jinja templates across documents."""
+    """A DocxTemplate that reuses its work across documents: the tag clean-up of each XML part
+    (``patch_xml``, pure regular expressions on the template's own text) and the Jinja template
+    compiled from it."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        if src_xml not in _PATCHED:
+            _PATCHED[src_xml] = super().patch_xml(src_xml)
+        return _PATCHED[src_xml]
 
     def render_xml_part(
         self,

@@ -1,0 +1,83 @@
+"""Measure rendering speed, side by side in one run.
+
+    python scripts/benchmark.py [--plans N]
+
+Renders the seven sample plans round-robin N times each way and prints plans per second:
+
+* ``check``       load + validate + semantic checks + SMART lint (no rendering)
+* ``markdown``    context + Markdown
+* ``docx plain``  docxtpl as its documentation shows it: a new DocxTemplate per plan, its
+                  XML parts compiled by Jinja on every render
+* ``docx plandoc`` plandoc's path: template bytes read once, compiled Jinja kept per part
+
+The numbers depend on the machine; compare the rows of one run, not runs on different days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from docxtpl import DocxTemplate  # noqa: E402
+
+from plandoc import check_file, load_file  # noqa: E402
+from plandoc.context import build_context  # noqa: E402
+from plandoc.render_docx import _with_chart, find_template, render_docx  # noqa: E402
+from plandoc.render_md import render_markdown  # noqa: E402
+from plandoc.templating import make_env  # noqa: E402
+
+SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+
+
+def plain_docxtpl(context: dict[str, Any]) -> bytes:
+    template = DocxTemplate(str(find_template(context["orientation"]["name"])))
+    context = {**context, "progress": [_with_chart(template, m) for m in context["progress"]]}
+    template.render(context, jinja_env=make_env(markdown=False))
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def timed(label: str, plans: int, work: Callable[[int], object]) -> None:
+    work(0)  # warm up: imports, caches
+    rounds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for i in range(plans):
+            work(i)
+        rounds.append(time.perf_counter() - start)
+    best = min(rounds)
+    print(
+        f"{label:<15} {plans / best:8.1f} plans/s   {1000 * best / plans:7.1f} ms/plan   (best of 3, median {1000 * statistics.median(rounds) / plans:.1f} ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--plans", type=int, default=70, help="renders per row (default 70)")
+    plans = parser.parse_args().plans
+    contexts = [build_context(load_file(p).data) for p in SAMPLES]
+    print(f"{len(SAMPLES)} sample plans, {plans} renders per row, Python {sys.version.split()[0]}")
+    timed("check", plans, lambda i: check_file(SAMPLES[i % len(SAMPLES)]))
+    timed(
+        "markdown",
+        plans,
+        lambda i: render_markdown(build_context(load_file(SAMPLES[i % len(SAMPLES)]).data)),
+    )
+    timed("docx plain", plans, lambda i: plain_docxtpl(contexts[i % len(contexts)]))
+    timed("docx plandoc", plans, lambda i: render_docx(contexts[i % len(contexts)]))
+
+
+if __name__ == "__main__":
+    main()
