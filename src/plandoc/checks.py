@@ -15,6 +15,7 @@ from typing import Any
 from . import _walk as w
 from . import icd
 from .errors import Finding, Severity
+from .formatting import did_you_mean
 from .loader import DocPath, Document
 from .orientations import Instrument, plan_instruments
 
@@ -117,7 +118,7 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
             if isinstance(ref, str) and ref not in problems:
                 report.error(
                     (*path, "problems", index),
-                    f"goal refers to problem `{ref}`, which is not defined{_hint(ref, problems)}",
+                    f"goal refers to problem `{ref}`, which is not defined{did_you_mean(ref, problems)}",
                     "ids.unresolved",
                 )
     objectives = {o["id"]: o for _, o in w.objectives(data) if isinstance(o.get("id"), str)}
@@ -130,7 +131,7 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
         if isinstance(who, str) and who not in people:
             report.error(
                 (*path, "measure", "participant"),
-                f"measure names participant `{who}`, who is not in `participants`{_hint(who, people)}",
+                f"measure names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}",
                 "ids.unresolved",
             )
     for path, item in w.items(data.get("measurements"), ("measurements",)):
@@ -140,7 +141,7 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
         if isinstance(who, str) and who not in people:
             report.error(
                 (*path, "participant"),
-                f"measurement names participant `{who}`, who is not in `participants`{_hint(who, people)}",
+                f"measurement names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}",
                 "ids.unresolved",
             )
     for path, sig in w.items(data.get("signatures"), ("signatures",)):
@@ -148,7 +149,7 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
         if isinstance(who, str) and who not in people:
             report.error(
                 (*path, "participant"),
-                f"signature names participant `{who}`, who is not in `participants`{_hint(who, people)}",
+                f"signature names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}",
                 "ids.unresolved",
             )
     details = w.mapping(data.get("orientation_details"))
@@ -157,7 +158,7 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
         if isinstance(ref, str) and ref not in goal_ids:
             report.error(
                 (*path, "goal"),
-                f"scale refers to goal `{ref}`, which is not defined{_hint(ref, goal_ids)}",
+                f"scale refers to goal `{ref}`, which is not defined{did_you_mean(ref, goal_ids)}",
                 "ids.unresolved",
             )
 
@@ -171,7 +172,7 @@ def _check_objective_ref(
     if ref not in objectives:
         report.error(
             (*path, "objective"),
-            f"measurement names objective `{ref}`, which is not defined{_hint(ref, objectives)}",
+            f"measurement names objective `{ref}`, which is not defined{did_you_mean(ref, objectives)}",
             "ids.unresolved",
         )
         return
@@ -185,15 +186,8 @@ def _check_instrument_ref(
     report: Reporter, path: DocPath, ref: Any, instruments: dict[str, Instrument]
 ) -> None:
     if isinstance(ref, str) and ref not in instruments:
-        msg = f"unknown instrument `{ref}`{_hint(ref, instruments)}; use a built-in one or define it under `instruments`"
+        msg = f"unknown instrument `{ref}`{did_you_mean(ref, instruments)}; use a built-in one or define it under `instruments`"
         report.error(path, msg, "ids.unresolved")
-
-
-def _hint(word: str, options: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f" — did you mean `{close[0]}`?" if close else ""
 
 
 # --- identifiers ----------------------------------------------------------------------------

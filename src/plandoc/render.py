@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .check import check_file
 from .context import build_context
-from .errors import Finding, PlandocError, PlanInvalid, UsageError
+from .errors import Finding, PlandocError, UsageError
 from .write import write_atomic
 
 FORMATS = ("md", "docx", "pdf")
@@ -39,7 +39,6 @@ class RenderOptions:
     outdir: Path
     templates: tuple[Path, ...] = ()
     today: dt.date | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def render_bytes(context: dict[str, Any], fmt: str, *, templates: Sequence[Path] = ()) -> bytes:
@@ -54,9 +53,8 @@ def render_bytes(context: dict[str, Any], fmt: str, *, templates: Sequence[Path]
         return render_docx(context, templates=templates)
     if fmt == "pdf":
         from .pdf import docx_to_pdf
-        from .render_docx import render_docx
 
-        return docx_to_pdf(render_docx(context, templates=templates))
+        return docx_to_pdf(render_bytes(context, "docx", templates=templates))
     raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
 
 
@@ -67,14 +65,18 @@ def render_file(source: Path, options: RenderOptions) -> RenderResult:
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
         )
     context = build_context(result.document.data)
-    outputs = {}
+    rendered: dict[str, bytes] = {}
     try:
         for fmt in options.formats:
-            outputs[options.outdir / f"{source.stem}.{fmt}"] = render_bytes(
-                context, fmt, templates=options.templates
-            )
+            if fmt == "pdf" and "docx" in rendered:  # convert the Word file already made
+                from .pdf import docx_to_pdf
+
+                rendered[fmt] = docx_to_pdf(rendered["docx"])
+            else:
+                rendered[fmt] = render_bytes(context, fmt, templates=options.templates)
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
+    outputs = {options.outdir / f"{source.stem}.{fmt}": data for fmt, data in rendered.items()}
     for path, data in outputs.items():
         write_atomic(path, data)
     return RenderResult(source, tuple(outputs), result.findings)
@@ -104,7 +106,6 @@ def render_files(
 
 __all__ = [
     "FORMATS",
-    "PlanInvalid",
     "RenderOptions",
     "RenderResult",
     "render_bytes",

@@ -6,7 +6,6 @@ position of every key and value, so each error points at the exact place to fix.
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -15,6 +14,7 @@ import cerberus
 from cerberus import errors as cerrors
 
 from .errors import Finding
+from .formatting import did_you_mean
 from .loader import DocPath, Document
 from .orientations import get_orientation, orientation_names
 from .schema import Schema, plan_schema
@@ -52,7 +52,7 @@ def _unknown_orientation(doc: Document, name: str | None) -> Iterator[Finding]:
     if name is None or get_orientation(name) is not None:
         return
     known = orientation_names()
-    msg = f"unknown orientation `{name}`{_did_you_mean(name, known)}; one of: {', '.join(known)}"
+    msg = f"unknown orientation `{name}`{did_you_mean(name, known)}; one of: {', '.join(known)}"
     line, col = doc.locate(("plan", "orientation"))
     yield Finding(doc.path, line, col, "error", msg, "schema.allowed")
 
@@ -146,7 +146,7 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
     elif code == cerrors.UNKNOWN_FIELD.code:
         field = str(path[-1]).split("\0")[0]
         known = tuple(holder) if isinstance(holder, dict) else ()
-        hint = _did_you_mean(field, known)
+        hint = did_you_mean(field, known)
         msg = f"unknown field `{field}`{hint}"
         if " " in field:
             msg += "; if this is part of a text, quote the whole text (a comma inside `{…}` starts a new field)"
@@ -164,7 +164,7 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
     elif code in (cerrors.UNALLOWED_VALUE.code, cerrors.UNALLOWED_VALUES.code):
         options = [str(o) for o in error.constraint]
         shown = ", ".join(f"`{o}`" for o in options)
-        msg = f"`{name}` is {_show(value)}{_did_you_mean(str(value), options)}; allowed: {shown}"
+        msg = f"`{name}` is {_show(value)}{did_you_mean(str(value), options)}; allowed: {shown}"
         rule = "schema.allowed"
     elif code == cerrors.EMPTY_NOT_ALLOWED.code:
         msg = f"`{name}` is empty; write something or remove the field"
@@ -205,8 +205,3 @@ def _show(value: Any) -> str:
         return "a list"
     text = str(value)
     return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" — did you mean `{close[0]}`?" if close else ""
