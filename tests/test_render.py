@@ -159,6 +159,22 @@ def test_markdown_escaping_round_trips_every_special_character() -> None:
     assert md_escape("") == ""
 
 
+def render_with(run: Run, folder: Path, out: Path, *formats: str) -> Result:
+    """`plandoc render` of the CBT sample with a practice's template folder."""
+    flags = [arg for fmt in formats or ("md",) for arg in ("-f", fmt)]
+    return run(
+        "render",
+        str(SAMPLES / "cbt.yaml"),
+        *flags,
+        "-o",
+        str(out),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
+
+
 def practice_templates(tmp_path: Path, body: str) -> Path:
     folder = tmp_path / "practice"
     folder.mkdir()
@@ -179,18 +195,7 @@ def practice_templates(tmp_path: Path, body: str) -> Path:
 def test_untrusted_templates_cannot_reach_python(run: Run, tmp_path: Path, body: str) -> None:
     folder = practice_templates(tmp_path, body)
     out = tmp_path / "out"
-    result = run(
-        "render",
-        str(SAMPLES / "cbt.yaml"),
-        "-f",
-        "md",
-        "-o",
-        str(out),
-        "--templates",
-        str(folder),
-        "--today",
-        TODAY.isoformat(),
-    )
+    result = render_with(run, folder, out)
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert re.search(
@@ -202,18 +207,7 @@ def test_untrusted_templates_cannot_reach_python(run: Run, tmp_path: Path, body:
 
 def test_misspelt_variable_fails_loudly(run: Run, tmp_path: Path) -> None:
     folder = practice_templates(tmp_path, "{{ plan.clinican.name }}")
-    result = run(
-        "render",
-        str(SAMPLES / "cbt.yaml"),
-        "-f",
-        "md",
-        "-o",
-        str(tmp_path / "out"),
-        "--templates",
-        str(folder),
-        "--today",
-        TODAY.isoformat(),
-    )
+    result = render_with(run, folder, tmp_path / "out")
     assert (
         result.exit_code == 1
         and "clinican" in result.output
@@ -228,36 +222,14 @@ def test_runaway_template_is_stopped(
     folder = practice_templates(
         tmp_path, "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
     )
-    result = run(
-        "render",
-        str(SAMPLES / "cbt.yaml"),
-        "-f",
-        "md",
-        "-o",
-        str(tmp_path / "out"),
-        "--templates",
-        str(folder),
-        "--today",
-        TODAY.isoformat(),
-    )
+    result = render_with(run, folder, tmp_path / "out")
     assert result.exit_code == 1 and "longer than 0.5 s" in result.output
 
 
 def test_practice_template_wins_over_the_builtin(run: Run, tmp_path: Path) -> None:
     folder = practice_templates(tmp_path, "# {{ plan.practice.name }} — {{ client.name }}\n")
     out = tmp_path / "out"
-    result = run(
-        "render",
-        str(SAMPLES / "cbt.yaml"),
-        "-f",
-        "md",
-        "-o",
-        str(out),
-        "--templates",
-        str(folder),
-        "--today",
-        TODAY.isoformat(),
-    )
+    result = render_with(run, folder, out)
     assert result.exit_code == 0, result.output
     assert (out / "cbt.md").read_text() == "# Riverside Counselling Collective — Maya Okafor\n"
 
@@ -267,20 +239,7 @@ def test_failed_render_keeps_the_existing_file(run: Run, tmp_path: Path) -> None
     out.mkdir()
     (out / "cbt.md").write_text("the previous version\n")
     folder = practice_templates(tmp_path, "{{ no_such_variable }}")
-    result = run(
-        "render",
-        str(SAMPLES / "cbt.yaml"),
-        "-f",
-        "md",
-        "-f",
-        "docx",
-        "-o",
-        str(out),
-        "--templates",
-        str(folder),
-        "--today",
-        TODAY.isoformat(),
-    )
+    result = render_with(run, folder, out, "md", "docx")
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["cbt.md"]
     assert (out / "cbt.md").read_text() == "the previous version\n"

@@ -65,6 +65,21 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"`{value}` is not a date; use YYYY-MM-DD") from None
 
 
+today_option = click.option(
+    "--today",
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Check review dates as of this day (default: today).",
+)
+templates_option = click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A practice's template folder, searched before the built-ins (repeatable).",
+)
+
+
 @main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -83,12 +98,7 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
     show_default=True,
     help="Output for people or for machines.",
 )
-@click.option(
-    "--today",
-    callback=_parse_day,
-    metavar="YYYY-MM-DD",
-    help="Check review dates as of this day (default: today).",
-)
+@today_option
 def check(
     plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: str, today: dt.date | None
 ) -> None:
@@ -144,19 +154,8 @@ def check(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for OUTDIR/<plan file stem>.<format>.",
 )
-@click.option(
-    "--templates",
-    "template_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A practice's template folder, searched before the built-ins (repeatable).",
-)
-@click.option(
-    "--today",
-    callback=_parse_day,
-    metavar="YYYY-MM-DD",
-    help="Check review dates as of this day (default: today).",
-)
+@templates_option
+@today_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def render(
     plans: tuple[str, ...],
@@ -248,19 +247,8 @@ def new(orientation: str, output: Path, force: bool) -> None:
     help="The file to write (a folder gets <new stem>.diff.md, .diff.docx or .redline.docx).",
 )
 @click.option("--force", is_flag=True, help="Compare files of different plans or clients anyway.")
-@click.option(
-    "--templates",
-    "template_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A practice's template folder, searched before the built-ins.",
-)
-@click.option(
-    "--today",
-    callback=_parse_day,
-    metavar="YYYY-MM-DD",
-    help="Check review dates as of this day (default: today).",
-)
+@templates_option
+@today_option
 def diff(
     old: str,
     new: str,
