@@ -284,3 +284,45 @@ def diff(
         output = output / f"{Path(new).stem}{suffix}"
     write_atomic(output, data)
     click.echo(f"wrote {output}")
+
+
+@main.group()
+def templates() -> None:
+    """The template catalogue: list it, copy a built-in to customise, lint a folder."""
+
+
+@templates.command("list")
+@templates_option
+def templates_list(template_dirs: tuple[Path, ...]) -> None:
+    """Each orientation and the Markdown and Word templates a render would use."""
+    from .template_tools import catalogue
+
+    for item in catalogue(template_dirs):
+        click.echo(f"{item.name:<16} {item.label:<36} {item.markdown}  {item.word}")
+
+
+@templates.command("export")
+@click.argument("name")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def templates_export(name: str, folder: Path, force: bool) -> None:
+    """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`, or an
+    orientation (its own copy of the plan templates)."""
+    from .template_tools import export
+
+    for path in export(name, folder, force=force):
+        click.echo(f"wrote {path}")
+
+
+@templates.command("check")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def templates_check(folder: Path) -> None:
+    """Lint a template folder: syntax, unknown variables, Word tags split across runs."""
+    from .template_tools import lint
+
+    findings = lint(folder)
+    for finding in findings:
+        click.echo(finding.format())
+    errors = sum(f.severity == "error" for f in findings)
+    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
+    sys.exit(1 if errors else 0)
