@@ -67,14 +67,12 @@ def test_export_does_not_overwrite_without_force(run: Run, tmp_path: Path) -> No
 
 
 def test_check_reports_syntax_and_unknown_variables_by_line(run: Run, tmp_path: Path) -> None:
-    (tmp_path / "plan.md.j2").write_text(
-        "# {{ title }}\n{{ plan.clinician.name }}\n{{ clinican.name }}\n"
-    )
+    (tmp_path / "plan.md.j2").write_text("# {{ title }}\n{{ plan.clinician.name }}\n{{ titel }}\n")
     (tmp_path / "diff.md.j2").write_text("{% for x in sections %}\n")
     result = run("templates", "check", str(tmp_path))
     assert result.exit_code == 1
     assert (
-        f"{tmp_path / 'plan.md.j2'}:3:1: error: `clinican` is not a template variable — did you mean `client`?"
+        f"{tmp_path / 'plan.md.j2'}:3:1: error: `titel` is not a template variable — did you mean `title`?"
         in result.output
     )
     assert f"{tmp_path / 'diff.md.j2'}:" in result.output and "[template.syntax]" in result.output
