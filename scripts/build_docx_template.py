@@ -506,6 +506,7 @@ class Builder:
             loop="r in plan.revisions",
             widths=[2.2, 2.4, 2.8, 6.6, 3.19],
         )
+        self.tag("{%p if plan.signatures %}")
         self.heading("Signatures", 1)
         self.table(
             ["Role", "Name", "Status", "Date", "Signature"],
@@ -519,6 +520,7 @@ class Builder:
             loop="s in plan.signatures",
             widths=[2.4, 4.5, 3.5, 2.5, 4.29],
         )
+        self.tag("{%p endif %}")
 
     def save(self, path: Path) -> None:
         props = self.doc.core_properties

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -511,3 +512,59 @@ def test_new_does_not_overwrite(run: Run, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "already exists" in result.output
     assert path.read_text() == "mine\n"
     assert run("new", "--orientation", "cbtt", "-o", str(tmp_path / "x.yaml")).exit_code == 2
+
+
+STRUCTURE_CASES = [
+    pytest.param(
+        "instruments:\n  - id: panic_attacks",
+        "instruments: 5\nx_instruments:\n  - id: panic_attacks",
+        id="instruments-int",
+    ),
+    pytest.param("    min: 0\n    max: 50", '    min: "zero"\n    max: 50', id="min-text"),
+    pytest.param("    - code: F40.01", "    - code: [F40.01]", id="code-list"),
+    pytest.param(
+        "  review_interval_days: 90", "  review_interval_days: 1000000000000", id="huge-interval"
+    ),
+    pytest.param("  start_date: 2026-10-05", "  start_date: 9999-12-01", id="far-future"),
+    pytest.param("  version: 1\n", "  version: yes\n", id="bool-version"),
+    pytest.param(
+        "{instrument: gad7, date: 2026-10-26, score: 12}",
+        "{instrument: gad7, date: 2026-10-26 10:30:00, score: 12}",
+        id="datetime",
+    ),
+    pytest.param(
+        "{instrument: gad7, date: 2026-10-26, score: 12}",
+        "{instrument: gad7, date: 2026-10-26, score: .inf}",
+        id="infinity",
+    ),
+    pytest.param(
+        "{instrument: gad7, date: 2026-10-26, score: 12}",
+        "{instrument: gad7, date: 2026-10-26, score: 10.5}",
+        id="fraction",
+    ),
+    pytest.param("    problems: [P1]", "    problems: P1", id="problems-text"),
+    pytest.param("goals:\n  - id: G1", 'goals: "text"\nx:\n  - id: G1', id="goals-text"),
+    pytest.param("  - id: panic_attacks", "  - id: phq9", id="shadow-builtin"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), STRUCTURE_CASES)
+def test_wrong_shapes_are_errors_not_crashes(
+    run: Run, write: Write, cbt_text: str, old: str, new: str
+) -> None:
+    result, path = check_variant(run, write, variant(cbt_text, old, new))
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: error: ", result.output, re.M)
+
+
+def test_problems_given_as_text_is_one_clear_error(run: Run, write: Write, cbt_text: str) -> None:
+    result, _ = check_variant(
+        run, write, variant(cbt_text, "    problems: [P1]", "    problems: P1")
+    )
+    assert "must be a list" in result.output and "problem `P`" not in result.output
+
+
+def test_empty_folder_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2 and "holds no *.yaml plan files" in result.output

@@ -134,6 +134,7 @@ def test_version_not_increasing_and_missing_revision_entry_warn() -> None:
 @pytest.mark.parametrize("name", PAIRS)
 def test_markdown_summary_matches_golden_file(name: str) -> None:
     text = render_diff(*pair(name), "md")[0].decode()
+    assert all(line.count("- **") <= 1 for line in text.splitlines()), "two list items ran together"
     golden = GOLDEN / f"{name}.diff.md"
     if os.environ.get("PLANDOC_UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
@@ -297,6 +298,15 @@ MUTATIONS: dict[str, Callable[[dict[str, Any], Any], None]] = {
         {"instrument": "gad7", "date": dt.date(2026, 11, 25), "score": d(st.integers(0, 21))}
     ),
     "reorder goals": lambda p, d: p["goals"].reverse(),
+    "table shape": lambda p, d: [
+        step.pop("completed", None) for step in p["orientation_details"]["exposure_hierarchy"]
+    ],
+    "duplicate strength": lambda p, d: p["assessment"]["strengths"].append(
+        p["assessment"]["strengths"][0]
+    ),
+    "same-day score": lambda p, d: p["measurements"].append(
+        {**p["measurements"][-1], "score": d(st.integers(0, 10))}
+    ),
 }
 
 
@@ -354,3 +364,33 @@ def test_property_a_plan_against_itself_is_empty(name: str) -> None:
         "ins": 0,
         "del": 0,
     }
+
+
+def test_a_column_appearing_in_a_table_is_tracked() -> None:
+    new = load_file(SAMPLES / "cbt.yaml").data
+    old = copy.deepcopy(new)
+    for step in old["orientation_details"]["exposure_hierarchy"]:
+        step.pop("completed", None)
+    redline = render_diff(old, new, "redline")[0]
+    assert reject_all(redline) == paragraph_texts(render_docx(build_context(old)))
+    assert accept_all(redline) == paragraph_texts(render_docx(build_context(new)))
+
+
+def test_items_sharing_a_key_do_not_overwrite_each_other() -> None:
+    old = load_file(SAMPLES / "cbt.yaml").data
+    new = copy.deepcopy(old)
+    new["measurements"].append({**new["measurements"][-1], "score": 4})
+    new["assessment"]["strengths"].append(new["assessment"]["strengths"][0])
+    changes = diff_plans(old, new).changes
+    assert [c.kind for c in changes if c.section == "measurements"] == ["added"]
+    assert [c.kind for c in changes if c.path[:2] == ("assessment", "strengths")] == ["added"]
+
+
+def test_a_reused_id_is_not_mistaken_for_a_move() -> None:
+    old = load_file(SAMPLES / "cbt.yaml").data
+    new = copy.deepcopy(old)
+    del new["problems"][1]
+    new["goals"][1]["problems"] = ["P1"]
+    changes = diff_plans(old, new).changes
+    assert not [c for c in changes if c.kind == "moved"]
+    assert find(changes, "problems", "P2").kind == "removed"

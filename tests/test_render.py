@@ -331,3 +331,42 @@ def test_progress_has_a_trend_chart_in_word() -> None:
         assert all(package.read(n).startswith(b"\x89PNG") for n in media)
     assert len(media) == 3  # three measures with two scores or more
     assert document.count("<w:drawing>") == 3 and "&lt;w:drawing" not in document
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 'x' * 10**10 }}",
+        "{{ 2 ** 10000000 }}",
+        "{% set s = 'xxxxxxxxxx' %}{{ s.replace('x', s).replace('x', s).replace('x', s).replace('x', s).replace('x', s).replace('x', s) }}",
+        "{{ ('ab' | replace('a', 'aaaaaaaaaa' * 99999)) | replace('a', 'aaaaaaaaaa') }}",
+        "{% for i in range(99999) %}{{ plan.assessment.presenting_problem.client_words * 999 }}{% endfor %}",
+        "{% include 'plan.docx' %}",
+        "{{ lipsum() }}",
+    ],
+    ids=[
+        "multiply",
+        "power",
+        "replace-chain",
+        "replace-filter",
+        "output",
+        "include-binary",
+        "lipsum",
+    ],
+)
+def test_templates_cannot_exhaust_memory_or_break_determinism(
+    run: Run, tmp_path: Path, body: str
+) -> None:
+    folder = practice_templates(tmp_path, body)
+    result = render_with(run, folder, tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert "plan.md.j2" in result.output
+
+
+def test_a_broken_word_template_is_a_template_error(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    (folder / "plan.docx").write_bytes(b"not a zip")
+    result = render_with(run, folder, tmp_path / "out", "docx")
+    assert result.exit_code == 1 and "not a usable Word template" in result.output

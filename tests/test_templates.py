@@ -95,3 +95,12 @@ def test_check_rejects_a_file_that_is_not_word(run: Run, tmp_path: Path) -> None
     shutil.copyfile(SAMPLES / "cbt.yaml", tmp_path / "plan.docx")
     result = run("templates", "check", str(tmp_path))
     assert result.exit_code == 1 and "not a Word (.docx) file" in result.output
+
+
+def test_check_reports_unreadable_templates(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "plan.md.j2").write_bytes(b"caf\xe9 {{ title }}")
+    with zipfile.ZipFile(tmp_path / "plan.docx", "w") as package:
+        package.writestr("word/document.xml", "<w:document/>")  # a zip, but not a Word package
+    result = run("templates", "check", str(tmp_path))
+    assert result.exit_code == 1
+    assert "[template.encoding]" in result.output and "not a Word (.docx) file" in result.output

@@ -45,7 +45,13 @@ def check_document(
 ) -> CheckResult:
     """Every problem in an already loaded plan, sorted by position."""
     day = today or dt.date.today()
-    findings = schema_findings(doc) + semantic_findings(doc, today=day) + smart_findings(doc)
+    schema = schema_findings(doc)
+    tolerant = bool(schema or doc.problems)
+    findings = (
+        schema
+        + semantic_findings(doc, today=day, tolerant=tolerant)
+        + smart_findings(doc, tolerant=tolerant)
+    )
     loaded_at = {(f.line, f.column) for f in doc.problems}
     findings = list(doc.problems) + [f for f in findings if (f.line, f.column) not in loaded_at]
     for name in profiles:

@@ -17,7 +17,7 @@ from . import icd
 from .errors import Finding, Severity
 from .formatting import did_you_mean
 from .loader import DocPath, Document
-from .orientations import Instrument, plan_instruments
+from .orientations import Instrument, builtin_instruments, plan_instruments
 
 DEFAULT_REVIEW_DAYS = 180
 SIGNED_STATUSES = ("active", "completed", "superseded")
@@ -57,10 +57,18 @@ class Reporter:
 Check = Callable[[Reporter, dict[str, Any], dt.date], None]
 
 
-def semantic_findings(doc: Document, *, today: dt.date) -> list[Finding]:
+def semantic_findings(doc: Document, *, today: dt.date, tolerant: bool = False) -> list[Finding]:
+    """Run every check. With *tolerant* (the schema already found errors), a check that trips
+    over data of the wrong shape is skipped: the schema error is the one to fix first."""
     report = Reporter(doc)
     for check in CHECKS:
-        check(report, doc.data, today)
+        before = len(report.findings)
+        try:
+            check(report, doc.data, today)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+            if not tolerant:
+                raise
+            del report.findings[before:]
     return report.findings
 
 
@@ -100,6 +108,22 @@ def check_ids(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
             seen[value] = path
 
 
+def check_instruments(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
+    """A plan's own measures: not named like a built-in one, and with a scale that makes sense."""
+    builtin = builtin_instruments()
+    for path, item in w.items(data.get("instruments"), ("instruments",)):
+        if item.get("id") in builtin:
+            msg = f"`{item['id']}` is a built-in instrument ({builtin[item['id']].name}); use it as it is, or give your measure another id"
+            report.error((*path, "id"), msg, "ids.duplicate")
+        low, high = w.as_number(item.get("min")), w.as_number(item.get("max"))
+        if low is not None and high is not None and low >= high:
+            report.error(
+                (*path, "max"),
+                f"the scale's max ({high:g}) is not above its min ({low:g})",
+                "measures.scale",
+            )
+
+
 def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
     problems = {
         p["id"]
@@ -114,7 +138,8 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
     }
     instruments = plan_instruments(data.get("instruments") or [])
     for path, goal in w.goals(data):
-        for index, ref in enumerate(goal.get("problems") or []):
+        refs = goal.get("problems")
+        for index, ref in enumerate(refs if isinstance(refs, list) else []):
             if isinstance(ref, str) and ref not in problems:
                 report.error(
                     (*path, "problems", index),
@@ -434,7 +459,14 @@ def _check_range(
     report: Reporter, path: DocPath, value: Any, instrument: Instrument | None
 ) -> None:
     score = w.as_number(value)
-    if instrument is None or score is None or instrument.in_range(score):
+    if instrument is None or score is None:
+        return
+    if instrument.whole and not score.is_integer():
+        report.error(
+            path, f"{instrument.name} is scored in whole numbers, not {score:g}", "measures.range"
+        )
+        return
+    if instrument.in_range(score):
         return
     top = f"{instrument.max:g}" if instrument.max is not None else "∞"
     report.error(
@@ -676,6 +708,7 @@ def _check_orientation_details(report: Reporter, details: dict[str, Any], base: 
 
 CHECKS: tuple[Check, ...] = (
     check_ids,
+    check_instruments,
     check_npis,
     check_references,
     check_participants,

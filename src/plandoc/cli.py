@@ -52,7 +52,13 @@ def plan_files(paths: Iterable[str]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        found += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        if path.is_dir():
+            inside = sorted(path.glob("*.yaml"))
+            if not inside:
+                raise click.UsageError(f"{path} holds no *.yaml plan files")
+            found += inside
+        else:
+            found.append(path)
     return found
 
 
@@ -243,8 +249,8 @@ def new(orientation: str, output: Path, force: bool) -> None:
     "--output",
     "output",
     required=True,
-    type=click.Path(path_type=Path),
-    help="The file to write (a folder gets <new stem>.diff.md, .diff.docx or .redline.docx).",
+    type=click.Path(),
+    help="The file to write; a folder (existing, or written with a trailing /) gets <new stem>.diff.md, .diff.docx or .redline.docx.",
 )
 @click.option("--force", is_flag=True, help="Compare files of different plans or clients anyway.")
 @templates_option
@@ -253,7 +259,7 @@ def diff(
     old: str,
     new: str,
     fmt: str,
-    output: Path,
+    output: str,
     force: bool,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
@@ -263,27 +269,14 @@ def diff(
     Both files are checked first. The revision entry of NEW (date, reason, summary) heads the
     summary and signs the redline's tracked changes.
     """
-    from .check import check_file
-    from .diff_render import render_diff
-    from .errors import PlanInvalid
-    from .write import write_atomic
+    from .diff_render import diff_files
 
-    results = [check_file(path, today=today) for path in (old, new)]
-    problems = [f for r in results for f in r.findings if f.severity == "error"]
-    if problems:
-        raise PlanInvalid(problems)
-    documents = [r.document for r in results]
-    assert documents[0] is not None and documents[1] is not None
-    data, warnings = render_diff(
-        documents[0].data, documents[1].data, fmt, force=force, templates=template_dirs
+    written, warnings = diff_files(
+        Path(old), Path(new), fmt, output, force=force, templates=template_dirs, today=today
     )
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    if output.is_dir():
-        suffix = {"md": ".diff.md", "docx": ".diff.docx", "redline": ".redline.docx"}[fmt]
-        output = output / f"{Path(new).stem}{suffix}"
-    write_atomic(output, data)
-    click.echo(f"wrote {output}")
+    click.echo(f"wrote {written}")
 
 
 @main.group()

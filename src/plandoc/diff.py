@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -295,8 +296,8 @@ def _walk_list(old: list[Any], new: list[Any], path: Key) -> Iterator[Change]:
         return
     name = _field_name(path)
     key = _key_function(name)
-    old_items = {key(v): v for v in old if isinstance(v, dict)}
-    new_items = {key(v): v for v in new if isinstance(v, dict)}
+    old_items = _keyed([v for v in old if isinstance(v, dict)], key)
+    new_items = _keyed([v for v in new if isinstance(v, dict)], key)
     for k, item in new_items.items():
         if k not in old_items:
             yield Change("added", path[0], (*path, k), _item_label(name, k), new=item)
@@ -307,16 +308,32 @@ def _walk_list(old: list[Any], new: list[Any], path: Key) -> Iterator[Change]:
             yield Change("removed", path[0], (*path, k), _item_label(name, k), old=item)
 
 
+def _keyed(
+    items: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> dict[str, dict[str, Any]]:
+    """Items by key; a key seen again gets its occurrence number (`F41.1 #2`), so two items
+    that share a key (two scores on one day) never overwrite each other."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        base = key(item)
+        name, n = base, 1
+        while name in out:
+            n += 1
+            name = f"{base} #{n}"
+        out[name] = item
+    return out
+
+
 def _walk_scalars(old: list[Any], new: list[Any], path: Key) -> Iterator[Change]:
-    """Lists of text (strengths, criteria …): each item added or removed, matched by its text."""
+    """Lists of text (strengths, criteria …): items added or removed, matched by their text and
+    counted, so a line given twice is seen."""
     label = _field_label(path)
-    olds = [show(v) for v in old]
-    news = [show(v) for v in new]
-    for item in news:
-        if item not in olds:
+    olds, news = Counter(show(v) for v in old), Counter(show(v) for v in new)
+    for item, count in (news - olds).items():
+        for _ in range(count):
             yield Change("added", path[0], (*path, item), label, new=item)
-    for item in olds:
-        if item not in news:
+    for item, count in (olds - news).items():
+        for _ in range(count):
             yield Change("removed", path[0], (*path, item), label, old=item)
 
 
@@ -410,21 +427,28 @@ def _ignore_superseded_status(changes: list[Change]) -> list[Change]:
 
 
 def _detect_moves(changes: list[Change]) -> list[Change]:
-    """An item removed in one list and added with the same id in another has moved
-    (a DBT target moving down the hierarchy)."""
-    removed = {
-        c.path[-1]: c for c in changes if c.kind == "removed" and c.path[-1] in _path_keys(c.path)
-    }
+    """An item removed from one list and added with the same id to another has moved (a DBT
+    target moving down the hierarchy). Only whole items with ids pair up, each at most once."""
+
+    def item_id(change: Change) -> str | None:
+        value = change.old if change.kind == "removed" else change.new
+        return (
+            value.get("id")
+            if isinstance(value, dict) and isinstance(value.get("id"), str)
+            else None
+        )
+
+    removed = {item_id(c): c for c in changes if c.kind == "removed" and item_id(c)}
+    paired: set[Key] = set()
     out: list[Change] = []
-    moved: set[str] = set()
     for change in changes:
+        before = removed.get(item_id(change)) if change.kind == "added" else None
         if (
-            change.kind == "added"
-            and change.path[-1] in removed
-            and removed[change.path[-1]].path != change.path
+            before is not None
+            and before.path not in paired
+            and before.path[:-1] != change.path[:-1]
         ):
-            before = removed[change.path[-1]]
-            moved.add(change.path[-1])
+            paired.add(before.path)
             out.append(
                 Change(
                     "moved",
@@ -438,7 +462,7 @@ def _detect_moves(changes: list[Change]) -> list[Change]:
             )
         else:
             out.append(change)
-    return [c for c in out if not (c.kind == "removed" and c.path[-1] in moved)]
+    return [c for c in out if not (c.kind == "removed" and c.path in paired)]
 
 
 # --- progress -----------------------------------------------------------------------------

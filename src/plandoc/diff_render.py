@@ -8,12 +8,14 @@ New scores are counted, not listed one by one: the progress table already says w
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .diff import SECTION_TITLES, Change, PlanDiff, describe, diff_plans, progress_line, summarise
-from .errors import UsageError
+from .errors import PlanInvalid, UsageError
 from .formatting import label, show, signed_number
 from .orientations import get_orientation
 
@@ -161,3 +163,38 @@ def _redline(
     before = render_docx(build_context(then), templates=templates)
     after = render_docx(build_context(new), templates=templates)
     return redline(before, after, author=author, when=when)
+
+
+SUFFIXES = {"md": ".diff.md", "docx": ".diff.docx", "redline": ".redline.docx"}
+
+
+def diff_files(
+    old: Path,
+    new: Path,
+    fmt: str,
+    output: str | Path,
+    *,
+    force: bool = False,
+    templates: Sequence[Path] = (),
+    today: dt.date | None = None,
+) -> tuple[Path, tuple[str, ...]]:
+    """``plandoc diff``: check both files, compare them, write the result atomically.
+
+    *output* is a file, or a folder (one that exists, or a path ending in ``/``) that receives
+    ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. Returns the path written and the
+    diff's warnings."""
+    from .check import check_file
+    from .write import write_atomic
+
+    results = [check_file(path, today=today) for path in (old, new)]
+    problems = [f for r in results for f in r.findings if f.severity == "error"]
+    if problems or results[0].document is None or results[1].document is None:
+        raise PlanInvalid(problems)
+    data, warnings = render_diff(
+        results[0].document.data, results[1].document.data, fmt, force=force, templates=templates
+    )
+    target = Path(output)
+    if target.is_dir() or str(output).endswith(("/", os.sep)):
+        target = target / f"{new.stem}{SUFFIXES[fmt]}"
+    write_atomic(target, data)
+    return target, warnings

@@ -71,5 +71,9 @@ class RenderError(PlandocError):
     """A document could not be produced (for example LibreOffice failed to convert it)."""
 
 
+class OutputError(PlandocError):
+    """An output file could not be written (a missing folder, no permission, a full disk)."""
+
+
 class MissingFeature(PlandocError):
     """An optional part (LibreOffice for PDF, fhir.resources for FHIR) is not installed."""

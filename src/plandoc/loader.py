@@ -11,6 +11,7 @@ The file is parsed event by event (PyYAML's C parser when present), so that:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,8 +222,13 @@ class _Builder:
             kind = tag[len(_TAG) :].replace("timestamp", "date (YYYY-MM-DD, a day that exists)")
             self._error(event.start_mark, f"`{event.value}` is not a valid {kind}", "yaml.value")
             return event.value
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.replace(tzinfo=None) - (value.utcoffset() or dt.timedelta())
+        if isinstance(value, dt.datetime):
+            msg = f"`{event.value}` has a time of day; a plan records dates only — write {value.date().isoformat()}"
+            self._error(event.start_mark, msg, "yaml.value")
+            return value.date()
+        if isinstance(value, float) and not math.isfinite(value):
+            self._error(event.start_mark, f"`{event.value}` is not a finite number", "yaml.value")
+            return None
         return value
 
     def _sequence(self, events: Iterator[Any], path: DocPath, depth: int) -> list[Any]:
@@ -238,19 +244,22 @@ class _Builder:
         for event in events:
             if isinstance(event, yaml.MappingEndEvent):
                 return result
-            key = self._key(event, events, path, depth)
+            key, duplicate = self._key(event, events, path, depth)
             value = self._node(next(events), events, (*path, key), depth + 1)
-            if "\0" not in key:  # a duplicate key was reported; keep the first value
+            if not duplicate:  # a duplicate key was reported; the first value stands
                 result[key] = value
         raise _Abort  # pragma: no cover - the parser always closes a mapping
 
-    def _key(self, event: Any, events: Iterator[Any], path: DocPath, depth: int) -> str:
+    def _key(
+        self, event: Any, events: Iterator[Any], path: DocPath, depth: int
+    ) -> tuple[str, bool]:
+        """The key's text, and whether it repeats an earlier key (reported here)."""
         if not isinstance(event, yaml.ScalarEvent):
             self._error(
                 event.start_mark, "a key must be a plain name, not a list or mapping", "yaml.key"
             )
             self._node(event, events, (*path, "?"), depth + 1)
-            return f"?{self.nodes}"
+            return "?", True
         key = str(event.value)
         here = (*path, key)
         if here in self.doc.keys:
@@ -259,9 +268,9 @@ class _Builder:
                 f"`{key}` is given twice (first at line {first[0]}); keep one and delete the other"
             )
             self._error(event.start_mark, msg, "yaml.duplicate-key")
-            return f"{key}\0dup{self.nodes}"
+            return key, True
         self.doc.keys[here] = _pos(event.start_mark)
-        return key
+        return key, False
 
 
 class _Abort(Exception):

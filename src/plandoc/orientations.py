@@ -94,6 +94,7 @@ class Instrument:
     unit: str = ""
     loinc: str = ""
     bands: tuple[tuple[float, str], ...] = ()
+    whole: bool = False  # scored in whole numbers only
 
     def in_range(self, score: float) -> bool:
         return score >= self.min and (self.max is None or score <= self.max)
@@ -125,6 +126,7 @@ def builtin_instruments() -> dict[str, Instrument]:
             lower_is_better=item["lower_is_better"],
             loinc=item.get("loinc", ""),
             bands=tuple((b["from"], b["label"]) for b in item.get("bands", ())),
+            whole=bool(item.get("whole", False)),
         )
         for key, item in data.items()
     }

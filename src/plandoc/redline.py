@@ -103,6 +103,11 @@ def text_of(element: Element) -> str:
     return "".join(parts)
 
 
+def row_text(row: Element) -> str:
+    """A row's text with its cells kept apart, so an added empty cell is a difference."""
+    return "\u241f".join(text_of(cell) for cell in _cells(row))
+
+
 def _style(p: Element) -> str:
     style = p.find(f"{W}pPr/{W}pStyle")
     return style.get(f"{W}val") if style is not None else ""
@@ -110,7 +115,7 @@ def _style(p: Element) -> str:
 
 def _signature(block: Element) -> str:
     if block.tag == f"{W}tbl":
-        return "tbl|" + "\u241e".join(text_of(row) for row in block.findall(f"{W}tr"))
+        return "tbl|" + "\u241e".join(row_text(row) for row in block.findall(f"{W}tr"))
     return f"p|{_style(block)}|{text_of(block)}"
 
 
@@ -162,7 +167,7 @@ def _merge_tables(old: Element, new: Element, marks: _Marks) -> Element:
         table.remove(row)
     old_rows, new_rows = old.findall(f"{W}tr"), new.findall(f"{W}tr")
     matcher = difflib.SequenceMatcher(
-        None, [text_of(r) for r in old_rows], [text_of(r) for r in new_rows], autojunk=False
+        None, [row_text(r) for r in old_rows], [row_text(r) for r in new_rows], autojunk=False
     )
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -190,7 +195,7 @@ def _merge_rows(old: list[Element], new: list[Element], marks: _Marks) -> Iterat
                 yield _merge_row(a, b, marks)
             continue
         for a, b in zip(old[i1:i2], new[j1:j2], strict=False):
-            if len(_cells(a)) == len(_cells(b)) and _similar(text_of(a), text_of(b)):
+            if len(_cells(a)) == len(_cells(b)) and _similar(row_text(a), row_text(b)):
                 yield _merge_row(a, b, marks)
             else:
                 yield _deleted_row(a, marks)

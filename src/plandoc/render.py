@@ -76,9 +76,17 @@ def render_file(source: Path, options: RenderOptions) -> RenderResult:
                 rendered[fmt] = render_bytes(context, fmt, templates=options.templates)
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
+    except Exception as exc:  # a bug must not cost the rest of the batch its documents
+        detail = (
+            f"internal error while rendering: {exc.__class__.__name__}: {exc}; please report it"
+        )
+        return RenderResult(source, findings=result.findings, error=f"{source}: {detail}")
     outputs = {options.outdir / f"{source.stem}.{fmt}": data for fmt, data in rendered.items()}
-    for path, data in outputs.items():
-        write_atomic(path, data)
+    try:
+        for path, data in outputs.items():
+            write_atomic(path, data)
+    except PlandocError as exc:
+        return RenderResult(source, findings=result.findings, error=f"{source}: {exc}")
     return RenderResult(source, tuple(outputs), result.findings)
 
 
@@ -91,6 +99,12 @@ def render_files(
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
+    stems = [s.stem for s in sources]
+    clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if clashes:
+        raise UsageError(
+            f"several plans would write the same output ({', '.join(clashes)}); render them to different folders"
+        )
     if "pdf" in options.formats:
         from .pdf import require_soffice
 

@@ -21,7 +21,14 @@ from docxtpl import DocxTemplate, InlineImage
 
 from .chart import sparkline
 from .errors import TemplateError
-from .templating import RENDER_SECONDS, make_env, search_path, template_error, time_limit
+from .templating import (
+    RENDER_SECONDS,
+    bounded_render,
+    make_env,
+    search_path,
+    template_error,
+    time_limit,
+)
 from .write import stable_zip
 
 
@@ -59,7 +66,7 @@ class _PreparedTemplate(DocxTemplate):  # type: ignore[misc]
         if key not in _COMPILED:
             _COMPILED[key] = jinja_env.from_string(src_xml)
         self.current_rendering_part = part
-        dst_xml = _COMPILED[key].render(context)
+        dst_xml = bounded_render(_COMPILED[key], context)
         dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
         dst_xml = (
             dst_xml.replace("{_{", "{{")
@@ -107,21 +114,29 @@ def render_named_docx(
 
 
 def _render(path: Path, context: dict[str, Any], templates: Sequence[Path], *, plan: bool) -> bytes:
-    template = _PreparedTemplate(io.BytesIO(_template_bytes(path)))
+    try:
+        template = _PreparedTemplate(io.BytesIO(_template_bytes(path)))
+        template.init_docx()  # open the package now, so a broken file is reported as such
+    except Exception as exc:
+        raise TemplateError(
+            f"{path}: not a usable Word template ({exc.__class__.__name__}: {exc}); export a fresh one with `plandoc templates export`"
+        ) from None
     if plan:
         context = {**context, "progress": [_with_chart(template, m) for m in context["progress"]]}
     try:
         with time_limit(RENDER_SECONDS, path.name):
             template.render(context, jinja_env=_env(tuple(templates)))
-    except jinja2.TemplateError as exc:
+    except Exception as exc:  # a practice's template may fail in any way: say which and why
         raise template_error(exc, str(path)) from None
     _autofit_tables(template.docx.element.body)
     if plan:
         _set_properties(template, context)
     else:
         props = template.docx.core_properties
-        props.title = f"Changes to plan {context['plan_id']}, version {context['old_version']} to {context['new_version']}"
-        props.subject = f"Revision summary for client {context['client_id']}"
+        props.title = _fit(
+            f"Changes to plan {context['plan_id']}, version {context['old_version']} to {context['new_version']}"
+        )
+        props.subject = _fit(f"Revision summary for client {context['client_id']}")
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
@@ -190,6 +205,11 @@ def _set_widths(tbl: Any, widths: list[int]) -> None:
             tc_pr.insert(0, tcw)
 
 
+def _fit(text: str) -> str:
+    """Word's document properties hold at most 255 characters."""
+    return text if len(text) <= 255 else text[:254] + "…"
+
+
 def _set_properties(template: Any, context: dict[str, Any]) -> None:
     """Title, subject and author for the file's properties; dates from the plan, not the clock."""
     props = template.docx.core_properties
@@ -197,11 +217,13 @@ def _set_properties(template: Any, context: dict[str, Any]) -> None:
     revision = context["latest_revision"]
     when = revision["date"] if revision else plan["plan"]["start_date"]
     stamp = dt.datetime(when.year, when.month, when.day)
-    props.title = context["title"]
-    props.subject = f"Treatment plan {plan['plan']['id']} version {plan['plan']['version']} for client {context['client']['id']}"
-    props.author = f"{plan['clinician']['name']}, {plan['clinician']['credentials']}"
+    props.title = _fit(context["title"])
+    props.subject = _fit(
+        f"Treatment plan {plan['plan']['id']} version {plan['plan']['version']} for client {context['client']['id']}"
+    )
+    props.author = _fit(f"{plan['clinician']['name']}, {plan['clinician']['credentials']}")
     props.last_modified_by = props.author
-    props.keywords = f"treatment plan; {context['orientation']['label']}"
+    props.keywords = _fit(f"treatment plan; {context['orientation']['label']}")
     props.comments = "Confidential health information."
     props.category = "Treatment plan"
     props.created = props.modified = stamp

@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from .templating import RENDER_SECONDS, make_env, template_error, time_limit
+from .templating import RENDER_SECONDS, bounded_render, make_env, template_error, time_limit
 
 
 @cache
@@ -19,26 +19,25 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
 
 def render_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
     """The plan as CommonMark/GFM. An orientation's own ``plan.md.j2`` wins over the base."""
-    env = _env(tuple(templates))
     name = context["orientation"]["name"]
-    try:
-        template = env.select_template([f"orientations/{name}/plan.md.j2", "plan.md.j2"])
-        with time_limit(RENDER_SECONDS, template.name or "plan.md.j2"):
-            text = template.render(context)
-    except jinja2.TemplateError as exc:
-        raise template_error(exc, f"orientations/{name}/plan.md.j2 or plan.md.j2") from None
-    return _tidy(text)
+    return _render([f"orientations/{name}/plan.md.j2", "plan.md.j2"], context, templates)
 
 
 def render_named(name: str, context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
     """Any Markdown template by name (the change summary uses ``diff.md.j2``)."""
+    return _render([name], context, templates)
+
+
+def _render(names: list[str], context: dict[str, Any], templates: Sequence[Path]) -> str:
     env = _env(tuple(templates))
+    shown = " or ".join(names)
     try:
-        template = env.get_template(name)
-        with time_limit(RENDER_SECONDS, name):
-            text = template.render(context)
-    except jinja2.TemplateError as exc:
-        raise template_error(exc, name) from None
+        template = env.select_template(names)
+        shown = template.name or shown
+        with time_limit(RENDER_SECONDS, shown):
+            text = bounded_render(template, context)
+    except Exception as exc:  # a practice's template may fail in any way: say which and why
+        raise template_error(exc, shown) from None
     return _tidy(text)
 
 

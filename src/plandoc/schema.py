@@ -7,6 +7,7 @@ when the two drift apart.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import Any
 
@@ -72,8 +73,13 @@ def ident(description: str, *, required: bool = True) -> Schema:
     return text(description, required=required, regex=ID_PATTERN)
 
 
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
 def date(description: str, *, required: bool = False) -> Schema:
-    return _described({"type": "date"}, description, required=required)
+    return _described(
+        {"type": "date", "min": EARLIEST, "max": LATEST}, description, required=required
+    )
 
 
 def integer(description: str, *, required: bool = False, **rules: Any) -> Schema:

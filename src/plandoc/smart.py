@@ -22,17 +22,21 @@ VAGUE = re.compile(
 )
 
 
-def smart_findings(doc: Document) -> list[Finding]:
+def smart_findings(doc: Document, *, tolerant: bool = False) -> list[Finding]:
+    """SMART warnings; with *tolerant*, a lint that trips over mistyped data is skipped."""
     report = Reporter(doc)
-    data = doc.data
-    _goals(report, data)
-    _objectives(report, data)
-    _repeated_wording(report, data)
-    _placeholders(report, data, ())
+    for lint in (_goals, _objectives, _repeated_wording, _placeholders):
+        before = len(report.findings)
+        try:
+            lint(report, doc.data)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+            if not tolerant:
+                raise
+            del report.findings[before:]
     return report.findings
 
 
-def _placeholders(report: Reporter, value: Any, path: DocPath) -> None:
+def _placeholders(report: Reporter, value: Any, path: DocPath = ()) -> None:
     """Every TODO that `plandoc new` left and nobody has filled in yet."""
     if isinstance(value, dict):
         for key, child in value.items():

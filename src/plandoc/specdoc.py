@@ -41,7 +41,7 @@ def _constraints(rules: Schema) -> str:
     item = rules.get("schema", {}) if rules.get("type") == "list" else {}
     if isinstance(item, dict) and "allowed" in item:
         parts.append("each one of " + ", ".join(f"`{a}`" for a in item["allowed"]))
-    if "min" in rules or "max" in rules:
+    if ("min" in rules or "max" in rules) and rules.get("type") != "date":
         parts.append(f"{rules.get('min', '…')} to {rules.get('max', '…')}")
     if "minlength" in rules:
         parts.append(f"at least {rules['minlength']}")

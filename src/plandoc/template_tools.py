@@ -104,9 +104,21 @@ def lint(folder: Path) -> list[Finding]:
     env = make_env(templates=[folder], markdown=True)
     findings: list[Finding] = []
     for path in sorted(folder.rglob("*.j2")):
-        findings += _lint_jinja(
-            env, path.read_text(encoding="utf-8"), str(path), _variables_for(path)
-        )
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            findings.append(
+                Finding(
+                    str(path),
+                    1,
+                    1,
+                    "error",
+                    "not UTF-8 text; save the template as UTF-8",
+                    "template.encoding",
+                )
+            )
+            continue
+        findings += _lint_jinja(env, source, str(path), _variables_for(path))
     for path in sorted(folder.rglob("*.docx")):
         findings += _lint_docx(env, path)
     return findings
@@ -151,10 +163,11 @@ def _lint_docx(env: jinja2.Environment, path: Path) -> Iterator[Finding]:
 
     try:
         package = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+        template = DocxTemplate(str(path))
+        template.init_docx()
+    except Exception:  # not a zip, or a zip that is not a Word package
         yield Finding(str(path), 1, 1, "error", "not a Word (.docx) file", "template.docx")
         return
-    template = DocxTemplate(str(path))
     for part in (
         n
         for n in package.namelist()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -55,9 +56,63 @@ def search_path(extra: Sequence[Path] = ()) -> list[str]:
     return [str(p) for p in extra] + [str(BUILTIN_ROOT)]
 
 
+MAX_VALUE = 1_000_000  # characters (or items) one value in a template may grow to
+MAX_OUTPUT = 20_000_000  # characters one rendered document part may reach
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, plus bounds on what one expression can build: the sandbox stops
+    a template reaching Python, but `'x' * 10**10` would still take all the memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise SecurityError("exponent too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > MAX_VALUE
+                ):
+                    raise SecurityError("a value in the template grows too large")
+        return _bounded(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return _bounded(super().call(__context, __obj, *args, **kwargs))
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str | list | tuple) and len(value) > MAX_VALUE:
+        raise SecurityError("a value in the template grows too large")
+    return value
+
+
+def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        return _bounded(function(*args, **kwargs))
+
+    for attribute in ("jinja_pass_arg",):
+        if hasattr(function, attribute):
+            setattr(bounded, attribute, getattr(function, attribute))
+    return bounded
+
+
+def bounded_render(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """Render, stopping once the output passes MAX_OUTPUT characters."""
+    parts, size = [], 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise SecurityError("the template's output grows too large")
+        parts.append(piece)
+    return "".join(parts)
+
+
 def make_env(*, templates: Sequence[Path] = (), markdown: bool) -> jinja2.Environment:
     finalize: Callable[[Any], Any] | None = _md_finalize if markdown else _xml_finalize
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=jinja2.FileSystemLoader(search_path(templates)),
         undefined=jinja2.StrictUndefined,
         autoescape=not markdown,
@@ -66,6 +121,8 @@ def make_env(*, templates: Sequence[Path] = (), markdown: bool) -> jinja2.Enviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.pop("lipsum", None)  # random text: output would differ from run to run
+    env.filters = {name: _bounded_filter(f) for name, f in env.filters.items()}
     env.filters.update(
         {"date": show_date, "label": label, "words": words, "show": show, "num": show_number}
     )
@@ -115,6 +172,12 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
 
 def template_error(exc: Exception, name: str) -> TemplateError:
     """A user-facing message for anything a template did wrong."""
+    if isinstance(exc, TemplateError):
+        return exc
+    if isinstance(exc, UnicodeDecodeError):
+        return TemplateError(
+            f"{name}: a template file is not UTF-8 text (or is not a text template at all)"
+        )
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(
             f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import cerberus
 from cerberus import errors as cerrors
+from cerberus.utils import TypeDefinition
 
 from .errors import Finding
 from .formatting import did_you_mean
@@ -85,12 +86,22 @@ def _run(
 _VALIDATORS: dict[int, tuple[Schema, cerberus.Validator]] = {}
 
 
+class _Validator(cerberus.Validator):  # type: ignore[misc]
+    """cerberus, except that true/false is not a number (YAML reads `yes` as true)."""
+
+    types_mapping: ClassVar[dict[str, TypeDefinition]] = {
+        **cerberus.Validator.types_mapping,
+        "integer": TypeDefinition("integer", (int,), (bool,)),
+        "number": TypeDefinition("number", (int, float), (bool,)),
+    }
+
+
 def _validator(key: int, schema: Schema) -> cerberus.Validator:
     """One validator per schema object: building one normalises the schema, which is slow."""
     if key not in _VALIDATORS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _VALIDATORS[key] = (schema, cerberus.Validator(schema))
+            _VALIDATORS[key] = (schema, _Validator(schema))
     return _VALIDATORS[key][1]
 
 
@@ -170,7 +181,9 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
         msg = f"`{name}` is empty; write something or remove the field"
         rule = "schema.empty"
     elif code == cerrors.NOT_NULLABLE.code:
-        msg = f"`{name}` has no value; write one or remove the field"
+        msg = f"`{name}` has no value; " + (
+            "it is required: write it" if rules.get("required") else "write one or remove the field"
+        )
         rule = "schema.empty"
     elif code == cerrors.MIN_LENGTH.code:
         msg = f"`{name}` needs at least {error.constraint} item(s), has {len(value)}"
