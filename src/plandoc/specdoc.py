@@ -7,7 +7,6 @@ the test suite fails while the committed file differs from what this prints.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from .orientations import builtin_instruments, builtin_orientations
 from .schema import Schema, plan_schema
@@ -118,7 +117,7 @@ def render() -> str:
     return "\n".join(out)
 
 
-def main(argv: Any = None) -> None:
+def main() -> None:
     print(render(), end="")
 
 
