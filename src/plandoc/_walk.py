@@ -38,6 +38,12 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def primary_participant(data: dict[str, Any]) -> dict[str, Any]:
+    """The identified client: the participant marked ``primary``, else the first one."""
+    people = [p for _, p in items(data.get("participants"), ("participants",))]
+    return next((p for p in people if p.get("primary") is True), people[0] if people else {})
+
+
 def goals(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
     return items(data.get("goals"), ("goals",))
 

@@ -152,31 +152,19 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
         _check_instrument_ref(
             report, (*path, "measure", "instrument"), measure.get("instrument"), instruments
         )
-        who = measure.get("participant")
-        if isinstance(who, str) and who not in people:
-            report.error(
-                (*path, "measure", "participant"),
-                f"measure names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}",
-                "ids.unresolved",
-            )
+        _check_participant_ref(
+            report, (*path, "measure", "participant"), measure.get("participant"), people, "measure"
+        )
     for path, item in w.items(data.get("measurements"), ("measurements",)):
         _check_instrument_ref(report, (*path, "instrument"), item.get("instrument"), instruments)
         _check_objective_ref(report, path, item, objectives)
-        who = item.get("participant")
-        if isinstance(who, str) and who not in people:
-            report.error(
-                (*path, "participant"),
-                f"measurement names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}",
-                "ids.unresolved",
-            )
+        _check_participant_ref(
+            report, (*path, "participant"), item.get("participant"), people, "measurement"
+        )
     for path, sig in w.items(data.get("signatures"), ("signatures",)):
-        who = sig.get("participant")
-        if isinstance(who, str) and who not in people:
-            report.error(
-                (*path, "participant"),
-                f"signature names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}",
-                "ids.unresolved",
-            )
+        _check_participant_ref(
+            report, (*path, "participant"), sig.get("participant"), people, "signature"
+        )
     details = w.mapping(data.get("orientation_details"))
     for path, scale in w.items(details.get("gas_scales"), ("orientation_details", "gas_scales")):
         ref = scale.get("goal")
@@ -186,6 +174,14 @@ def check_references(report: Reporter, data: dict[str, Any], today: dt.date) -> 
                 f"scale refers to goal `{ref}`, which is not defined{did_you_mean(ref, goal_ids)}",
                 "ids.unresolved",
             )
+
+
+def _check_participant_ref(
+    report: Reporter, path: DocPath, who: Any, people: set[str], what: str
+) -> None:
+    if isinstance(who, str) and who not in people:
+        msg = f"{what} names participant `{who}`, who is not in `participants`{did_you_mean(who, people)}"
+        report.error(path, msg, "ids.unresolved")
 
 
 def _check_objective_ref(
@@ -258,19 +254,11 @@ def check_participants(report: Reporter, data: dict[str, Any], today: dt.date) -
                 "date of birth is not before the plan's start date",
                 "dates.order",
             )
-    client = _primary_client(data)
+    client = w.primary_participant(data)
     born = w.as_date(client.get("date_of_birth"))
     if born and start and _age(born, start) < ADULT_AGE and "guardian" not in data:
         msg = f"the client is {_age(born, start)} at the plan's start; add a `guardian` for a minor"
         report.error(("participants",), msg, "participants.guardian")
-
-
-def _primary_client(data: dict[str, Any]) -> dict[str, Any]:
-    people = [p for _, p in w.items(data.get("participants"), ("participants",))]
-    for person in people:
-        if person.get("primary") is True:
-            return person
-    return people[0] if people else {}
 
 
 def _age(born: dt.date, on: dt.date) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import icd
+from ._walk import primary_participant
 from .checks import next_review
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
@@ -47,7 +48,7 @@ def build_context(data: dict[str, Any]) -> dict[str, Any]:
     assert orientation is not None, "a checked plan names a known orientation"
     plan = fill(plan_schema(orientation.name), data)
     instruments = plan_instruments(plan["instruments"])
-    client = _primary(plan["participants"])
+    client = primary_participant(plan)
     latest = plan["revisions"][-1] if plan["revisions"] else None
     return {
         "plan": plan,
@@ -72,13 +73,6 @@ def quoted(text: str) -> str:
     """The client's words in quotation marks, unless they already carry their own."""
     text = " ".join(str(text).split())
     return text if text[:1] in "\"“'‘" else f"“{text}”"
-
-
-def _primary(participants: list[dict[str, Any]]) -> dict[str, Any]:
-    for person in participants:
-        if person.get("primary"):
-            return person
-    return participants[0]
 
 
 def _orientation(orientation: Orientation, details: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._walk import primary_participant
 from .context import fill
 from .errors import PlandocError
 from .formatting import show, signed_number
@@ -218,7 +219,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any], *, force: bool = False)
     revision = _revision(b)
     return PlanDiff(
         plan_id=str(b["plan"]["id"]),
-        client=str(_client(b).get("id")),
+        client=str(primary_participant(b).get("id")),
         old_version=int(a["plan"]["version"]),
         new_version=int(b["plan"]["version"]),
         revision=revision,
@@ -233,11 +234,6 @@ def _normalised(data: dict[str, Any]) -> dict[str, Any]:
     return fill(plan_schema(orientation.name if orientation else None), data)
 
 
-def _client(data: dict[str, Any]) -> dict[str, Any]:
-    people = data["participants"]
-    return next((p for p in people if p.get("primary")), people[0] if people else {})
-
-
 def _refuse_unrelated(a: dict[str, Any], b: dict[str, Any], *, force: bool) -> None:
     if force:
         return
@@ -245,9 +241,9 @@ def _refuse_unrelated(a: dict[str, Any], b: dict[str, Any], *, force: bool) -> N
         raise DiffRefused(
             f"these are different plans ({a['plan']['id']} and {b['plan']['id']}); pass --force to compare them anyway"
         )
-    if _client(a).get("id") != _client(b).get("id"):
+    if primary_participant(a).get("id") != primary_participant(b).get("id"):
         raise DiffRefused(
-            f"these plans are for different clients ({_client(a).get('id')} and {_client(b).get('id')}); pass --force to compare them anyway"
+            f"these plans are for different clients ({primary_participant(a).get('id')} and {primary_participant(b).get('id')}); pass --force to compare them anyway"
         )
 
 
@@ -387,14 +383,11 @@ def _item_label(name: str, key: str) -> str:
 
 def _field_label(path: Key) -> str:
     """ "Objective G1.O2: target date" — the nearest item, then the field."""
-    item = ""
+    item, tail = "", list(path[1:]) or list(path)
     for index in range(len(path) - 1, 0, -1):
-        if _is_list_field(path[index - 1]) and index < len(path):
-            item = _item_label(path[index - 1], path[index])
-            tail = [p for p in path[index + 1 :]]
+        if _is_list_field(path[index - 1]):
+            item, tail = _item_label(path[index - 1], path[index]), list(path[index + 1 :])
             break
-    else:
-        tail = list(path[1:]) or list(path)
     words = " › ".join(p.replace("_", " ") for p in tail)
     if item and words:
         return f"{item}: {words}"
@@ -469,11 +462,7 @@ def _detect_moves(changes: list[Change]) -> list[Change]:
 
 
 def _progress(a: dict[str, Any], b: dict[str, Any]) -> Iterator[Progress]:
-    instruments = plan_instruments(b["instruments"]) | {
-        k: v
-        for k, v in plan_instruments(a["instruments"]).items()
-        if k not in plan_instruments(b["instruments"])
-    }
+    instruments = plan_instruments(a["instruments"]) | plan_instruments(b["instruments"])  # new wins
     old_series = _series(a["measurements"])
     for group, points in _series(b["measurements"]).items():
         instrument = instruments.get(group[0])

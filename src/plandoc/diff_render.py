@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._walk import primary_participant
 from .diff import SECTION_TITLES, Change, PlanDiff, describe, diff_plans, progress_line, summarise
 from .errors import PlanInvalid, UsageError
 from .formatting import label, show, signed_number
@@ -40,7 +41,7 @@ def summary_context(diff: PlanDiff, old: dict[str, Any], new: dict[str, Any]) ->
         "title": new["plan"].get("title")
         or f"{orientation.label if orientation else ''} treatment plan",
         "plan_id": diff.plan_id,
-        "client": _client_name(new),
+        "client": str(primary_participant(new).get("name", "")),
         "client_id": diff.client,
         "old_version": diff.old_version,
         "new_version": diff.new_version,
@@ -91,12 +92,6 @@ def _progress_row(p: Any) -> dict[str, Any]:
         "direction": p.direction,
         "line": progress_line(p),
     }
-
-
-def _client_name(plan: dict[str, Any]) -> str:
-    people = plan["participants"]
-    person = next((p for p in people if p.get("primary")), people[0])
-    return str(person["name"])
 
 
 def _version_date(plan: dict[str, Any]) -> Any:

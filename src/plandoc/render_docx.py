@@ -24,8 +24,8 @@ from .errors import TemplateError
 from .templating import (
     RENDER_SECONDS,
     bounded_render,
+    find_file,
     make_env,
-    search_path,
     template_error,
     time_limit,
 )
@@ -84,14 +84,10 @@ def _template_bytes(path: Path) -> bytes:
 
 def find_template(name: str, templates: Sequence[Path] = ()) -> Path:
     """The Word template for an orientation: its own ``plan.docx`` if any, else the base one."""
-    for root in search_path(templates):
-        for candidate in (
-            Path(root) / "orientations" / name / "plan.docx",
-            Path(root) / "plan.docx",
-        ):
-            if candidate.is_file():
-                return candidate
-    raise TemplateError(f"no Word template found for `{name}` (looked for plan.docx)")
+    found = find_file("plan.docx", templates, orientation=name)
+    if found is None:
+        raise TemplateError(f"no Word template found for `{name}` (looked for plan.docx)")
+    return found
 
 
 def render_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> bytes:
@@ -107,10 +103,10 @@ def render_named_docx(
     name: str, context: dict[str, Any], *, templates: Sequence[Path] = ()
 ) -> bytes:
     """Any Word template by file name (the change summary uses ``diff.docx``)."""
-    for root in search_path(templates):
-        if (Path(root) / name).is_file():
-            return stable_zip(_render(Path(root) / name, context, templates, plan=False))
-    raise TemplateError(f"no Word template `{name}` found")
+    found = find_file(name, templates)
+    if found is None:
+        raise TemplateError(f"no Word template `{name}` found")
+    return stable_zip(_render(found, context, templates, plan=False))
 
 
 def _render(path: Path, context: dict[str, Any], templates: Sequence[Path], *, plan: bool) -> bytes:

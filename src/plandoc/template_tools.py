@@ -21,7 +21,7 @@ from jinja2 import meta
 from .errors import Finding, UsageError
 from .formatting import did_you_mean
 from .orientations import BUILTIN_ROOT, builtin_orientations
-from .templating import make_env, search_path
+from .templating import find_file, make_env
 
 PLAN_VARIABLES = frozenset(
     {
@@ -67,11 +67,7 @@ def catalogue(templates: Sequence[Path] = ()) -> list[TemplateInfo]:
 
 
 def _first(name: str, file: str, templates: Sequence[Path]) -> Path:
-    for root in search_path(templates):
-        for candidate in (Path(root) / "orientations" / name / file, Path(root) / file):
-            if candidate.is_file():
-                return candidate
-    return BUILTIN_ROOT / file
+    return find_file(file, templates, orientation=name) or BUILTIN_ROOT / file
 
 
 def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:

@@ -110,6 +110,20 @@ def bounded_render(template: jinja2.Template, context: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def find_file(
+    file: str, templates: Sequence[Path] = (), *, orientation: str | None = None
+) -> Path | None:
+    """The template file a render uses: in each folder of the search path (a practice's first),
+    an orientation's own ``orientations/<name>/<file>`` wins over the shared ``<file>``."""
+    for root in search_path(templates):
+        folder = Path(root)
+        candidates = [folder / "orientations" / orientation / file] if orientation else []
+        for candidate in [*candidates, folder / file]:
+            if candidate.is_file():
+                return candidate
+    return None
+
+
 def make_env(*, templates: Sequence[Path] = (), markdown: bool) -> jinja2.Environment:
     finalize: Callable[[Any], Any] | None = _md_finalize if markdown else _xml_finalize
     env = BoundedSandbox(
