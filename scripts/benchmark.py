@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from docxtpl import DocxTemplate  # noqa: E402
 
 from plandoc import check_file, load_file  # noqa: E402
-from plandoc.context import build_context  # noqa: E402
-from plandoc.render_docx import _with_chart, find_template, render_docx  # noqa: E402
-from plandoc.render_md import render_markdown  # noqa: E402
-from plandoc.templating import make_env  # noqa: E402
+from plandoc.render.context import build_context  # noqa: E402
+from plandoc.render.markdown import render_markdown  # noqa: E402
+from plandoc.render.templating import make_env  # noqa: E402
+from plandoc.render.word import _with_chart, find_template, render_docx  # noqa: E402
 
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
 

@@ -1,4 +1,4 @@
-"""Build the Word template ``src/plandoc/templates/plan.docx`` with python-docx.
+"""Build the Word template ``templates/plan.docx`` with python-docx.
 
 It also builds ``diff.docx``, the change summary between two versions. The template is an ordinary .docx a practice can open and edit in Word: real heading styles,
 real tables, bullet and numbered list styles, a header and a footer with page numbers. The
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -22,7 +23,7 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "src" / "plandoc" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUT = TEMPLATES / "plan.docx"
 DIFF_OUT = TEMPLATES / "diff.docx"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
@@ -136,7 +137,7 @@ class Builder:
         _repeat_header(table)
         _full_width(table, widths)
         self.doc.add_paragraph()
-        return table
+        return cast(Table, table)
 
     def fields(self, rows: list[tuple[str, str, str | None]]) -> None:
         """A two-column label/value table; a row with a condition appears only when it holds."""
@@ -154,8 +155,8 @@ class Builder:
         self.doc.add_paragraph()
 
     @staticmethod
-    def _row(table: Table, values: list[str]) -> list:
-        cells = table.add_row().cells
+    def _row(table: Table, values: list[str]) -> list[Any]:
+        cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for cell, value in zip(cells, values, strict=False):
             cell.text = value
         return list(cells)

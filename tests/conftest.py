@@ -25,6 +25,16 @@ ORIENTATIONS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with an empty home and cache of its own, as on a fresh machine: nothing
+    a test does may read or write the user's real ~/.cache or settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+
+
 @pytest.fixture()
 def cbt_text() -> str:
     return (SAMPLES / "cbt.yaml").read_text(encoding="utf-8")

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from plandoc import load_file
-from plandoc.context import build_context
-from plandoc.diff import Change, DiffRefused, diff_plans, word_edits
-from plandoc.diff_render import render_diff
-from plandoc.redline import W, accept_all, change_counts, paragraph_texts, reject_all
-from plandoc.render_docx import render_docx
+from plandoc.render.context import build_context
+from plandoc.render.word import render_docx
+from plandoc.revise.diff import Change, DiffRefused, diff_plans, word_edits
+from plandoc.revise.redline import W, accept_all, change_counts, paragraph_texts, reject_all
+from plandoc.revise.summary import render_diff
 from tests.conftest import ORIENTATIONS, SAMPLES, TODAY
 
 Run = Callable[..., Result]

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from plandoc.specdoc import render
+from plandoc.authoring.specdoc import render
 from tests.conftest import ROOT
 
 
 def test_spec_reference_is_generated_from_the_schema() -> None:
     committed = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
-    assert committed == render(), "run: python -m plandoc.specdoc > docs/spec.md"
+    assert committed == render(), "run: python -m plandoc.authoring.specdoc > docs/spec.md"
 
 
 def test_every_rule_in_the_code_is_documented() -> None:
     source = "\n".join(
-        p.read_text(encoding="utf-8") for p in (ROOT / "src" / "plandoc").glob("*.py")
+        p.read_text(encoding="utf-8") for p in (ROOT / "src" / "plandoc").rglob("*.py")
     )
     rules = set(
         re.findall(
@@ -72,7 +72,7 @@ def test_readme_examples_run(command: str, readme_out: Path) -> None:
     """Each documented plandoc command runs from the repository as written."""
     args = shlex.split(command.split("  #")[0].replace("out/", f"{readme_out}/out/"))
     needs_pdf = "pdf" in args
-    from plandoc.pdf import soffice
+    from plandoc.render.pdf import soffice
 
     if needs_pdf and soffice() is None:
         pytest.skip("LibreOffice is not installed")

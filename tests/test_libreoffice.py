@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from plandoc.pdf import docx_to_pdf, soffice
-from plandoc.render import render_bytes
+from plandoc.render.pdf import docx_to_pdf, soffice
+from plandoc.render.pipeline import render_bytes
 from tests.conftest import ORIENTATIONS, SAMPLES
 from tests.test_render import context_of, hostile_plan, squash
 
@@ -74,7 +74,7 @@ def test_render_pdf_through_the_cli(run, tmp_path: Path) -> None:  # type: ignor
 @pytest.mark.parametrize("name", ["agoraphobia", "burnout"])
 def test_redline_and_summary_convert(name: str, tmp_path: Path) -> None:
     from plandoc import load_file
-    from plandoc.diff_render import render_diff
+    from plandoc.revise.summary import render_diff
 
     old, new = (load_file(SAMPLES / "revisions" / f"{name}-v{n}.yaml").data for n in (1, 2))
     redline = docx_to_pdf(render_diff(old, new, "redline")[0])

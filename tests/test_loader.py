@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plandoc import PlanInvalid, load_file
-from plandoc.loader import MAX_BYTES, load_bytes
+from plandoc.spec.loader import MAX_BYTES, load_bytes
 
 
 def findings_of(raw: bytes) -> list[tuple[int, int, str]]:

@@ -15,8 +15,8 @@ from click.testing import Result
 from lxml import etree
 
 from plandoc import load_file
-from plandoc.context import build_context
-from plandoc.render import render_bytes
+from plandoc.render.context import build_context
+from plandoc.render.pipeline import render_bytes
 from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of
 
 Run = Callable[..., Result]
@@ -147,7 +147,7 @@ def test_hostile_text_renders_safely(tmp_path: Path, cbt_text: str) -> None:
 
 
 def test_markdown_escaping_round_trips_every_special_character() -> None:
-    from plandoc.templating import md_escape
+    from plandoc.render.templating import md_escape
 
     assert md_escape("a|b*c_d[e]f<g>h`i~j\\k") == "a\\|b\\*c\\_d\\[e\\]f\\<g\\>h\\`i\\~j\\\\k"
     assert (
@@ -218,7 +218,7 @@ def test_misspelt_variable_fails_loudly(run: Run, tmp_path: Path) -> None:
 def test_runaway_template_is_stopped(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("plandoc.render_md.RENDER_SECONDS", 0.5)
+    monkeypatch.setattr("plandoc.render.markdown.RENDER_SECONDS", 0.5)
     folder = practice_templates(
         tmp_path, "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
     )
@@ -314,7 +314,7 @@ def test_word_template_is_in_sync_with_its_build_script(tmp_path: Path) -> None:
     script = SAMPLES.parent / "scripts" / "build_docx_template.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     for template in ("plan.docx", "diff.docx"):
-        committed = SAMPLES.parent / "src" / "plandoc" / "templates" / template
+        committed = SAMPLES.parent / "templates" / template
         with zipfile.ZipFile(tmp_path / template) as a, zipfile.ZipFile(committed) as b:
             assert a.namelist() == b.namelist()
             for name in a.namelist():

@@ -11,10 +11,10 @@ from pathlib import Path
 from click.testing import Result
 
 from plandoc import load_file
-from plandoc.context import build_context
-from plandoc.diff import diff_plans
-from plandoc.diff_render import summary_context
-from plandoc.template_tools import DIFF_VARIABLES, PLAN_VARIABLES
+from plandoc.authoring.template_tools import DIFF_VARIABLES, PLAN_VARIABLES
+from plandoc.render.context import build_context
+from plandoc.revise.diff import diff_plans
+from plandoc.revise.summary import summary_context
 from tests.conftest import SAMPLES
 
 Run = Callable[..., Result]
@@ -79,7 +79,7 @@ def test_check_reports_syntax_and_unknown_variables_by_line(run: Run, tmp_path: 
 
 
 def test_check_warns_about_a_tag_word_split_across_runs(run: Run, tmp_path: Path) -> None:
-    source = SAMPLES.parent / "src" / "plandoc" / "templates" / "plan.docx"
+    source = SAMPLES.parent / "templates" / "plan.docx"
     target = tmp_path / "plan.docx"
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for name in zin.namelist():

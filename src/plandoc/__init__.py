@@ -5,9 +5,9 @@ The public API is small; everything else is private to its pipeline stage.
 
 from __future__ import annotations
 
-from .check import CheckResult, check_document, check_file
+from .check.pipeline import CheckResult, check_document, check_file
 from .errors import Finding, PlandocError, PlanInvalid, UsageError
-from .loader import Document, load_file
+from .spec.loader import Document, load_file
 
 __all__ = [
     "CheckResult",

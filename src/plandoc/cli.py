@@ -112,7 +112,7 @@ def check(
 
     A directory means every *.yaml in it. Exit 0 when no plan has errors, 1 otherwise.
     """
-    from .check import check_file
+    from .check.pipeline import check_file
 
     results = [
         check_file(p, strict=strict, profiles=profiles, today=today) for p in plan_files(plans)
@@ -176,7 +176,7 @@ def render(
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
     still written. A directory means every *.yaml in it. Exit 1 when any plan failed.
     """
-    from .render import RenderOptions, render_files
+    from .render.pipeline import RenderOptions, render_files
 
     sources = plan_files(plans)
     options = RenderOptions(
@@ -223,9 +223,9 @@ def new(orientation: str, output: Path, force: bool) -> None:
 
     The starter passes `plandoc check`; each TODO left is a warning (an error with --strict).
     """
+    from .authoring.starter import starter_plan
     from .errors import UsageError
-    from .starter import starter_plan
-    from .write import write_atomic
+    from .render.write import write_atomic
 
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
@@ -269,7 +269,7 @@ def diff(
     Both files are checked first. The revision entry of NEW (date, reason, summary) heads the
     summary and signs the redline's tracked changes.
     """
-    from .diff_render import diff_files
+    from .revise.summary import diff_files
 
     written, warnings = diff_files(
         Path(old), Path(new), fmt, output, force=force, templates=template_dirs, today=today
@@ -288,7 +288,7 @@ def templates() -> None:
 @templates_option
 def templates_list(template_dirs: tuple[Path, ...]) -> None:
     """Each orientation and the Markdown and Word templates a render would use."""
-    from .template_tools import catalogue
+    from .authoring.template_tools import catalogue
 
     for item in catalogue(template_dirs):
         click.echo(f"{item.name:<16} {item.label:<36} {item.markdown}  {item.word}")
@@ -301,7 +301,7 @@ def templates_list(template_dirs: tuple[Path, ...]) -> None:
 def templates_export(name: str, folder: Path, force: bool) -> None:
     """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`, or an
     orientation (its own copy of the plan templates)."""
-    from .template_tools import export
+    from .authoring.template_tools import export
 
     for path in export(name, folder, force=force):
         click.echo(f"wrote {path}")
@@ -311,7 +311,7 @@ def templates_export(name: str, folder: Path, force: bool) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def templates_check(folder: Path) -> None:
     """Lint a template folder: syntax, unknown variables, Word tags split across runs."""
-    from .template_tools import lint
+    from .authoring.template_tools import lint
 
     findings = lint(folder)
     for finding in findings:

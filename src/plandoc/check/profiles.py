@@ -1,4 +1,4 @@
-"""Payer and accreditor rule packs, as data (``data/profiles/<name>.yaml``).
+"""Payer and accreditor rule packs, as data (``templates/profiles/<name>.yaml``).
 
 A profile tightens the spec for one receiver: fields it requires, the longest review interval
 it accepts, the longest service authorisation, the oldest plan date. ``check --profile NAME``
@@ -10,18 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import _walk as w
-from .checks import DEFAULT_REVIEW_DAYS, Reporter, next_review
-from .errors import Finding, UsageError
-from .loader import DocPath, Document
-
-PROFILES_DIR = Path(str(resources.files("plandoc") / "data" / "profiles"))
+from ..errors import Finding, UsageError
+from ..spec import _walk as w
+from ..spec.library import builtin_root
+from ..spec.loader import DocPath, Document
+from ..spec.model import DEFAULT_REVIEW_DAYS, next_review
+from .report import Reporter
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class Profile:
 @cache
 def available_profiles() -> dict[str, Profile]:
     found = {}
-    for path in sorted(PROFILES_DIR.glob("*.yaml")):
+    for path in sorted((builtin_root() / "profiles").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data["description"] = " ".join(str(data.get("description", "")).split())
         data["require"] = tuple(data.get("require", ()))

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import OutputError
+from ..errors import OutputError
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -14,8 +14,7 @@ import cerberus
 from cerberus import errors as cerrors
 from cerberus.utils import TypeDefinition
 
-from .errors import Finding
-from .formatting import did_you_mean
+from ..errors import Finding, did_you_mean
 from .loader import DocPath, Document
 from .orientations import get_orientation, orientation_names
 from .schema import Schema, plan_schema
@@ -37,7 +36,7 @@ def schema_findings(doc: Document) -> list[Finding]:
     orientation_name = _orientation_name(data)
     orientation = get_orientation(orientation_name) if orientation_name else None
     findings = list(_unknown_orientation(doc, orientation_name))
-    schema = plan_schema(orientation.name if orientation else None)
+    schema = plan_schema(orientation.schema if orientation else None)
     findings += _run(doc, schema, data, ())
     findings += _integrative_modules(doc)
     return findings

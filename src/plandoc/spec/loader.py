@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Finding, PlanInvalid
+from ..errors import Finding, PlanInvalid
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50

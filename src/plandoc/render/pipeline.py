@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .check import check_file
+from ..check.pipeline import check_file
+from ..errors import Finding, PlandocError, UsageError
 from .context import build_context
-from .errors import Finding, PlandocError, UsageError
 from .write import write_atomic
 
 FORMATS = ("md", "docx", "pdf")
@@ -44,11 +44,11 @@ class RenderOptions:
 def render_bytes(context: dict[str, Any], fmt: str, *, templates: Sequence[Path] = ()) -> bytes:
     """One plan in one format, in memory."""
     if fmt == "md":
-        from .render_md import render_markdown
+        from .markdown import render_markdown
 
         return render_markdown(context, templates=templates).encode("utf-8")
     if fmt == "docx":
-        from .render_docx import render_docx
+        from .word import render_docx
 
         return render_docx(context, templates=templates)
     if fmt == "pdf":

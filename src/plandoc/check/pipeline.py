@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .checks import semantic_findings
-from .errors import Finding, PlanInvalid
-from .loader import Document, load_file
+from ..errors import Finding, PlanInvalid
+from ..spec.loader import Document, load_file
+from ..spec.validate import schema_findings
 from .profiles import get_profile, profile_findings
+from .rules import semantic_findings
 from .smart import smart_findings
-from .validate import schema_findings
 
 
 @dataclass(frozen=True)

@@ -12,46 +12,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import _walk as w
-from . import icd
-from .errors import Finding, Severity
-from .formatting import did_you_mean
-from .loader import DocPath, Document
-from .orientations import Instrument, builtin_instruments, plan_instruments
+from ..errors import Finding, did_you_mean
+from ..spec import _walk as w
+from ..spec import icd
+from ..spec.instruments import Instrument, builtin_instruments, plan_instruments
+from ..spec.loader import DocPath, Document
+from ..spec.model import ADULT_AGE, age, next_review, review_interval
+from .report import Reporter
 
-DEFAULT_REVIEW_DAYS = 180
 SIGNED_STATUSES = ("active", "completed", "superseded")
-ADULT_AGE = 18
-
-
-class Reporter:
-    """Collects findings for one document, turning paths into positions."""
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.findings: list[Finding] = []
-
-    def add(
-        self, severity: Severity, path: DocPath, message: str, rule: str, *, key: bool = False
-    ) -> None:
-        """Record a finding; one about a whole list or mapping points at its key."""
-        line, col = self.doc.locate(path, key=key or isinstance(self._value(path), list | dict))
-        self.findings.append(Finding(self.doc.path, line, col, severity, message, rule))
-
-    def _value(self, path: DocPath) -> Any:
-        value: Any = self.doc.data
-        for part in path:
-            try:
-                value = value[part]
-            except (KeyError, IndexError, TypeError):
-                return None
-        return value
-
-    def error(self, path: DocPath, message: str, rule: str, *, key: bool = False) -> None:
-        self.add("error", path, message, rule, key=key)
-
-    def warning(self, path: DocPath, message: str, rule: str, *, key: bool = False) -> None:
-        self.add("warning", path, message, rule, key=key)
 
 
 Check = Callable[[Reporter, dict[str, Any], dt.date], None]
@@ -256,31 +225,12 @@ def check_participants(report: Reporter, data: dict[str, Any], today: dt.date) -
             )
     client = w.primary_participant(data)
     born = w.as_date(client.get("date_of_birth"))
-    if born and start and _age(born, start) < ADULT_AGE and "guardian" not in data:
-        msg = f"the client is {_age(born, start)} at the plan's start; add a `guardian` for a minor"
+    if born and start and age(born, start) < ADULT_AGE and "guardian" not in data:
+        msg = f"the client is {age(born, start)} at the plan's start; add a `guardian` for a minor"
         report.error(("participants",), msg, "participants.guardian")
 
 
-def _age(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 # --- dates and review schedule ------------------------------------------------------------
-
-
-def next_review(plan: dict[str, Any]) -> dt.date | None:
-    """The plan's next review: given, or one interval after the last review (or the start)."""
-    given = w.as_date(plan.get("next_review_date"))
-    if given:
-        return given
-    anchor = w.as_date(plan.get("last_review_date")) or w.as_date(plan.get("start_date"))
-    interval = plan.get("review_interval_days")
-    days = (
-        interval
-        if isinstance(interval, int) and not isinstance(interval, bool)
-        else DEFAULT_REVIEW_DAYS
-    )
-    return anchor + dt.timedelta(days=days) if anchor else None
 
 
 def check_dates(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
@@ -340,12 +290,7 @@ def check_dates(report: Reporter, data: dict[str, Any], today: dt.date) -> None:
 def _check_review_schedule(
     report: Reporter, plan: dict[str, Any], start: dt.date, today: dt.date
 ) -> None:
-    interval = plan.get("review_interval_days")
-    days = (
-        interval
-        if isinstance(interval, int) and not isinstance(interval, bool)
-        else DEFAULT_REVIEW_DAYS
-    )
+    days = review_interval(plan)
     anchor = w.as_date(plan.get("last_review_date")) or start
     last = w.as_date(plan.get("last_review_date"))
     if last and last < start:
@@ -561,7 +506,7 @@ def _check_each_adult_signs(
     }
     for path, person in people:
         born = w.as_date(person.get("date_of_birth"))
-        adult = born is None or start is None or _age(born, start) >= ADULT_AGE
+        adult = born is None or start is None or age(born, start) >= ADULT_AGE
         if adult and person.get("id") not in accounted:
             msg = f"{state} with several participants needs a client signature from {person.get('name', 'each adult')} (`participant: {person.get('id')}`), or logged attempts"
             report.error(path, msg, "signatures.participant")

@@ -19,8 +19,8 @@ import jinja2
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
+from ..errors import TemplateError
 from .chart import sparkline
-from .errors import TemplateError
 from .templating import (
     RENDER_SECONDS,
     bounded_render,

@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from .errors import UsageError
-from .orientations import get_orientation, orientation_names
-from .schema import Schema
-from .templating import make_env
+from ..errors import UsageError
+from ..render.templating import make_env
+from ..spec.orientations import get_orientation, orientation_names
+from ..spec.schema import Schema
 
 
 def starter_plan(orientation: str, *, today: dt.date) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import icd
-from ._walk import primary_participant
-from .checks import next_review
+from ..spec import icd
+from ..spec._walk import primary_participant
+from ..spec.instruments import Instrument, plan_instruments
+from ..spec.model import next_review
+from ..spec.orientations import Orientation, get_orientation
+from ..spec.schema import fill, plan_schema
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
-from .orientations import Instrument, Orientation, get_orientation, plan_instruments
-from .schema import Schema, plan_schema
 
 CONFIDENTIALITY = (
     "Confidential health information. Protected by law; do not disclose without the client's "
@@ -25,28 +26,11 @@ CONFIDENTIALITY = (
 )
 
 
-def fill(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of *data* with every field of *schema* present (``None`` or ``[]`` when absent)."""
-    out = dict(data)
-    for name, rules in schema.items():
-        value = out.get(name)
-        kind = rules.get("type")
-        if value is None:
-            out[name] = [] if kind == "list" else None
-        elif kind == "dict" and isinstance(rules.get("schema"), dict) and isinstance(value, dict):
-            out[name] = fill(rules["schema"], value)
-        elif kind == "list" and isinstance(value, list):
-            item = rules.get("schema", {})
-            if item.get("type") == "dict" and isinstance(item.get("schema"), dict):
-                out[name] = [fill(item["schema"], v) if isinstance(v, dict) else v for v in value]
-    return out
-
-
 def build_context(data: dict[str, Any]) -> dict[str, Any]:
     """Everything the templates need, from a plan that passed ``check``."""
     orientation = get_orientation(str(data["plan"]["orientation"]))
     assert orientation is not None, "a checked plan names a known orientation"
-    plan = fill(plan_schema(orientation.name), data)
+    plan = fill(plan_schema(orientation.schema), data)
     instruments = plan_instruments(plan["instruments"])
     client = primary_participant(plan)
     latest = plan["revisions"][-1] if plan["revisions"] else None

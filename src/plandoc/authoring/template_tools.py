@@ -18,10 +18,10 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta
 
-from .errors import Finding, UsageError
-from .formatting import did_you_mean
-from .orientations import BUILTIN_ROOT, builtin_orientations
-from .templating import find_file, make_env
+from ..errors import Finding, UsageError, did_you_mean
+from ..render.templating import find_file, make_env
+from ..spec.library import builtin_root
+from ..spec.orientations import builtin_orientations
 
 PLAN_VARIABLES = frozenset(
     {
@@ -67,7 +67,7 @@ def catalogue(templates: Sequence[Path] = ()) -> list[TemplateInfo]:
 
 
 def _first(name: str, file: str, templates: Sequence[Path]) -> Path:
-    return find_file(file, templates, orientation=name) or BUILTIN_ROOT / file
+    return find_file(file, templates, orientation=name) or builtin_root() / file
 
 
 def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
@@ -76,10 +76,10 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
     override that orientation only)."""
     orientations = builtin_orientations()
     if name in BASE_FILES:
-        pairs = [(BUILTIN_ROOT / f, folder / f) for f in BASE_FILES[name]]
+        pairs = [(builtin_root() / f, folder / f) for f in BASE_FILES[name]]
     elif name in orientations:
         pairs = [
-            (BUILTIN_ROOT / f, folder / "orientations" / name / f)
+            (builtin_root() / f, folder / "orientations" / name / f)
             for f in ("plan.md.j2", "plan.docx")
         ]
     else:

@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from .write import stable_zip
+from ..render.write import stable_zip
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Iterable
 from typing import Any
 
 _ENUM = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
@@ -53,12 +51,6 @@ def show(value: Any) -> str:
             f"{words(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", [])
         )
     return words(" ".join(str(value).split()))
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """ " — did you mean `x`?" for the closest option, or nothing when none is close."""
-    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f" — did you mean `{close[0]}`?" if close else ""
 
 
 def signed_number(value: float) -> str:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .library import builtin_root
 from .schema import Schema
-
-BUILTIN_ROOT = Path(str(resources.files("plandoc") / "templates"))
-ORIENTATIONS_DIR = BUILTIN_ROOT / "orientations"
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ def load_orientation(folder: Path) -> Orientation:
 def builtin_orientations() -> dict[str, Orientation]:
     """The built-in orientations by name, in a stable order."""
     found = {}
-    for folder in sorted(ORIENTATIONS_DIR.iterdir()):
+    for folder in sorted((builtin_root() / "orientations").iterdir()):
         if (folder / "orientation.yaml").is_file():
             orientation = load_orientation(folder)
             found[orientation.name] = orientation
@@ -81,68 +78,3 @@ def orientation_names() -> tuple[str, ...]:
 
 def get_orientation(name: str) -> Orientation | None:
     return builtin_orientations().get(name)
-
-
-@dataclass(frozen=True)
-class Instrument:
-    id: str
-    name: str
-    min: float
-    max: float | None
-    lower_is_better: bool
-    title: str = ""
-    unit: str = ""
-    loinc: str = ""
-    bands: tuple[tuple[float, str], ...] = ()
-    whole: bool = False  # scored in whole numbers only
-
-    def in_range(self, score: float) -> bool:
-        return score >= self.min and (self.max is None or score <= self.max)
-
-    def band(self, score: float) -> str:
-        """The severity band *score* falls in, or "" when the instrument has none."""
-        label = ""
-        for start, name in self.bands:
-            if score >= start:
-                label = name
-        return label
-
-    def improvement(self, old: float, new: float) -> float:
-        """Positive when *new* is better than *old* on this instrument."""
-        return old - new if self.lower_is_better else new - old
-
-
-@cache
-def builtin_instruments() -> dict[str, Instrument]:
-    path = Path(str(resources.files("plandoc") / "data" / "instruments.yaml"))
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        key: Instrument(
-            id=key,
-            name=item["name"],
-            title=item.get("title", ""),
-            min=item["min"],
-            max=item.get("max"),
-            lower_is_better=item["lower_is_better"],
-            loinc=item.get("loinc", ""),
-            bands=tuple((b["from"], b["label"]) for b in item.get("bands", ())),
-            whole=bool(item.get("whole", False)),
-        )
-        for key, item in data.items()
-    }
-
-
-def plan_instruments(custom: list[Any]) -> dict[str, Instrument]:
-    """Built-in instruments plus a plan's own ``instruments`` entries (which may not shadow them)."""
-    found = dict(builtin_instruments())
-    for item in custom:
-        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"] not in found:
-            found[item["id"]] = Instrument(
-                id=item["id"],
-                name=str(item.get("name", item["id"])),
-                min=item.get("min", 0),
-                max=item.get("max"),
-                lower_is_better=bool(item.get("lower_is_better", True)),
-                unit=str(item.get("unit", "")),
-            )
-    return found

@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ._walk import primary_participant
-from .context import fill
-from .errors import PlandocError
-from .formatting import show, signed_number
-from .orientations import Instrument, get_orientation, plan_instruments
-from .schema import plan_schema
+from ..errors import PlandocError
+from ..render.formatting import show, signed_number
+from ..spec._walk import primary_participant
+from ..spec.instruments import Instrument, plan_instruments
+from ..spec.orientations import get_orientation
+from ..spec.schema import fill, plan_schema
 
 Kind = Literal["added", "removed", "changed", "moved"]
 Op = Literal["equal", "insert", "delete"]
@@ -231,7 +231,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any], *, force: bool = False)
 
 def _normalised(data: dict[str, Any]) -> dict[str, Any]:
     orientation = get_orientation(str(data["plan"]["orientation"]))
-    return fill(plan_schema(orientation.name if orientation else None), data)
+    return fill(plan_schema(orientation.schema if orientation else None), data)
 
 
 def _refuse_unrelated(a: dict[str, Any], b: dict[str, Any], *, force: bool) -> None:
@@ -462,7 +462,9 @@ def _detect_moves(changes: list[Change]) -> list[Change]:
 
 
 def _progress(a: dict[str, Any], b: dict[str, Any]) -> Iterator[Progress]:
-    instruments = plan_instruments(a["instruments"]) | plan_instruments(b["instruments"])  # new wins
+    instruments = plan_instruments(a["instruments"]) | plan_instruments(
+        b["instruments"]
+    )  # new wins
     old_series = _series(a["measurements"])
     for group, points in _series(b["measurements"]).items():
         instrument = instruments.get(group[0])
@@ -521,7 +523,7 @@ def _where(path: Key) -> str:
 
 def summarise(value: Any) -> str:
     if isinstance(value, dict) and value.get("code") and "primary" in value:  # a diagnosis
-        from .icd import lookup
+        from ..spec.icd import lookup
 
         found = lookup(str(value["code"]))
         return (

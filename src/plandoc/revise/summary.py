@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._walk import primary_participant
+from ..errors import PlanInvalid, UsageError
+from ..render.formatting import label, show, signed_number
+from ..spec._walk import primary_participant
+from ..spec.orientations import get_orientation
 from .diff import SECTION_TITLES, Change, PlanDiff, describe, diff_plans, progress_line, summarise
-from .errors import PlanInvalid, UsageError
-from .formatting import label, show, signed_number
-from .orientations import get_orientation
 
 
 def summary_context(diff: PlanDiff, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -102,13 +102,13 @@ def _version_date(plan: dict[str, Any]) -> Any:
 
 
 def render_summary_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
-    from .render_md import render_named
+    from ..render.markdown import render_named
 
     return render_named("diff.md.j2", context, templates=templates)
 
 
 def render_summary_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> bytes:
-    from .render_docx import render_named_docx
+    from ..render.word import render_named_docx
 
     return render_named_docx("diff.docx", context, templates=templates)
 
@@ -143,9 +143,9 @@ def render_diff(
 def _redline(
     old: dict[str, Any], new: dict[str, Any], diff: PlanDiff, templates: Sequence[Path]
 ) -> bytes:
-    from .context import build_context
+    from ..render.context import build_context
+    from ..render.word import render_docx
     from .redline import redline
-    from .render_docx import render_docx
 
     then = copy.deepcopy(old)
     if then["plan"].get("status") == "superseded":  # marked when the new version was written
@@ -178,8 +178,8 @@ def diff_files(
     *output* is a file, or a folder (one that exists, or a path ending in ``/``) that receives
     ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. Returns the path written and the
     diff's warnings."""
-    from .check import check_file
-    from .write import write_atomic
+    from ..check.pipeline import check_file
+    from ..render.write import write_atomic
 
     results = [check_file(path, today=today) for path in (old, new)]
     problems = [f for r in results for f in r.findings if f.severity == "error"]

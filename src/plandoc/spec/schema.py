@@ -1,14 +1,13 @@
 """The plan spec, version 1, as a cerberus schema.
 
 Every field carries ``meta.description``; ``docs/spec.md`` is generated from this module (and
-from each orientation's ``orientation.yaml``) by ``python -m plandoc.specdoc``, and a test fails
+from each orientation's ``orientation.yaml``) by ``python -m plandoc.authoring.specdoc``, and a test fails
 when the two drift apart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from typing import Any
 
 Schema = dict[str, Any]
@@ -501,17 +500,40 @@ SIGNATURES = records(
 )
 
 
-@cache
-def plan_schema(orientation: str | None = None) -> Schema:
-    """The whole schema, with the named orientation's rules for `orientation_details`.
+def fill(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of *data* with every field of *schema* present (``None`` or ``[]`` when absent)."""
+    out = dict(data)
+    for name, rules in schema.items():
+        value = out.get(name)
+        kind = rules.get("type")
+        if value is None:
+            out[name] = [] if kind == "list" else None
+        elif kind == "dict" and isinstance(rules.get("schema"), dict) and isinstance(value, dict):
+            out[name] = fill(rules["schema"], value)
+        elif kind == "list" and isinstance(value, list):
+            item = rules.get("schema", {})
+            if item.get("type") == "dict" and isinstance(item.get("schema"), dict):
+                out[name] = [fill(item["schema"], v) if isinstance(v, dict) else v for v in value]
+    return out
 
-    Cached: the same schema object is returned for the same orientation, so validators built
-    on it can be reused.
+
+_SCHEMAS: dict[int, tuple[Schema | None, Schema]] = {}
+
+
+def plan_schema(details_schema: Schema | None = None) -> Schema:
+    """The whole schema, with *details_schema* (an orientation's own fields) as the rules for
+    ``orientation_details``; without one, that section is left open.
+
+    The same schema object is returned for the same orientation schema, so validators built on
+    it can be reused.
     """
-    from .orientations import get_orientation
+    key = id(details_schema)
+    if key not in _SCHEMAS:  # the pair keeps the orientation's schema alive, so ids stay unique
+        _SCHEMAS[key] = (details_schema, _build(details_schema))
+    return _SCHEMAS[key][1]
 
-    found = get_orientation(orientation) if orientation else None
-    orientation_schema = found.schema if found else None
+
+def _build(orientation_schema: Schema | None) -> Schema:
     details: Schema = {
         "type": "dict",
         "required": True,

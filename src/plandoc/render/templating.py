@@ -21,9 +21,9 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from .errors import TemplateError
+from ..errors import TemplateError
+from ..spec.library import builtin_root
 from .formatting import label, show, show_date, show_number, words
-from .orientations import BUILTIN_ROOT
 
 RENDER_SECONDS = 20
 
@@ -53,7 +53,7 @@ def _escape_last(marker: str) -> str:
 
 def search_path(extra: Sequence[Path] = ()) -> list[str]:
     """A practice's template folders first, then the built-ins."""
-    return [str(p) for p in extra] + [str(BUILTIN_ROOT)]
+    return [str(p) for p in extra] + [str(builtin_root())]
 
 
 MAX_VALUE = 1_000_000  # characters (or items) one value in a template may grow to

@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from typing import Any
 
-from . import _walk as w
-from .checks import Reporter
-from .errors import Finding
-from .loader import DocPath, Document
+from ..errors import Finding
+from ..spec import _walk as w
+from ..spec.loader import DocPath, Document
+from .report import Reporter
 
 VAGUE = re.compile(
     r"\b(feel(ing)? (better|good|happier|okay|ok)|be (happier|happy|better)|improve (his |her |their |my )?mood"
