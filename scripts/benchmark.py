@@ -24,23 +24,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docx.shared import Mm
+from docxtpl import (
+    DocxTemplate,
+    InlineImage,
+)
+
+from plandoc import check_file, load_file
+from plandoc.render.context import build_context
+from plandoc.render.markdown import render_markdown
+from plandoc.render.templating import make_env
+from plandoc.render.word import _chart, render_docx
+from plandoc.spec.library import library
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-from docxtpl import DocxTemplate  # noqa: E402
-
-from plandoc import check_file, load_file  # noqa: E402
-from plandoc.render.context import build_context  # noqa: E402
-from plandoc.render.markdown import render_markdown  # noqa: E402
-from plandoc.render.templating import make_env  # noqa: E402
-from plandoc.render.word import _with_chart, find_template, render_docx  # noqa: E402
 
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
 
 
 def plain_docxtpl(context: dict[str, Any]) -> bytes:
-    template = DocxTemplate(str(find_template(context["orientation"]["name"])))
-    context = {**context, "progress": [_with_chart(template, m) for m in context["progress"]]}
+    template = DocxTemplate(str(library().find("plan.docx")))
+    charts = [_chart(m) for m in context["progress"]]
+    progress = [
+        {**m, "chart": InlineImage(template, io.BytesIO(c), width=Mm(30)) if c else ""}
+        for m, c in zip(context["progress"], charts, strict=True)
+    ]
+    context = {**context, "progress": progress}
     template.render(context, jinja_env=make_env(markdown=False))
     out = io.BytesIO()
     template.save(out)

@@ -12,6 +12,7 @@ PACKAGE = ROOT / "src" / "plandoc"
 # Each stage may import its own and earlier stages only.
 STAGES = {
     "errors": 0,
+    "text": 0,
     "spec": 1,
     "check": 2,
     "render": 3,

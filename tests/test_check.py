@@ -374,10 +374,12 @@ def test_json_output(run: Run, write: Write, cbt_text: str) -> None:
     assert bad["findings"][0]["line"] == line_of(cbt_text, "status: active")
 
 
-def test_missing_file_is_a_usage_error(run: Run, tmp_path: Path) -> None:
-    result = run("check", str(tmp_path / "nope.yaml"))
-    assert result.exit_code == 2
-    assert "does not exist" in result.output
+def test_a_missing_file_is_a_finding_and_the_batch_goes_on(run: Run, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = run("check", str(missing), str(SAMPLES / "cbt.yaml"), "--today", TODAY.isoformat())
+    assert result.exit_code == 1
+    assert f"{missing}:1:1: error: file not found [file.missing]" in result.output
+    assert "2 plan(s) checked, 1 with errors" in result.output
 
 
 def test_directory_means_every_yaml_in_it(run: Run) -> None:
@@ -565,6 +567,10 @@ def test_problems_given_as_text_is_one_clear_error(run: Run, write: Write, cbt_t
     assert "must be a list" in result.output and "problem `P`" not in result.output
 
 
-def test_empty_folder_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+def test_a_folder_without_plans_is_a_finding(run: Run, tmp_path: Path) -> None:
     result = run("check", str(tmp_path))
-    assert result.exit_code == 2 and "holds no *.yaml plan files" in result.output
+    assert result.exit_code == 1
+    assert (
+        f"{tmp_path}:1:1: error: is a folder holding no plan files (*.yaml) [file.read]"
+        in result.output
+    )

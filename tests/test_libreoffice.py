@@ -82,3 +82,12 @@ def test_redline_and_summary_convert(name: str, tmp_path: Path) -> None:
     assert unhyphenate(new["goals"][0]["client_words"]).split()[0] in text
     summary = pdf_text(docx_to_pdf(render_diff(old, new, "docx")[0]), tmp_path)
     assert "Progress on measures" in summary and "What changed" in summary
+
+
+def test_pdf_bytes_are_the_same_every_time() -> None:
+    """LibreOffice stamps the time and a random ID; plandoc fixes both, offsets unchanged."""
+    context = context_of(SAMPLES / "cbt.yaml")
+    first, second = (render_bytes(context, "pdf") for _ in range(2))
+    assert first == second
+    assert b"/CreationDate(D:20261005000000" in first  # the plan's own date
+    assert first.rstrip().endswith(b"%%EOF")

@@ -215,17 +215,6 @@ def test_misspelt_variable_fails_loudly(run: Run, tmp_path: Path) -> None:
     )
 
 
-def test_runaway_template_is_stopped(
-    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("plandoc.render.markdown.RENDER_SECONDS", 0.5)
-    folder = practice_templates(
-        tmp_path, "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
-    )
-    result = render_with(run, folder, tmp_path / "out")
-    assert result.exit_code == 1 and "longer than 0.5 s" in result.output
-
-
 def test_practice_template_wins_over_the_builtin(run: Run, tmp_path: Path) -> None:
     folder = practice_templates(tmp_path, "# {{ plan.practice.name }} — {{ client.name }}\n")
     out = tmp_path / "out"
@@ -369,4 +358,4 @@ def test_a_broken_word_template_is_a_template_error(run: Run, tmp_path: Path) ->
     folder.mkdir()
     (folder / "plan.docx").write_bytes(b"not a zip")
     result = render_with(run, folder, tmp_path / "out", "docx")
-    assert result.exit_code == 1 and "not a usable Word template" in result.output
+    assert result.exit_code == 1 and "not a Word (.docx) file" in result.output

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ import click
 
 from . import __version__
 from .errors import PlandocError
+from .text import printable
 
 
 class _Group(click.Group):
@@ -23,15 +26,19 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except PlandocError as exc:
-            click.echo(exc.format(), err=True)
+            say(exc.format(), err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:  # `plandoc check … | head -1`: the reader has gone; end quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
             if ctx.meta.get("plandoc.debug"):
                 traceback.print_exc()
             else:
-                click.echo(
+                say(
                     f"internal error: {exc.__class__.__name__}: {exc}\nrun again with --debug and report it",
                     err=True,
                 )
@@ -47,18 +54,24 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["plandoc.debug"] = debug
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line (or lines) that may carry a plan's own text: control characters are shown
+    as escapes, so a crafted plan cannot move the cursor or fake a result on the terminal."""
+    click.echo("\n".join(printable(line) for line in text.split("\n")), err=err)
+
+
 def plan_files(paths: Iterable[str]) -> list[Path]:
-    """Expand the command's arguments: a directory means every ``*.yaml`` in it."""
+    """Expand the command's arguments: a folder means every ``*.yaml`` in it. A path that is
+    missing, unreadable or a folder without plans stays in the list, and checking it reports
+    the problem for that path alone."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
+        inside = []
         if path.is_dir():
-            inside = sorted(path.glob("*.yaml"))
-            if not inside:
-                raise click.UsageError(f"{path} holds no *.yaml plan files")
-            found += inside
-        else:
-            found.append(path)
+            with contextlib.suppress(OSError):
+                inside = sorted(p for p in path.glob("*.yaml") if not p.is_dir())
+        found += inside or [path]
     return found
 
 
@@ -87,7 +100,7 @@ templates_option = click.option(
 
 
 @main.command()
-@click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("plans", nargs=-1, required=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
     "--profile",
@@ -128,11 +141,11 @@ def check(
             "errors": errors,
             "warnings": warnings,
         }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(payload, indent=2))
     else:
         for result in results:
             for finding in result.findings:
-                click.echo(finding.format())
+                say(finding.format())
         failed = sum(not r.ok for r in results)
         verdict = "ok" if not failed else f"{failed} with errors"
         click.echo(
@@ -142,7 +155,7 @@ def check(
 
 
 @main.command()
-@click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("plans", nargs=-1, required=True)
 @click.option(
     "-f",
     "--format",
@@ -188,17 +201,15 @@ def render(
         results = render_files(sources, options, progress=lambda _: bar.update(1))
     for result in results:
         for finding in result.findings:
-            click.echo(finding.format(), err=True)
+            say(finding.format(), err=True)
         if result.error:
-            click.echo(f"error: {result.error}", err=True)
+            say(f"error: {result.error}", err=True)
         for path in result.written:
-            click.echo(f"wrote {path}")
+            say(f"wrote {path}")
     failed = sum(not r.ok for r in results)
     written = sum(len(r.written) for r in results)
-    click.echo(
-        f"{written} file(s) written from {len(results) - failed} of {len(results)} plan(s)",
-        err=True,
-    )
+    whole = sum(bool(r.written) for r in results)
+    click.echo(f"{written} file(s) written for {whole} of {len(results)} plan(s)", err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -230,12 +241,12 @@ def new(orientation: str, output: Path, force: bool) -> None:
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
     write_atomic(output, starter_plan(orientation, today=dt.date.today()).encode("utf-8"))
-    click.echo(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")
+    say(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")
 
 
 @main.command()
-@click.argument("old", type=click.Path(exists=True, dir_okay=False))
-@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.argument("old")
+@click.argument("new")
 @click.option(
     "-f",
     "--format",
@@ -252,7 +263,11 @@ def new(orientation: str, output: Path, force: bool) -> None:
     type=click.Path(),
     help="The file to write; a folder (existing, or written with a trailing /) gets <new stem>.diff.md, .diff.docx or .redline.docx.",
 )
-@click.option("--force", is_flag=True, help="Compare files of different plans or clients anyway.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Compare files of different plans or clients anyway, and replace an existing output that is not an earlier diff.",
+)
 @templates_option
 @today_option
 def diff(
@@ -275,8 +290,8 @@ def diff(
         Path(old), Path(new), fmt, output, force=force, templates=template_dirs, today=today
     )
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"wrote {written}")
+        say(f"warning: {warning}", err=True)
+    say(f"wrote {written}")
 
 
 @main.group()
@@ -291,7 +306,7 @@ def templates_list(template_dirs: tuple[Path, ...]) -> None:
     from .authoring.template_tools import catalogue
 
     for item in catalogue(template_dirs):
-        click.echo(f"{item.name:<16} {item.label:<36} {item.markdown}  {item.word}")
+        say(f"{item.name:<16} {item.label:<36} {item.markdown}  {item.word}")
 
 
 @templates.command("export")
@@ -304,7 +319,7 @@ def templates_export(name: str, folder: Path, force: bool) -> None:
     from .authoring.template_tools import export
 
     for path in export(name, folder, force=force):
-        click.echo(f"wrote {path}")
+        say(f"wrote {path}")
 
 
 @templates.command("check")
@@ -315,7 +330,7 @@ def templates_check(folder: Path) -> None:
 
     findings = lint(folder)
     for finding in findings:
-        click.echo(finding.format())
+        say(finding.format())
     errors = sum(f.severity == "error" for f in findings)
     click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
     sys.exit(1 if errors else 0)

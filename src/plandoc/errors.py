@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,9 +77,3 @@ class OutputError(PlandocError):
 
 class MissingFeature(PlandocError):
     """An optional part (LibreOffice for PDF, fhir.resources for FHIR) is not installed."""
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """ " — did you mean `x`?" for the closest option, or nothing when none is close."""
-    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f" — did you mean `{close[0]}`?" if close else ""

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from ..spec.instruments import builtin_instruments
 from ..spec.orientations import builtin_orientations
 from ..spec.schema import Schema, plan_schema
+from ..text import number
 
 _TYPES = {
     "string": "text",
@@ -92,10 +93,10 @@ def _table(fields: Schema, prefix: str = "") -> str:
 def _instruments() -> str:
     lines = ["| id | name | range | better | severity bands |", "|---|---|---|---|---|"]
     for item in builtin_instruments().values():
-        bands = ", ".join(f"{label} ≥ {start:g}" for start, label in item.bands)
+        bands = ", ".join(f"{label} ≥ {number(start)}" for start, label in item.bands)
         better = "lower" if item.lower_is_better else "higher"
         lines.append(
-            f"| `{item.id}` | {item.title or item.name} | {item.min:g}–{item.max:g} | {better} | {bands} |"
+            f"| `{item.id}` | {item.title or item.name} | {number(item.min)}–{number(item.max)} | {better} | {bands} |"
         )
     return "\n".join(lines) + "\n"
 

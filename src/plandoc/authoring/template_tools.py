@@ -8,9 +8,9 @@ caught before a clinician meets it), and Word tags that Word has split across ru
 
 from __future__ import annotations
 
+import json
+import os
 import re
-import shutil
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +18,13 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta
 
-from ..errors import Finding, UsageError, did_you_mean
-from ..render.templating import find_file, make_env
-from ..spec.library import builtin_root
+from ..errors import Finding, PlandocError, TemplateError, UsageError
+from ..render import worker
+from ..render.templating import make_env
+from ..render.write import write_atomic
+from ..spec.library import builtin_root, library, read_template_bytes
 from ..spec.orientations import builtin_orientations
+from ..text import did_you_mean
 
 PLAN_VARIABLES = frozenset(
     {
@@ -67,7 +70,8 @@ def catalogue(templates: Sequence[Path] = ()) -> list[TemplateInfo]:
 
 
 def _first(name: str, file: str, templates: Sequence[Path]) -> Path:
-    return find_file(file, templates, orientation=name) or builtin_root() / file
+    found = library(tuple(templates))
+    return found.find(f"orientations/{name}/{file}") or found.find(file) or builtin_root() / file
 
 
 def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
@@ -90,8 +94,7 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
     if clashes and not force:
         raise UsageError(f"{', '.join(clashes)} already exist(s); pass --force to overwrite")
     for source, target in pairs:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        write_atomic(target, source.read_bytes())  # replaces a link; never writes through one
     return [target for _, target in pairs]
 
 
@@ -99,25 +102,46 @@ def lint(folder: Path) -> list[Finding]:
     """Every problem in a practice's template folder."""
     env = make_env(templates=[folder], markdown=True)
     findings: list[Finding] = []
-    for path in sorted(folder.rglob("*.j2")):
-        try:
-            source = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
+    for path, is_link in _walk(folder):
+        if is_link:
             findings.append(
-                Finding(
-                    str(path),
-                    1,
-                    1,
-                    "error",
-                    "not UTF-8 text; save the template as UTF-8",
-                    "template.encoding",
+                _finding(
+                    path,
+                    "a symbolic link: plandoc does not follow links in a template folder; copy the file itself in",
+                    "template.link",
                 )
             )
-            continue
-        findings += _lint_jinja(env, source, str(path), _variables_for(path))
-    for path in sorted(folder.rglob("*.docx")):
-        findings += _lint_docx(env, path)
+        elif path.suffix == ".j2":
+            findings += _lint_text(env, path)
+        elif path.suffix == ".docx":
+            findings += _lint_docx(env, path)
     return findings
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
+    """Each file (and each link, flagged) under *folder*, in order, never following a link."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                yield here / name, True
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
+        for name in sorted(files):
+            yield here / name, (here / name).is_symlink()
+
+
+def _finding(path: Path | str, message: str, rule: str, line: int = 1) -> Finding:
+    return Finding(str(path), line, 1, "error", message, rule)
+
+
+def _lint_text(env: jinja2.Environment, path: Path) -> list[Finding]:
+    try:
+        source = read_template_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return [_finding(path, "not UTF-8 text; save the template as UTF-8", "template.encoding")]
+    except TemplateError as exc:
+        return [_finding(path, str(exc).removeprefix(f"{path}: "), "template.file")]
+    return list(_lint_jinja(env, source, str(path), _variables_for(path)))
 
 
 def _variables_for(path: Path) -> frozenset[str]:
@@ -151,27 +175,21 @@ def _line_of(source: str, name: str) -> int:
     return 1
 
 
-_SPLIT_TAG = re.compile(r"\{[{%](?:(?![}%]\}).)*?</w:t>.*?<w:t[ >]", re.DOTALL)
-
-
 def _lint_docx(env: jinja2.Environment, path: Path) -> Iterator[Finding]:
-    from docxtpl import DocxTemplate
-
+    """The package is inspected and its tags read in the bounded worker: a Word file from
+    outside may be a zip bomb or carry macros, links or fields that read other files."""
     try:
-        package = zipfile.ZipFile(path)
-        template = DocxTemplate(str(path))
-        template.init_docx()
-    except Exception:  # not a zip, or a zip that is not a Word package
-        yield Finding(str(path), 1, 1, "error", "not a Word (.docx) file", "template.docx")
+        report = json.loads(
+            worker.run("lint-docx", {"path": str(path), "what": str(path)}, what=str(path))
+        )
+    except PlandocError as exc:
+        yield _finding(path, str(exc).removeprefix(f"{path}: "), "template.docx")
         return
-    for part in (
-        n
-        for n in package.namelist()
-        if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)
-    ):
-        xml = package.read(part).decode("utf-8")
-        shown = f"{path}[{part}]"
-        if _SPLIT_TAG.search(xml):
+    for problem in report["problems"]:
+        yield _finding(path, problem, "template.docx")
+    for part in report["parts"]:
+        shown = f"{path}[{part['part']}]"
+        if part["split"]:
             msg = "a {{ }} or {% %} tag is split across several runs (Word does this when a tag is edited in pieces); delete it and type it again in one go"
             yield Finding(shown, 1, 1, "warning", msg, "template.split-tag")
-        yield from _lint_jinja(env, template.patch_xml(xml), shown, _variables_for(path))
+        yield from _lint_jinja(env, part["source"], shown, _variables_for(path))

@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import Finding, did_you_mean
+from ..errors import Finding
 from ..spec import _walk as w
 from ..spec import icd
 from ..spec.instruments import Instrument, builtin_instruments, plan_instruments
 from ..spec.loader import DocPath, Document
 from ..spec.model import ADULT_AGE, age, next_review, review_interval
+from ..text import did_you_mean, number
 from .report import Reporter
 
 SIGNED_STATUSES = ("active", "completed", "superseded")
@@ -88,7 +89,7 @@ def check_instruments(report: Reporter, data: dict[str, Any], today: dt.date) ->
         if low is not None and high is not None and low >= high:
             report.error(
                 (*path, "max"),
-                f"the scale's max ({high:g}) is not above its min ({low:g})",
+                f"the scale's max ({number(high)}) is not above its min ({number(low)})",
                 "measures.scale",
             )
 
@@ -384,7 +385,7 @@ def check_measures(report: Reporter, data: dict[str, Any], today: dt.date) -> No
             and instrument.improvement(baseline, target) <= 0
         ):
             way = "lower" if instrument.lower_is_better else "higher"
-            msg = f"target {target:g} is not an improvement on baseline {baseline:g}: on {instrument.name} {way} is better"
+            msg = f"target {number(target)} is not an improvement on baseline {number(baseline)}: on {instrument.name} {way} is better"
             report.error((*path, "measure", "target"), msg, "measures.direction")
 
 
@@ -396,15 +397,17 @@ def _check_range(
         return
     if instrument.whole and not score.is_integer():
         report.error(
-            path, f"{instrument.name} is scored in whole numbers, not {score:g}", "measures.range"
+            path,
+            f"{instrument.name} is scored in whole numbers, not {number(score)}",
+            "measures.range",
         )
         return
     if instrument.in_range(score):
         return
-    top = f"{instrument.max:g}" if instrument.max is not None else "∞"
+    top = f"{number(instrument.max)}" if instrument.max is not None else "∞"
     report.error(
         path,
-        f"{score:g} is outside {instrument.name}'s range {instrument.min:g}–{top}",
+        f"{number(score)} is outside {instrument.name}'s range {number(instrument.min)}–{top}",
         "measures.range",
     )
 

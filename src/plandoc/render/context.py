@@ -9,6 +9,7 @@ sections — are computed here once, for Markdown and Word alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..spec import icd
@@ -19,6 +20,28 @@ from ..spec.orientations import Orientation, get_orientation
 from ..spec.schema import fill, plan_schema
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
+
+PLAIN_TYPES = (str, int, float, bool, type(None), dt.date)
+
+
+def plain(value: Any, where: str = "context") -> Any:
+    """*value*, checked to be plain data: text, numbers, dates, lists and mappings with text
+    keys. This is the only kind of value a template ever sees (the boundary to the worker
+    checks it), so nothing a template reaches has a method that touches a file, the network or
+    the process — not a deny-list of dangerous objects, but no objects at all. Pictures are
+    text markers (:class:`~plandoc.render.templating.Picture`) swapped in after rendering."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: a key that is not text ({type(key).__name__})")
+            plain(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            plain(item, f"{where}[{index}]")
+    elif not isinstance(value, PLAIN_TYPES) or isinstance(value, dt.datetime):
+        raise TypeError(f"{where}: {type(value).__name__} is not plain data")
+    return value
+
 
 CONFIDENTIALITY = (
     "Confidential health information. Protected by law; do not disclose without the client's "
@@ -60,14 +83,14 @@ def quoted(text: str) -> str:
 
 
 def _orientation(orientation: Orientation, details: dict[str, Any]) -> dict[str, Any]:
-    sections = resolve_sections(orientation.layout, details)
+    sections = resolve_sections(orientation.layout, details, orientation.schema)
     for module in details.get("modules") or []:
         inner = get_orientation(str(module.get("orientation")))
         if inner is None:
             continue
         module_details = fill(inner.schema, module.get("details") or {})
         blocks = [{"kind": "text", "label": "Focus", "text": show(module.get("focus"))}]
-        for section in resolve_sections(inner.layout, module_details):
+        for section in resolve_sections(inner.layout, module_details, inner.schema):
             blocks.append({"kind": "heading", "text": section["title"]})
             blocks += section["blocks"]
         sections.append({"title": f"Module: {inner.label}", "blocks": blocks})

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from ..text import number
+
 _ENUM = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
 
 
@@ -17,9 +19,8 @@ def show_date(value: Any) -> str:
 
 
 def show_number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """A number as people write it (no exponent, no trailing ``.0``)."""
+    return number(value)
 
 
 def label(value: Any) -> str:
@@ -34,8 +35,10 @@ def words(value: Any) -> str:
     return text.replace("_", " ") if _ENUM.match(text) else text
 
 
-def show(value: Any) -> str:
-    """Any plan value as a line of text."""
+def show(value: Any, *, enum: bool = False) -> str:
+    """Any plan value as a line of text. Free text stays exactly as written (whitespace
+    collapsed); only a value from a fixed list (*enum*, such as ``all_or_nothing``) is shown as
+    words."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -45,12 +48,13 @@ def show(value: Any) -> str:
     if isinstance(value, int | float):
         return show_number(value)
     if isinstance(value, list):
-        return ", ".join(show(v) for v in value if v not in (None, ""))
+        return ", ".join(show(v, enum=enum) for v in value if v not in (None, ""))
     if isinstance(value, dict):
         return "; ".join(
             f"{words(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", [])
         )
-    return words(" ".join(str(value).split()))
+    text = " ".join(str(value).split())
+    return words(text) if enum else text
 
 
 def signed_number(value: float) -> str:

@@ -1,4 +1,5 @@
-"""Stage 4a — Markdown, through the sandboxed Jinja environment with Markdown escaping."""
+"""Stage 3a — Markdown, through the sandboxed Jinja environment with Markdown escaping, in the
+bounded worker process."""
 
 from __future__ import annotations
 
@@ -9,7 +10,41 @@ from typing import Any
 
 import jinja2
 
-from .templating import RENDER_SECONDS, bounded_render, make_env, template_error, time_limit
+from . import worker
+from .context import plain
+from .templating import bounded_render, make_env, template_error
+from .worker import DEFAULT_LIMITS, Limits
+
+
+def render_markdown(
+    context: dict[str, Any], *, templates: Sequence[Path] = (), limits: Limits = DEFAULT_LIMITS
+) -> str:
+    """The plan as CommonMark/GFM. An orientation's own ``plan.md.j2`` wins over the base."""
+    name = context["orientation"]["name"]
+    return _render([f"orientations/{name}/plan.md.j2", "plan.md.j2"], context, templates, limits)
+
+
+def render_named(
+    name: str,
+    context: dict[str, Any],
+    *,
+    templates: Sequence[Path] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> str:
+    """Any Markdown template by name (the change summary uses ``diff.md.j2``)."""
+    return _render([name], context, templates, limits)
+
+
+def _render(
+    names: list[str], context: dict[str, Any], templates: Sequence[Path], limits: Limits
+) -> str:
+    payload = {
+        "names": names,
+        "templates": [str(t) for t in templates],
+        "context": plain(context),
+        "what": " or ".join(names),
+    }
+    return worker.run("markdown", payload, what=payload["what"], limits=limits).decode("utf-8")
 
 
 @cache
@@ -17,28 +52,16 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
     return make_env(templates=templates, markdown=True)
 
 
-def render_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
-    """The plan as CommonMark/GFM. An orientation's own ``plan.md.j2`` wins over the base."""
-    name = context["orientation"]["name"]
-    return _render([f"orientations/{name}/plan.md.j2", "plan.md.j2"], context, templates)
-
-
-def render_named(name: str, context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
-    """Any Markdown template by name (the change summary uses ``diff.md.j2``)."""
-    return _render([name], context, templates)
-
-
-def _render(names: list[str], context: dict[str, Any], templates: Sequence[Path]) -> str:
-    env = _env(tuple(templates))
-    shown = " or ".join(names)
+def run_job(names: list[str], templates: list[str], context: dict[str, Any], what: str) -> bytes:
+    """In the worker: render the first of *names* the library holds."""
+    env = _env(tuple(Path(t) for t in templates))
+    shown = what
     try:
         template = env.select_template(names)
-        shown = template.name or shown
-        with time_limit(RENDER_SECONDS, shown):
-            text = bounded_render(template, context)
+        shown = template.name or what
+        return _tidy(bounded_render(template, context)).encode("utf-8")
     except Exception as exc:  # a practice's template may fail in any way: say which and why
         raise template_error(exc, shown) from None
-    return _tidy(text)
 
 
 def _tidy(text: str) -> str:

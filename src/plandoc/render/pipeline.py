@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..check.pipeline import check_file
-from ..errors import Finding, PlandocError, UsageError
+from ..errors import Finding, PlandocError, RenderError, UsageError
 from .context import build_context
-from .write import write_atomic
+from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
+from .worker import DEFAULT_LIMITS, Limits
+from .write import write_set
 
 FORMATS = ("md", "docx", "pdf")
 
@@ -39,26 +41,46 @@ class RenderOptions:
     outdir: Path
     templates: tuple[Path, ...] = ()
     today: dt.date | None = None
+    limits: Limits = DEFAULT_LIMITS
+    pdf_timeout: float = TIMEOUT_SECONDS
 
 
-def render_bytes(context: dict[str, Any], fmt: str, *, templates: Sequence[Path] = ()) -> bytes:
+def render_bytes(
+    context: dict[str, Any],
+    fmt: str,
+    *,
+    templates: Sequence[Path] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
     """One plan in one format, in memory."""
     if fmt == "md":
         from .markdown import render_markdown
 
-        return render_markdown(context, templates=templates).encode("utf-8")
+        return render_markdown(context, templates=templates, limits=limits).encode("utf-8")
     if fmt == "docx":
         from .word import render_docx
 
-        return render_docx(context, templates=templates)
+        return render_docx(context, templates=templates, limits=limits)
     if fmt == "pdf":
-        from .pdf import docx_to_pdf
-
-        return docx_to_pdf(render_bytes(context, "docx", templates=templates))
+        docx = render_bytes(context, "docx", templates=templates, limits=limits)
+        return docx_to_pdf(docx, when=document_date(context))
     raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
 
 
-def render_file(source: Path, options: RenderOptions) -> RenderResult:
+def document_date(context: dict[str, Any]) -> dt.date:
+    """The date a plan's documents carry: its latest revision's, else its start."""
+    revision = context["latest_revision"]
+    when = revision["date"] if revision else context["plan"]["plan"]["start_date"]
+    assert isinstance(when, dt.date)
+    return when
+
+
+def render_file(
+    source: Path, options: RenderOptions, *, protect: Sequence[Path] = ()
+) -> RenderResult:
+    """Check one plan, render every format in memory, then write them all or none.
+
+    A PDF that LibreOffice cannot make is reported, and the Word file is still written."""
     result = check_file(source, today=options.today)
     if not result.ok or result.document is None:
         return RenderResult(
@@ -66,14 +88,14 @@ def render_file(source: Path, options: RenderOptions) -> RenderResult:
         )
     context = build_context(result.document.data)
     rendered: dict[str, bytes] = {}
+    problem = ""
     try:
-        for fmt in options.formats:
-            if fmt == "pdf" and "docx" in rendered:  # convert the Word file already made
-                from .pdf import docx_to_pdf
-
-                rendered[fmt] = docx_to_pdf(rendered["docx"])
-            else:
-                rendered[fmt] = render_bytes(context, fmt, templates=options.templates)
+        for fmt in (f for f in options.formats if f != "pdf"):
+            rendered[fmt] = render_bytes(
+                context, fmt, templates=options.templates, limits=options.limits
+            )
+        if "pdf" in options.formats:
+            problem = _add_pdf(rendered, context, options)
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
     except Exception as exc:  # a bug must not cost the rest of the batch its documents
@@ -83,11 +105,25 @@ def render_file(source: Path, options: RenderOptions) -> RenderResult:
         return RenderResult(source, findings=result.findings, error=f"{source}: {detail}")
     outputs = {options.outdir / f"{source.stem}.{fmt}": data for fmt, data in rendered.items()}
     try:
-        for path, data in outputs.items():
-            write_atomic(path, data)
+        written = write_set(outputs, protect=protect or (source,))
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc}")
-    return RenderResult(source, tuple(outputs), result.findings)
+    return RenderResult(source, tuple(written), result.findings, error=problem)
+
+
+def _add_pdf(rendered: dict[str, bytes], context: dict[str, Any], options: RenderOptions) -> str:
+    """Convert the Word file to PDF; on failure, keep the Word file and say why."""
+    docx = rendered.get("docx") or render_bytes(
+        context, "docx", templates=options.templates, limits=options.limits
+    )
+    try:
+        rendered["pdf"] = docx_to_pdf(
+            docx, when=document_date(context), timeout=options.pdf_timeout
+        )
+    except RenderError as exc:
+        rendered.setdefault("docx", docx)
+        return f"PDF not written: {exc}; the Word file was written instead"
+    return ""
 
 
 def render_files(
@@ -106,12 +142,10 @@ def render_files(
             f"several plans would write the same output ({', '.join(clashes)}); render them to different folders"
         )
     if "pdf" in options.formats:
-        from .pdf import require_soffice
-
         require_soffice()
     results = []
     for source in sources:
-        result = render_file(source, options)
+        result = render_file(source, options, protect=sources)
         results.append(result)
         if progress:
             progress(result)

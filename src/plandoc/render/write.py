@@ -1,47 +1,168 @@
-"""Stage 5 — write: deterministic bytes, written atomically.
+"""Stage 5 — write: deterministic bytes, written atomically, as a set.
 
-A file is written to a temporary sibling and moved into place, so a failure never leaves a
-partial file and never destroys the existing one. Zip packages (.docx) get fixed timestamps
-and a fixed entry order, so the same plan always gives the same bytes.
+Each file is first written complete and flushed to disk where nobody can see it — an unnamed
+temporary file (``O_TMPFILE``) in the target folder where the file system has them, so even a
+``kill -9`` leaves nothing behind; a short hidden ``.plandoc-XXXXXXXX.tmp`` elsewhere — then
+moved into place. A plan's outputs are a set: all of them are staged before any is moved, so a
+full disk or a missing permission leaves every existing file as it was. An input file is never a
+target. Zip packages (.docx) get fixed timestamps and a fixed entry order, so the same plan
+always gives the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import secrets
 import tempfile
 import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import OutputError, UsageError
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+@dataclass
+class _Staged:
+    target: Path
+    fd: int = -1  # an unnamed file, until linked
+    temp: Path | None = None  # a named temporary file, until renamed
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write *data* to *path* all at once, or not at all (an OutputError says why)."""
+    write_set({path: data})
+
+
+def write_set(outputs: Mapping[Path, bytes], *, protect: Iterable[Path] = ()) -> list[Path]:
+    """Write every file of *outputs*, or none of them; never one of the *protect* files."""
+    _refuse_inputs(outputs, protect)
+    staged: list[_Staged] = []
+    current = next(iter(outputs), Path())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        for current, data in outputs.items():
+            staged.append(_stage(current, data))
+        for item in staged:
+            current = item.target
+            _name(item)
+        _commit(staged)
+        for folder in {item.target.parent for item in staged}:
+            _sync_folder(folder)
+        return [item.target for item in staged]
     except OSError as exc:
         raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}; check the output folder"
+            f"cannot write {current}: {exc.strerror or exc}; check the output folder"
         ) from None
+    finally:
+        for item in staged:
+            _discard(item)
+
+
+def _refuse_inputs(outputs: Mapping[Path, bytes], protect: Iterable[Path]) -> None:
+    for source in protect:
+        for target in outputs:
+            with contextlib.suppress(OSError):
+                if target.exists() and Path(source).samefile(target):
+                    raise UsageError(
+                        f"{target} is an input of this command; plandoc never overwrites an input — choose another output"
+                    )
+
+
+def _stage(path: Path, data: bytes) -> _Staged:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    item = _Staged(path)
+    flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}; check the output folder"
-        ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        item.fd = os.open(path.parent, flags | os.O_TMPFILE, 0o644)
+    except (AttributeError, OSError):  # no O_TMPFILE here: a short, hidden named file
+        item.fd, name = tempfile.mkstemp(dir=path.parent, prefix=".plandoc-", suffix=".tmp")
+        item.temp = Path(name)
+        Path(name).chmod(0o644 & ~_umask())
+    view = memoryview(data)
+    while view:
+        view = view[os.write(item.fd, view) :]
+    os.fsync(item.fd)
+    return item
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _name(item: _Staged) -> None:
+    """Give an unnamed staged file a short temporary name beside its target."""
+    if item.temp is not None:
+        return
+    temp = item.target.parent / f".plandoc-{secrets.token_hex(4)}.tmp"
+    proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(str(item.fd), temp, src_dir_fd=proc, follow_symlinks=True)
+    finally:
+        os.close(proc)
+    item.temp = temp
+
+
+def _commit(staged: list[_Staged]) -> None:
+    """Move every staged file into place, or — if one cannot be — put back what was there."""
+    for item in staged:
+        if item.target.is_dir() and not item.target.is_symlink():
+            raise IsADirectoryError(21, "a folder is in the way", str(item.target))
+    backups: dict[Path, Path | None] = {}
+    try:
+        for item in staged:
+            backups[item.target] = _backup(item.target)
+        for item in staged:
+            assert item.temp is not None
+            item.temp.replace(item.target)  # replaces a link at the target, never writes through it
+            item.temp = None
+    except OSError:
+        for target, backup in backups.items():
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    backup.replace(target)
+                elif not any(i.target == target and i.temp is not None for i in staged):
+                    target.unlink()
         raise
+    finally:
+        for backup in backups.values():
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    backup.unlink()
+
+
+def _backup(target: Path) -> Path | None:
+    """A second name for the file at *target* (if any), to restore it should the set fail."""
+    if not target.exists() and not target.is_symlink():
+        return None
+    backup = target.parent / f".plandoc-{secrets.token_hex(4)}.bak"
+    os.link(target, backup, follow_symlinks=False)
+    return backup
+
+
+def _sync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _discard(item: _Staged) -> None:
+    if item.fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(item.fd)
+        item.fd = -1
+    if item.temp is not None:
+        with contextlib.suppress(OSError):
+            item.temp.unlink()
+        item.temp = None
 
 
 def stable_zip(data: bytes) -> bytes:

@@ -23,7 +23,7 @@ from ..render.formatting import show, signed_number
 from ..spec._walk import primary_participant
 from ..spec.instruments import Instrument, plan_instruments
 from ..spec.orientations import get_orientation
-from ..spec.schema import fill, plan_schema
+from ..spec.schema import Schema, fill, plan_schema
 
 Kind = Literal["added", "removed", "changed", "moved"]
 Op = Literal["equal", "insert", "delete"]
@@ -52,6 +52,7 @@ class Change:
     new: Any = None
     edits: tuple[TextEdit, ...] = ()
     moved_from: Key = ()
+    enum: bool = False  # the values come from a fixed list (a status), shown as words
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -211,9 +212,9 @@ IGNORED: set[Key] = {("revisions",), ("spec_version",), ("plan", "version")}
 
 def diff_plans(old: dict[str, Any], new: dict[str, Any], *, force: bool = False) -> PlanDiff:
     """Compare two checked plans (as loaded); refuse different plans unless *force*."""
-    a, b = _normalised(old), _normalised(new)
+    (a, _), (b, schema) = _normalised(old), _normalised(new)
     _refuse_unrelated(a, b, force=force)
-    changes = list(_walk(a, b, ()))
+    changes = list(_walk(a, b, (), {"type": "dict", "schema": schema}))
     changes = _ignore_superseded_status(changes)
     changes = _detect_moves(changes)
     revision = _revision(b)
@@ -229,9 +230,10 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any], *, force: bool = False)
     )
 
 
-def _normalised(data: dict[str, Any]) -> dict[str, Any]:
+def _normalised(data: dict[str, Any]) -> tuple[dict[str, Any], Schema]:
     orientation = get_orientation(str(data["plan"]["orientation"]))
-    return fill(plan_schema(orientation.schema if orientation else None), data)
+    schema = plan_schema(orientation.schema if orientation else None)
+    return fill(schema, data), schema
 
 
 def _refuse_unrelated(a: dict[str, Any], b: dict[str, Any], *, force: bool) -> None:
@@ -270,25 +272,29 @@ def _revision(b: dict[str, Any]) -> Revision | None:
 # --- the walk ---------------------------------------------------------------------------
 
 
-def _walk(old: Any, new: Any, path: Key) -> Iterator[Change]:
+def _walk(old: Any, new: Any, path: Key, rules: Schema) -> Iterator[Change]:
+    """Every change between *old* and *new* at *path*, whose schema *rules* say what it is."""
     if path in IGNORED:
         return
     if isinstance(old, dict) and isinstance(new, dict):
+        fields = rules.get("schema") if rules.get("type") == "dict" else None
+        fields = fields if isinstance(fields, dict) else {}
         for key in [*new, *(k for k in old if k not in new)]:
-            yield from _walk(old.get(key), new.get(key), (*path, key))
+            yield from _walk(old.get(key), new.get(key), (*path, key), fields.get(key, {}))
     elif isinstance(old, list) and isinstance(new, list):
-        yield from _walk_list(old, new, path)
+        item = rules.get("schema") if rules.get("type") == "list" else None
+        yield from _walk_list(old, new, path, item if isinstance(item, dict) else {})
     elif old != new and not (_empty(old) and _empty(new)):
-        yield _field_change(old, new, path)
+        yield _field_change(old, new, path, enum="allowed" in rules)
 
 
 def _empty(value: Any) -> bool:
     return value in (None, "", [], {})
 
 
-def _walk_list(old: list[Any], new: list[Any], path: Key) -> Iterator[Change]:
+def _walk_list(old: list[Any], new: list[Any], path: Key, item_rules: Schema) -> Iterator[Change]:
     if all(not isinstance(v, dict) for v in [*old, *new]):
-        yield from _walk_scalars(old, new, path)
+        yield from _walk_scalars(old, new, path, enum="allowed" in item_rules)
         return
     name = _field_name(path)
     key = _key_function(name)
@@ -298,7 +304,7 @@ def _walk_list(old: list[Any], new: list[Any], path: Key) -> Iterator[Change]:
         if k not in old_items:
             yield Change("added", path[0], (*path, k), _item_label(name, k), new=item)
         else:
-            yield from _walk(old_items[k], item, (*path, k))
+            yield from _walk(old_items[k], item, (*path, k), item_rules)
     for k, item in old_items.items():
         if k not in new_items:
             yield Change("removed", path[0], (*path, k), _item_label(name, k), old=item)
@@ -320,24 +326,26 @@ def _keyed(
     return out
 
 
-def _walk_scalars(old: list[Any], new: list[Any], path: Key) -> Iterator[Change]:
+def _walk_scalars(old: list[Any], new: list[Any], path: Key, *, enum: bool) -> Iterator[Change]:
     """Lists of text (strengths, criteria …): items added or removed, matched by their text and
     counted, so a line given twice is seen."""
     label = _field_label(path)
     olds, news = Counter(show(v) for v in old), Counter(show(v) for v in new)
     for item, count in (news - olds).items():
         for _ in range(count):
-            yield Change("added", path[0], (*path, item), label, new=item)
+            yield Change("added", path[0], (*path, item), label, new=item, enum=enum)
     for item, count in (olds - news).items():
         for _ in range(count):
-            yield Change("removed", path[0], (*path, item), label, old=item)
+            yield Change("removed", path[0], (*path, item), label, old=item, enum=enum)
 
 
-def _field_change(old: Any, new: Any, path: Key) -> Change:
+def _field_change(old: Any, new: Any, path: Key, *, enum: bool) -> Change:
     edits: tuple[TextEdit, ...] = ()
-    if isinstance(old, str) and isinstance(new, str):
+    if isinstance(old, str) and isinstance(new, str) and not enum:
         edits = word_edits(old, new)
-    return Change("changed", path[0], path, _field_label(path), old=old, new=new, edits=edits)
+    return Change(
+        "changed", path[0], path, _field_label(path), old=old, new=new, edits=edits, enum=enum
+    )
 
 
 def _field_name(path: Key) -> str:
@@ -514,7 +522,8 @@ def describe(change: Change) -> str:
         return f"{change.label} removed: {summarise(change.old)}"
     if change.kind == "moved":
         return f"{change.label} moved from {_where(change.moved_from)} to {_where(change.path)}"
-    return f"{change.label}: {show(change.old) or '(none)'} → {show(change.new) or '(none)'}"
+    old, new = show(change.old, enum=change.enum), show(change.new, enum=change.enum)
+    return f"{change.label}: {old or '(none)'} → {new or '(none)'}"
 
 
 def _where(path: Key) -> str:

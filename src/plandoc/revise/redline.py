@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -33,12 +34,18 @@ Element = Any  # lxml elements; lxml ships no type information
 
 
 class _Marks:
-    """Author, date and the running id that every w:ins / w:del carries."""
+    """Author, date and the running id that every w:ins / w:del carries, and the time budget:
+    past its deadline, changed paragraphs and rows are tracked whole instead of word by word,
+    so two huge plans still give a redline in bounded time."""
 
-    def __init__(self, author: str, when: dt.date) -> None:
+    def __init__(self, author: str, when: dt.date, seconds: float) -> None:
         self.author = author
         self.date = f"{when.isoformat()}T00:00:00Z"
         self.next_id = 1
+        self.deadline = time.monotonic() + seconds
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() > self.deadline
 
     def make(self, tag: str) -> Element:
         mark = etree.Element(f"{W}{tag}")
@@ -49,13 +56,27 @@ class _Marks:
         return mark
 
 
-def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.date) -> bytes:
-    """The new document with its differences from the old one as tracked changes."""
+REDLINE_SECONDS = 10.0
+MAX_WORD_TOKENS = 4000
+"""A paragraph with more words than this (old and new together) is tracked whole."""
+
+
+def redline(
+    old_docx: bytes,
+    new_docx: bytes,
+    *,
+    author: str,
+    when: dt.date,
+    identifier: str = "",
+    seconds: float = REDLINE_SECONDS,
+) -> bytes:
+    """The new document with its differences from the old one as tracked changes; *identifier*
+    becomes its core ``identifier`` property (how plandoc recognises its own redlines)."""
     old_body = _body(old_docx)
     package = zipfile.ZipFile(io.BytesIO(new_docx))
     root = etree.fromstring(package.read(DOCUMENT))
     new_body = root.find(f"{W}body")
-    marks = _Marks(author, when)
+    marks = _Marks(author, when, seconds)
     old_blocks, new_blocks = _blocks(old_body), _blocks(new_body)
     section = new_body.find(f"{W}sectPr")
     for child in list(new_body):
@@ -64,10 +85,31 @@ def redline(old_docx: bytes, new_docx: bytes, *, author: str, when: dt.date) -> 
         new_body.append(block)
     if section is not None:
         new_body.append(section)
-    return _repackage(
-        package,
-        {DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)},
-    )
+    replaced = {
+        DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    }
+    if identifier:
+        replaced[CORE] = _with_identity(package.read(CORE), identifier)
+    return _repackage(package, replaced)
+
+
+CORE = "docProps/core.xml"
+_DC = "http://purl.org/dc/elements/1.1/"
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def _with_identity(core: bytes, identifier: str) -> bytes:
+    """The core properties, marked as a redline."""
+    root = etree.fromstring(core)
+    for name, namespace, value in (
+        ("identifier", _DC, identifier),
+        ("category", _CP, "Treatment plan redline"),
+    ):
+        element = root.find(f"{{{namespace}}}{name}")
+        if element is None:
+            element = etree.SubElement(root, f"{{{namespace}}}{name}")
+        element.text = value
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def _body(docx: bytes) -> Element:
@@ -195,7 +237,8 @@ def _merge_rows(old: list[Element], new: list[Element], marks: _Marks) -> Iterat
                 yield _merge_row(a, b, marks)
             continue
         for a, b in zip(old[i1:i2], new[j1:j2], strict=False):
-            if len(_cells(a)) == len(_cells(b)) and _similar(row_text(a), row_text(b)):
+            alike = len(_cells(a)) == len(_cells(b)) and not marks.out_of_time()
+            if alike and _similar(row_text(a), row_text(b)):
                 yield _merge_row(a, b, marks)
             else:
                 yield _deleted_row(a, marks)
@@ -336,9 +379,11 @@ def _merge_paragraphs(old: Element, new: Element, marks: _Marks) -> Element:
     if text_of(old) == text_of(new):
         return copy.deepcopy(new)
     old_segments, new_segments = _segments(old), _segments(new)
-    if old_segments is None or new_segments is None:
+    if old_segments is None or new_segments is None or marks.out_of_time():
         return _replace_whole(old, new, marks)
     a, b = _tokens(old_segments), _tokens(new_segments)
+    if len(a) + len(b) > MAX_WORD_TOKENS:
+        return _replace_whole(old, new, marks)
     merged = copy.deepcopy(new)
     for child in list(merged):
         if child.tag != f"{W}pPr":

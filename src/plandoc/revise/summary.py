@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,7 @@ def summary_context(diff: PlanDiff, old: dict[str, Any], new: dict[str, Any]) ->
 
 def _item(change: Change) -> dict[str, Any]:
     text = describe(change)
+    value = change.new if change.new is not None else change.old
     return {
         "kind": change.kind,
         "label": change.label,
@@ -74,7 +77,7 @@ def _item(change: Change) -> dict[str, Any]:
         "edits": [{"op": e.op, "text": e.text} for e in change.edits]
         if _worth_word_edits(change)
         else [],
-        "summary": summarise(change.new if change.new is not None else change.old),
+        "summary": show(value, enum=True) if change.enum else summarise(value),
     }
 
 
@@ -102,9 +105,13 @@ def _version_date(plan: dict[str, Any]) -> Any:
 
 
 def render_summary_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
+    """The change summary in Markdown, ending with the marker that makes it recognisable as a
+    plandoc summary (so ``diff -o`` may replace it next time)."""
     from ..render.markdown import render_named
 
-    return render_named("diff.md.j2", context, templates=templates)
+    text = render_named("diff.md.j2", context, templates=templates)
+    marker = f"{MARKER_PREFIX['md']}{context['plan_id']} versions {context['old_version']} to {context['new_version']} -->"
+    return f"{text}\n{marker}\n"
 
 
 def render_summary_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> bytes:
@@ -114,6 +121,15 @@ def render_summary_docx(context: dict[str, Any], *, templates: Sequence[Path] = 
 
 
 DIFF_FORMATS = ("md", "docx", "redline")
+SUFFIXES = {"md": ".diff.md", "docx": ".diff.docx", "redline": ".redline.docx"}
+# How each kind of output says it was made by plandoc: the end of a Markdown summary, the core
+# `identifier` property of a Word file.
+MARKER_PREFIX = {
+    "md": "<!-- plandoc:summary ",
+    "docx": "plandoc:summary:",
+    "redline": "plandoc:redline:",
+}
+REDLINE_SECONDS = 10.0
 
 
 def render_diff(
@@ -123,25 +139,29 @@ def render_diff(
     *,
     force: bool = False,
     templates: Sequence[Path] = (),
+    redline_seconds: float = REDLINE_SECONDS,
 ) -> tuple[bytes, tuple[str, ...]]:
     """The change summary (``md``, ``docx``) or the Word redline of two checked plans, and the
     diff's warnings (version not increasing, no revision entry)."""
     diff = diff_plans(old, new, force=force)
     if fmt == "md":
-        return render_summary_markdown(summary_context(diff, old, new), templates=templates).encode(
-            "utf-8"
-        ), diff.warnings
+        text = render_summary_markdown(summary_context(diff, old, new), templates=templates)
+        return text.encode("utf-8"), diff.warnings
     if fmt == "docx":
         return render_summary_docx(
             summary_context(diff, old, new), templates=templates
         ), diff.warnings
     if fmt == "redline":
-        return _redline(old, new, diff, templates), diff.warnings
+        return _redline(old, new, diff, templates, redline_seconds), diff.warnings
     raise UsageError(f"unknown diff format `{fmt}`; use one of {', '.join(DIFF_FORMATS)}")
 
 
 def _redline(
-    old: dict[str, Any], new: dict[str, Any], diff: PlanDiff, templates: Sequence[Path]
+    old: dict[str, Any],
+    new: dict[str, Any],
+    diff: PlanDiff,
+    templates: Sequence[Path],
+    seconds: float,
 ) -> bytes:
     from ..render.context import build_context
     from ..render.word import render_docx
@@ -157,10 +177,8 @@ def _redline(
     when = (revision.date if revision else None) or new["plan"]["start_date"]
     before = render_docx(build_context(then), templates=templates)
     after = render_docx(build_context(new), templates=templates)
-    return redline(before, after, author=author, when=when)
-
-
-SUFFIXES = {"md": ".diff.md", "docx": ".diff.docx", "redline": ".redline.docx"}
+    identifier = f"{MARKER_PREFIX['redline']}{diff.plan_id}:{diff.old_version}:{diff.new_version}"
+    return redline(before, after, author=author, when=when, identifier=identifier, seconds=seconds)
 
 
 def diff_files(
@@ -176,11 +194,24 @@ def diff_files(
     """``plandoc diff``: check both files, compare them, write the result atomically.
 
     *output* is a file, or a folder (one that exists, or a path ending in ``/``) that receives
-    ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. Returns the path written and the
-    diff's warnings."""
+    ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. An existing file is replaced
+    only when it is an earlier output of the same kind (or with *force*), and an input never.
+    Returns the path written and the diff's warnings."""
     from ..check.pipeline import check_file
-    from ..render.write import write_atomic
+    from ..render.write import write_set
 
+    target = Path(output)
+    if target.is_dir() or str(output).endswith(("/", os.sep)):
+        target = target / f"{new.stem}{SUFFIXES[fmt]}"
+    for source in (old, new):
+        if target.exists() and source.exists() and target.samefile(source):
+            raise UsageError(
+                f"{target} is an input of this command; plandoc never overwrites an input — choose another output"
+            )
+    if target.exists() and not force and not previous_output(target, fmt):
+        raise UsageError(
+            f"{target} exists and is not a {fmt} diff plandoc wrote; choose another output, or pass --force to replace it"
+        )
     results = [check_file(path, today=today) for path in (old, new)]
     problems = [f for r in results for f in r.findings if f.severity == "error"]
     if problems or results[0].document is None or results[1].document is None:
@@ -188,8 +219,26 @@ def diff_files(
     data, warnings = render_diff(
         results[0].document.data, results[1].document.data, fmt, force=force, templates=templates
     )
-    target = Path(output)
-    if target.is_dir() or str(output).endswith(("/", os.sep)):
-        target = target / f"{new.stem}{SUFFIXES[fmt]}"
-    write_atomic(target, data)
+    write_set({target: data}, protect=(old, new))
     return target, warnings
+
+
+def previous_output(path: Path, fmt: str) -> bool:
+    """Whether *path* is a diff output of kind *fmt* that plandoc wrote (read with bounds: it
+    may be anything)."""
+    try:
+        if not path.is_file() or path.stat().st_size > 256 * 1024 * 1024:
+            return False
+        if fmt == "md":
+            with path.open("rb") as handle:
+                handle.seek(max(path.stat().st_size - 512, 0))
+                return MARKER_PREFIX["md"].encode() in handle.read()
+        with zipfile.ZipFile(path) as package:
+            info = package.getinfo("docProps/core.xml")
+            if info.file_size > 1024 * 1024:
+                return False
+            core = package.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
+    found = re.search(r"<dc:identifier>([^<]*)</dc:identifier>", core)
+    return bool(found and found.group(1).startswith(MARKER_PREFIX[fmt]))

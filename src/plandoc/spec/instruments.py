@@ -70,10 +70,10 @@ def plan_instruments(custom: list[Any]) -> dict[str, Instrument]:
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"] not in found:
             found[item["id"]] = Instrument(
                 id=item["id"],
-                name=str(item.get("name", item["id"])),
+                name=str(item.get("name") or item["id"]),
                 min=item.get("min", 0),
                 max=item.get("max"),
                 lower_is_better=bool(item.get("lower_is_better", True)),
-                unit=str(item.get("unit", "")),
+                unit=str(item.get("unit") or ""),
             )
     return found

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,8 @@ from ..errors import Finding, PlanInvalid
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
 MAX_NODES = 100_000
+MAX_NUMBER = 10**12
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 DocPath = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -64,26 +69,46 @@ class Document:
 def load_file(path: str | Path, *, display: str | None = None) -> Document:
     """Read and parse *path*. Raises :class:`PlanInvalid` with findings for any problem."""
     shown = display or str(path)
+    return load_bytes(read_plan_bytes(path, shown), shown)
+
+
+def read_plan_bytes(path: str | Path, shown: str) -> bytes:
+    """The bytes of a plan file, read safely: only a regular file is opened (a FIFO would block
+    forever, a device never end), and the size limit holds from ``stat`` and while reading, so
+    ``/dev/zero`` or a huge file costs nothing."""
+
+    def refuse(message: str, rule: str = "file.read") -> PlanInvalid:
+        return PlanInvalid([_finding(shown, (1, 1), message, rule)])
+
     try:
-        raw = Path(path).read_bytes()[: MAX_BYTES + 1]
-    except FileNotFoundError:
-        raise PlanInvalid([_finding(shown, (1, 1), "file not found", "file.missing")]) from None
-    except IsADirectoryError:
-        raise PlanInvalid(
-            [_finding(shown, (1, 1), "is a directory, not a plan file", "file.read")]
-        ) from None
+        info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a folder holding no plan files (*.yaml)")
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("is not a regular file (a pipe, device or socket); give a plan file")
+        if info.st_size > MAX_BYTES:
+            raise refuse(_TOO_LARGE, "file.too-large")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        raise refuse("file not found", "file.missing") from None
     except OSError as exc:
-        raise PlanInvalid(
-            [_finding(shown, (1, 1), f"cannot read file: {exc.strerror}", "file.read")]
-        ) from None
-    return load_bytes(raw, shown)
+        raise refuse(f"cannot read file: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
+            raise refuse("is not a regular file (a pipe, device or socket); give a plan file")
+        try:
+            return handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise refuse(f"cannot read file: {exc.strerror or exc}") from None
+
+
+_TOO_LARGE = f"file is larger than {MAX_BYTES // 1024 // 1024} MiB; a treatment plan is far smaller — is this the right file?"
 
 
 def load_bytes(raw: bytes, path: str) -> Document:
     """Parse the bytes of a plan file named *path* (used in messages)."""
     if len(raw) > MAX_BYTES:
-        msg = f"file is larger than {MAX_BYTES // 1024 // 1024} MiB; a treatment plan is far smaller — is this the right file?"
-        raise PlanInvalid([_finding(path, (1, 1), msg, "file.too-large")])
+        raise PlanInvalid([_finding(path, (1, 1), _TOO_LARGE, "file.too-large")])
     text = _decode(raw, path)
     if not text.strip():
         msg = "file is empty; start from `plandoc new --orientation NAME -o FILE`"
@@ -107,6 +132,14 @@ def _decode(raw: bytes, path: str) -> str:
 
 def _finding(path: str, pos: Position, message: str, rule: str) -> Finding:
     return Finding(path, pos[0], pos[1], "error", message, rule)
+
+
+def _position_in(text: str, offset: int, *, in_bytes: bool) -> Position:
+    """Line and column (1-based) of an offset in *text*: libyaml counts bytes of UTF-8, the
+    pure-Python reader characters."""
+    before = text.encode("utf-8")[:offset].decode("utf-8", "replace") if in_bytes else text[:offset]
+    line_start = before.rfind("\n") + 1
+    return before.count("\n") + 1, len(before) - line_start + 1
 
 
 def _pos(mark: Any) -> Position:
@@ -135,6 +168,13 @@ class _Builder:
             msg = f"YAML syntax error: {problem}{ctx}; check indentation and quoting around here"
             raise PlanInvalid(
                 [*self.problems, _finding(self.path, pos, msg, "yaml.syntax")]
+            ) from None
+        except yaml.reader.ReaderError as exc:
+            char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+            msg = f"{char} is a control character, which a plan cannot hold; delete it (it may be invisible in your editor)"
+            at = _position_in(text, exc.position, in_bytes=_PARSER is not yaml.SafeLoader)
+            raise PlanInvalid(
+                [*self.problems, _finding(self.path, at, msg, "text.control-character")]
             ) from None
         except yaml.YAMLError as exc:
             msg = f"YAML error: {exc}"
@@ -229,7 +269,26 @@ class _Builder:
         if isinstance(value, float) and not math.isfinite(value):
             self._error(event.start_mark, f"`{event.value}` is not a finite number", "yaml.value")
             return None
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and abs(value) > MAX_NUMBER
+        ):
+            msg = f"`{event.value[:20]}` is too large a number for a treatment plan (at most {MAX_NUMBER:,})"
+            self._error(event.start_mark, msg, "yaml.value")
+            return None
+        if isinstance(value, str):
+            self._check_text(value, event)
         return value
+
+    def _check_text(self, value: str, event: Any) -> None:
+        """A control character (from an escape such as ``"\\x07"``) cannot be shown in a document:
+        report it here, so that ``check`` and ``render`` agree."""
+        found = CONTROL_CHARACTERS.search(value)
+        if found:
+            char = f"U+{ord(found.group(0)):04X}"
+            msg = f"the text holds {char}, a control character documents cannot show; remove it"
+            self._error(event.start_mark, msg, "text.control-character")
 
     def _sequence(self, events: Iterator[Any], path: DocPath, depth: int) -> list[Any]:
         items: list[Any] = []

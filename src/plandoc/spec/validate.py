@@ -6,15 +6,18 @@ position of every key and value, so each error points at the exact place to fix.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any, ClassVar
 
 import cerberus
 from cerberus import errors as cerrors
 from cerberus.utils import TypeDefinition
 
-from ..errors import Finding, did_you_mean
+from ..errors import Finding
+from ..text import did_you_mean, printable
 from .loader import DocPath, Document
 from .orientations import get_orientation, orientation_names
 from .schema import Schema, plan_schema
@@ -86,13 +89,34 @@ _VALIDATORS: dict[int, tuple[Schema, cerberus.Validator]] = {}
 
 
 class _Validator(cerberus.Validator):  # type: ignore[misc]
-    """cerberus, except that true/false is not a number (YAML reads `yes` as true)."""
+    """cerberus, except that true/false is not a number (YAML reads `yes` as true), a pattern
+    must match the whole value (cerberus's `$` lets `G1\n` pass as an id), and text of only
+    spaces is as empty as no text."""
 
     types_mapping: ClassVar[dict[str, TypeDefinition]] = {
         **cerberus.Validator.types_mapping,
         "integer": TypeDefinition("integer", (int,), (bool,)),
         "number": TypeDefinition("number", (int, float), (bool,)),
     }
+
+    def _validate_regex(self, pattern: str, field: str, value: Any) -> None:
+        """{'type': 'string'}"""
+        if isinstance(value, str) and _pattern(pattern).fullmatch(value) is None:
+            self._error(field, cerrors.REGEX_MISMATCH)
+
+    def _validate_empty(self, empty: bool, field: str, value: Any) -> None:
+        """{'type': 'boolean'}"""
+        blank = isinstance(value, str) and value and not value.strip()
+        if blank and not empty:
+            self._error(field, cerrors.EMPTY_NOT_ALLOWED)
+            self._drop_remaining_rules("allowed", "regex", "minlength", "maxlength")
+            return
+        super()._validate_empty(empty, field, value)
+
+
+@cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _validator(key: int, schema: Schema) -> cerberus.Validator:
@@ -215,5 +239,5 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    text = str(value)
+    text = printable(str(value))
     return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"

@@ -1,0 +1,184 @@
+"""Word packages from outside, inspected before anything in them is used.
+
+A practice's ``plan.docx`` is a zip package it wrote itself — or one somebody sent it. Before
+plandoc reads a part of it, the zip's directory is checked (entry count, sizes, compression
+ratio), so a zip bomb costs nothing. Then what Word or LibreOffice would fetch or run is
+refused: macros (``vbaProject.bin``, macro-enabled content types), ActiveX controls, embedded
+OLE objects, external relationships (an ``attachedTemplate``, a linked picture, a ``file://``
+target), sub-documents, alternative-format chunks, and fields that read other files
+(``INCLUDETEXT``, ``INCLUDEPICTURE``, ``LINK``, ``DDE`` …). Plain ``http(s)``/``mailto``
+hyperlinks, which nothing follows until a reader clicks, are allowed.
+
+The rendered document is inspected again, since a template's text can assemble a field.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+from lxml import etree
+
+from ..errors import TemplateError
+
+MAX_ENTRIES = 1000
+MAX_PART_BYTES = 16 * 1024 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_RATIO = 100
+"""A part may be compressed at most this many times (Word's XML compresses 5–20 times)."""
+RATIO_FROM_BYTES = 1024 * 1024
+"""Only parts larger than this are held to the ratio."""
+
+_EOCD = b"PK\x05\x06"
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_FORBIDDEN_TYPES = (
+    "/attachedTemplate", "/oleObject", "/package", "/control", "/activeXControl",
+    "/activeXControlBinary", "/vbaProject", "/subDocument", "/frame", "/aFChunk",
+    "/externalLinkPath", "/mailMergeSource", "/mailMergeHeaderSource", "/recipientData",
+)  # fmt: skip
+_FORBIDDEN_CONTENT = ("macroEnabled", "vbaProject", "activeX", "oleObject", "vbaData")
+_FORBIDDEN_PARTS = re.compile(
+    r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^word/(activeX|embeddings)/", re.I
+)
+_FORBIDDEN_FIELDS = re.compile(
+    r"INCLUDETEXT|INCLUDEPICTURE|\bINCLUDE\b|\bLINK\b|\bDDE(AUTO)?\b|\bIMPORT\b|\bDATABASE\b|FILE:|\\\\\\\\"
+)
+_FORBIDDEN_ELEMENTS = {f"{{{_W}}}{name}" for name in ("altChunk", "subDoc", "object", "control")}
+_STORY = re.compile(
+    r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments|glossary/document)\.xml"
+)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+def inspect_package(data: bytes, name: str) -> None:
+    """Raise :class:`TemplateError` naming the first problem that makes *data* unsafe to use."""
+    problems = package_problems(data)
+    if problems:
+        more = (
+            f" (and {len(problems) - 1} more problem(s); `plandoc templates check` lists them)"
+            if len(problems) > 1
+            else ""
+        )
+        raise TemplateError(f"{name}: {problems[0]}{more}")
+
+
+def package_problems(data: bytes) -> list[str]:
+    """Every reason not to use the Word package *data*; empty when it is safe."""
+    directory = _directory_problem(data)
+    if directory:
+        return [directory]
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, struct.error) as exc:
+        return [f"not a Word (.docx) file ({exc})"]
+    sizes = _size_problems(package)
+    if sizes:
+        return sizes
+    return list(_content_problems(package))
+
+
+def _directory_problem(data: bytes) -> str:
+    """Checked from the end-of-directory record, before the zip library reads any entry."""
+    at = data.rfind(_EOCD, max(0, len(data) - 65_557))
+    if at < 0 or len(data) < at + 22:
+        return "not a Word (.docx) file (no zip directory)"
+    entries, _, offset = struct.unpack("<HII", data[at + 10 : at + 20])
+    if entries == 0xFFFF or offset == 0xFFFFFFFF:
+        return "a ZIP64 package; a Word template is a small ordinary zip — save it again in Word"
+    if entries > MAX_ENTRIES:
+        return f"holds {entries} entries; a Word template holds far fewer than {MAX_ENTRIES}"
+    return ""
+
+
+def _size_problems(package: zipfile.ZipFile) -> list[str]:
+    infos = package.infolist()
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        return ["holds the same part twice"]
+    total = sum(i.file_size for i in infos)
+    if total > MAX_TOTAL_BYTES:
+        return [f"unpacks to {total // 1024 // 1024} MiB; a Word template is far smaller"]
+    for info in infos:
+        if info.file_size > MAX_PART_BYTES:
+            return [f"its part {info.filename} unpacks to {info.file_size // 1024 // 1024} MiB"]
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FROM_BYTES and ratio > MAX_RATIO:
+            return [f"its part {info.filename} is compressed {ratio:.0f} times (a zip bomb?)"]
+    return []
+
+
+def _content_problems(package: zipfile.ZipFile) -> Iterator[str]:
+    for name in package.namelist():
+        if _FORBIDDEN_PARTS.search(name):
+            yield f"holds {name}: macros, ActiveX controls and embedded objects are not allowed; remove them in Word and save as .docx"
+    types = _read(package, "[Content_Types].xml")
+    if types is None:
+        yield "not a Word (.docx) file (no [Content_Types].xml)"
+        return
+    for word in _FORBIDDEN_CONTENT:
+        if word.lower() in types.lower():
+            yield f"declares {word} content: save it in Word as a plain Word document (.docx), not a macro-enabled one"
+    for name in package.namelist():
+        if name.endswith(".rels"):
+            yield from _relationship_problems(name, _read(package, name) or "")
+        elif _STORY.fullmatch(name):
+            yield from story_problems(name, _read(package, name) or "")
+
+
+def _read(package: zipfile.ZipFile, name: str) -> str | None:
+    try:
+        return package.read(name).decode("utf-8", "replace")
+    except KeyError:
+        return None
+
+
+def _xml(name: str, text: str) -> etree._Element | None:
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        return None
+    try:
+        return etree.fromstring(text.encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _relationship_problems(name: str, text: str) -> Iterator[str]:
+    root = _xml(name, text)
+    if root is None:
+        yield f"its part {name} is not valid XML (or declares entities)"
+        return
+    for rel in root.iter(f"{{{_REL_NS}}}Relationship"):
+        kind, target = rel.get("Type", ""), rel.get("Target", "")
+        external = rel.get("TargetMode") == "External"
+        if any(kind.endswith(t) for t in _FORBIDDEN_TYPES):
+            yield f"{name} links a {kind.rsplit('/', 1)[-1]} ({target[:80]}); Word would fetch or run it — remove it"
+        elif target.lower().startswith("file:") or target.startswith("\\\\"):
+            yield f"{name} points at a local file ({target[:80]}); remove the link"
+        elif external and not (kind.endswith("/hyperlink") and _web_link(target)):
+            yield f"{name} links outside content ({target[:80]}); Word would fetch it — remove the link or embed the picture"
+
+
+def _web_link(target: str) -> bool:
+    return urlparse(target).scheme.lower() in ("http", "https", "mailto")
+
+
+def story_problems(name: str, text: str) -> Iterator[str]:
+    """What a part with text (the body, a header …) must not hold: embedded objects and fields
+    that read other files."""
+    root = _xml(name, text)
+    if root is None:
+        yield f"its part {name} is not valid XML (or declares entities)"
+        return
+    for element in root.iter(*_FORBIDDEN_ELEMENTS):
+        tag = etree.QName(element).localname
+        yield f"{name} holds a <w:{tag}> (an embedded object or outside content); remove it"
+        break
+    instructions = "".join(t.text or "" for t in root.iter(f"{{{_W}}}instrText"))
+    instructions += " ".join(f.get(f"{{{_W}}}instr", "") for f in root.iter(f"{{{_W}}}fldSimple"))
+    found = _FORBIDDEN_FIELDS.search(instructions.upper())
+    if found:
+        yield f"{name} holds a field that reads another file or program ({found.group(0).strip()}); remove the field"

@@ -1,0 +1,254 @@
+"""Templates run in a worker process that the operating system bounds.
+
+The sandbox (:mod:`plandoc.render.templating`) decides what a template can *reach*; this module
+bounds what it can *use*. Every Markdown and Word render runs in a separate Python process
+started with an address-space limit (``RLIMIT_AS``, default 512 MB) and, for each document, a
+CPU limit (``RLIMIT_CPU``, default 5 s), while the caller waits with a wall-clock deadline and
+kills the worker (with its process group) when it passes. A worker that dies is replaced for
+the next document. This holds whichever thread calls the library: no signal handler or timer of
+the caller's process is involved.
+
+The worker is one long-lived process per set of limits, so compiled templates are reused from
+document to document. Jobs go to it pickled (plain data only: the caller built them); results
+come back as framed bytes, never unpickled.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import json
+import math
+import os
+import pickle
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import PlandocError, TemplateError
+from ..text import number
+
+# The jobs a worker runs, by name: "module:function" under plandoc.render.
+TASKS = {
+    "markdown": "plandoc.render.markdown:run_job",
+    "word": "plandoc.render.word:run_job",
+    "lint-docx": "plandoc.render.word:lint_job",
+}
+
+_HEADER = struct.Struct(">cI")  # status (b"O" ok, b"E" error), payload length
+MAX_RESULT = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document's render may use. A practice file may change them."""
+
+    memory_mb: int = 512
+    cpu_seconds: int = 5
+
+    @property
+    def wall_seconds(self) -> float:
+        """How long the caller waits: CPU time plus room for a busy machine and start-up."""
+        return self.cpu_seconds * 3 + 5
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class _Worker:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        boot = (
+            "import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
+            "from plandoc.render.worker import serve; serve(int(sys.argv[1]))"
+        )
+        return subprocess.Popen(
+            [sys.executable, "-c", boot, str(self.limits.memory_mb), json.dumps(sys.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, killed as a whole
+            close_fds=True,
+        )
+
+    def run(self, task: str, payload: dict[str, Any], what: str) -> bytes:
+        job = pickle.dumps((task, self.limits.cpu_seconds, payload), protocol=5)
+        with self.lock:
+            fresh = self.process is None or self.process.poll() is not None
+            try:
+                status, body = self._exchange(job, what)
+            except _WorkerGone as gone:
+                if fresh:  # it died on this job: the job's fault
+                    raise TemplateError(_death(what, gone.code, self.limits)) from None
+                status, body = self._exchange(job, what)  # it had died before: once more
+        if status == b"O":
+            return body
+        code_text, _, message = body.decode("utf-8", "replace").partition("\n")
+        raise _error_class(code_text)(message)
+
+    def _exchange(self, job: bytes, what: str) -> tuple[bytes, bytes]:
+        if self.process is None or self.process.poll() is not None:
+            self.process = self._start()
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None
+        deadline = time.monotonic() + self.limits.wall_seconds
+        try:
+            process.stdin.write(struct.pack(">I", len(job)) + job)
+            process.stdin.flush()
+            return _read_frame(process.stdout.fileno(), deadline)
+        except TimeoutError:
+            self.stop()
+            raise TemplateError(
+                f"{what}: rendering took longer than {number(self.limits.wall_seconds)} s; "
+                "the template loops too much"
+            ) from None
+        except (OSError, EOFError):
+            raise _WorkerGone(self.stop()) from None
+
+    def stop(self) -> int | None:
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        return process.wait()
+
+
+class _WorkerGone(Exception):
+    def __init__(self, code: int | None) -> None:
+        self.code = code
+
+
+def _death(what: str, code: int | None, limits: Limits) -> str:
+    if code == -signal.SIGXCPU:
+        return f"{what}: rendering used more than {limits.cpu_seconds} s of processor time; the template loops too much"
+    return (
+        f"{what}: the template stopped the renderer (it needed more than "
+        f"{limits.memory_mb} MB of memory, or crashed it)"
+    )
+
+
+def _error_class(name: str) -> Callable[[str], PlandocError]:
+    from .. import errors
+
+    found = getattr(errors, name, None)
+    if isinstance(found, type) and issubclass(found, PlandocError):
+        return found
+    return TemplateError
+
+
+def _read_exact(fd: int, size: int, deadline: float) -> bytes:
+    chunks, left = [], size
+    while left:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int, deadline: float) -> tuple[bytes, bytes]:
+    status, size = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+    if status not in (b"O", b"E") or size > MAX_RESULT:
+        raise EOFError
+    return status, _read_exact(fd, size, deadline)
+
+
+_WORKERS: dict[Limits, _Worker] = {}
+_WORKERS_LOCK = threading.Lock()
+
+
+def run(task: str, payload: dict[str, Any], *, what: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Run a rendering job in a bounded worker; a :class:`PlandocError` says what went wrong."""
+    if task not in TASKS:
+        raise ValueError(f"unknown worker task {task!r}")
+    with _WORKERS_LOCK:
+        worker = _WORKERS.get(limits)
+        if worker is None:
+            worker = _WORKERS[limits] = _Worker(limits)
+    return worker.run(task, payload, what)
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop every worker (at exit, and in tests that want a fresh one)."""
+    with _WORKERS_LOCK:
+        for worker in _WORKERS.values():
+            worker.stop()
+        _WORKERS.clear()
+
+
+# --- inside the worker ----------------------------------------------------------------------
+
+
+class _CpuExceeded(BaseException):
+    """Raised by the SIGXCPU handler; a BaseException, so no ``except Exception`` on the way
+    (a template's error handling included) can swallow it."""
+
+
+def serve(memory_mb: int) -> None:
+    """The worker's loop: read a job from stdin, run it, write the framed result to stdout."""
+    jobs = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):  # nothing a library prints can corrupt the replies
+        os.dup2(devnull, fd)
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGXCPU, _on_cpu_limit)
+    while True:
+        head = jobs.read(4)
+        if len(head) < 4:
+            return
+        task, cpu_seconds, payload = pickle.loads(jobs.read(struct.unpack(">I", head)[0]))
+        status, body = _run_one(task, cpu_seconds, payload)
+        replies.write(_HEADER.pack(status, len(body)) + body)
+        replies.flush()
+
+
+def _on_cpu_limit(signum: int, frame: Any) -> None:
+    raise _CpuExceeded
+
+
+def _run_one(task: str, cpu_seconds: int, payload: dict[str, Any]) -> tuple[bytes, bytes]:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(used.ru_utime + used.ru_stime) + cpu_seconds
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+    what = str(payload.get("what", "template"))
+    try:
+        module, _, function = TASKS[task].partition(":")
+        result = getattr(importlib.import_module(module), function)(**payload)
+        return b"O", bytes(result)
+    except _CpuExceeded:
+        message = f"{what}: rendering used more than {cpu_seconds} s of processor time; the template loops too much"
+        return b"E", f"TemplateError\n{message}".encode()
+    except PlandocError as exc:
+        return b"E", f"{exc.__class__.__name__}\n{exc}".encode("utf-8", "replace")
+    except BaseException as exc:  # anything a template did: say which and why
+        from .templating import template_error
+
+        return b"E", f"TemplateError\n{template_error(exc, what)}".encode("utf-8", "replace")
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))

@@ -1,0 +1,44 @@
+"""Text for people, shared by every stage: numbers as people write them, the closest name to a
+misspelt one, and text made safe to print on a terminal."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+
+def number(value: Any) -> str:
+    """``3``, ``2.5``, ``1234567.25`` — never ``1.23457e+06``; whole floats without ``.0``."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = format(Decimal(repr(value)), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """ " — did you mean `x`?" for the closest option, or nothing when none is close."""
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" — did you mean `{close[0]}`?" if close else ""
+
+
+# C0 and C1 controls (tab kept), DEL, and the bidirectional overrides that reorder what a
+# terminal shows ("Trojan source").
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def printable(text: str) -> str:
+    """*text* with every control character written as an escape (``\\x1b``), so text echoed from
+    a plan can never move the cursor, clear the screen or recolour the terminal."""
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group(0)), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
