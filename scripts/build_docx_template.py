@@ -361,7 +361,7 @@ class Builder:
             ["Measure", "First", "Latest", "Change", "Trend"],
             [
                 "{{ m.label }}",
-                "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date }}",
+                "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date or 'baseline' }}",
                 "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}",
                 "{{ m.change }} ({{ m.direction }})",
                 "{{ m.chart }}",
@@ -702,7 +702,11 @@ class DiffBuilder(Builder):
         self.tag("{%p if item.edits %}")
         self._edits_paragraph()
         self.tag("{%p elif item.kind in ('added', 'removed') %}")
-        self.p("{{ item.kind }}: {{ item.summary }}", "List Bullet", label="{{ item.label }} ")
+        self.p(
+            "{{ item.kind }}{{ ': ' ~ item.summary if item.summary else '' }}",
+            "List Bullet",
+            label="{{ item.label }} ",
+        )
         self.tag("{%p else %}")
         self.p("{{ item.detail }}", "List Bullet", label="{{ item.label }}: ")
         self.tag("{%p endif %}")

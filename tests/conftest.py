@@ -5,24 +5,37 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from plandoc.check.pipeline import check_document, check_file
 from plandoc.cli import main
+from plandoc.spec.loader import Document
+from plandoc.spec.model import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 TODAY = dt.date(2026, 11, 26)
-ORIENTATIONS = (
-    "cbt",
-    "psychodynamic",
-    "narrative",
-    "strengths-based",
-    "dbt",
-    "emdr",
-    "integrative",
+# The orientations are the folders: adding one needs no change here.
+ORIENTATIONS = tuple(
+    sorted(p.parent.name for p in (ROOT / "templates" / "orientations").glob("*/orientation.yaml"))
 )
+
+
+def model(data: dict[str, Any], path: str = "plan.yaml") -> Plan:
+    """The plan model of plan data made in a test (checked, whatever it finds)."""
+    result = check_document(Document(path, data), today=TODAY)
+    assert result.plan is not None
+    return result.plan
+
+
+def plan_at(path: Path, templates: tuple[Path, ...] = ()) -> Plan:
+    """The plan model of a plan file."""
+    result = check_file(path, today=TODAY, templates=templates)
+    assert result.plan is not None, result.findings
+    return result.plan
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,14 @@ def test_every_rule_in_the_code_is_documented() -> None:
     assert len(rules) > 60
 
 
+def test_every_orientation_rule_is_in_the_spec_reference() -> None:
+    from plandoc.spec.orientations import orientations
+
+    spec = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    rules = [rule.id for o in orientations().values() for rule in o.rules]
+    assert rules and [r for r in rules if f"| `{r}` |" not in spec] == []
+
+
 def readme_commands() -> list[str]:
     """The shell lines of the README's ```sh blocks that call plandoc."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -91,11 +99,21 @@ def test_readme_examples_run(command: str, readme_out: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_every_command_has_help() -> None:
-    from click.testing import CliRunner
+def test_the_cli_reference_is_generated_from_help() -> None:
+    """Every command's help is in docs/cli.md, as --help prints it today."""
+    import importlib.util
 
-    from plandoc.cli import main
-
-    for name, command in main.commands.items():
-        assert command.help, f"{name} has no help"
-        assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
+    spec = importlib.util.spec_from_file_location(
+        "build_cli_docs", ROOT / "scripts" / "build_cli_docs.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert committed == module.render(), "run: python scripts/build_cli_docs.py > docs/cli.md"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in module.commands(module.main):
+        assert f"`plandoc {' '.join(path)}" in readme or path[0] == "templates", (
+            f"{path} is not in the README"
+        )
+        assert "Show this message and exit." in committed

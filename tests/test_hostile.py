@@ -29,8 +29,7 @@ from plandoc.render.context import build_context, plain
 from plandoc.render.markdown import render_markdown
 from plandoc.render.pipeline import render_bytes
 from plandoc.render.worker import Limits
-from plandoc.spec.loader import load_file
-from tests.conftest import ROOT, SAMPLES, TODAY, variant
+from tests.conftest import ROOT, SAMPLES, TODAY, plan_at, variant
 
 Run = Callable[..., Result]
 PLAN_DOCX = ROOT / "templates" / "plan.docx"
@@ -180,8 +179,8 @@ def test_the_context_is_plain_data_for_every_sample_and_the_diff() -> None:
     from plandoc.revise.summary import summary_context
 
     for path in sorted(SAMPLES.glob("*.yaml")):
-        plain(build_context(load_file(path).data))
-    old, new = (load_file(SAMPLES / "revisions" / f"burnout-v{n}.yaml").data for n in (1, 2))
+        plain(build_context(plan_at(path)))
+    old, new = (plan_at(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
     plain(summary_context(diff_plans(old, new), old, new))
     with pytest.raises(TypeError, match="not plain data"):
         plain({"progress": [{"chart": object()}]})
@@ -189,7 +188,7 @@ def test_the_context_is_plain_data_for_every_sample_and_the_diff() -> None:
 
 def test_word_pictures_are_markers_swapped_in_after_rendering() -> None:
     """The chart reaches a template as text; the renderer puts the picture where it stands."""
-    data = render_bytes(build_context(load_file(SAMPLES / "cbt.yaml").data), "docx")
+    data = render_bytes(build_context(plan_at(SAMPLES / "cbt.yaml")), "docx")
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         document = package.read("word/document.xml").decode()
     assert document.count("<w:drawing>") == 3
@@ -202,7 +201,7 @@ def test_a_plan_cannot_forge_a_picture_marker(tmp_path: Path, cbt_text: str) -> 
     )
     path = tmp_path / "forged.yaml"
     path.write_text(text, encoding="utf-8")
-    data = render_bytes(build_context(load_file(path).data), "docx")
+    data = render_bytes(build_context(plan_at(path)), "docx")
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         document = package.read("word/document.xml").decode()
     assert "Panic picture:1 attacks" in document and document.count("<w:drawing>") == 3
@@ -252,7 +251,7 @@ def test_a_runaway_loop_stops_at_the_cpu_limit() -> None:
     """Through the library with a 1 s limit (the default is 5 s): the worker is stopped, the
     caller gets a clear error, and the next render works again."""
     loop = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
-    context = build_context(load_file(SAMPLES / "cbt.yaml").data)
+    context = build_context(plan_at(SAMPLES / "cbt.yaml"))
     with _folder({"plan.md.j2": loop}) as folder:
         start = time.monotonic()
         with pytest.raises(Exception, match=r"processor time|longer than"):
@@ -263,7 +262,7 @@ def test_a_runaway_loop_stops_at_the_cpu_limit() -> None:
 
 def test_the_limits_hold_when_the_library_is_called_from_a_thread() -> None:
     loop = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
-    context = build_context(load_file(SAMPLES / "cbt.yaml").data)
+    context = build_context(plan_at(SAMPLES / "cbt.yaml"))
     outcome: list[str] = []
     with _folder({"plan.md.j2": loop}) as folder:
 
@@ -287,7 +286,7 @@ def test_the_default_cpu_limit_through_the_command_line(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
-    context = build_context(load_file(SAMPLES / "cbt.yaml").data)
+    context = build_context(plan_at(SAMPLES / "cbt.yaml"))
     render_markdown(context)
     for found in worker._WORKERS.values():
         assert found.process is not None
@@ -677,7 +676,7 @@ def test_none_never_reaches_a_document_and_numbers_read_as_people_write_them(
     )
     plan = tmp_path / "plan.yaml"
     plan.write_text(text)
-    context = build_context(load_file(plan).data)
+    context = build_context(plan_at(plan))
     markdown = render_bytes(context, "md").decode()
     assert "None" not in markdown and "1234567.25" in markdown and "e+06" not in markdown
     with zipfile.ZipFile(io.BytesIO(render_bytes(context, "docx"))) as package:
@@ -689,7 +688,7 @@ def test_plan_text_stays_literal_in_word_and_markdown(tmp_path: Path, cbt_text: 
     words = "{_{ plan }_} {{ plan }} {% if x %} my_password_1 all_or_nothing"
     plan = tmp_path / "plan.yaml"
     plan.write_text(variant(cbt_text, "title: Panic attacks", f'title: "{words}"'))
-    context = build_context(load_file(plan).data)
+    context = build_context(plan_at(plan))
     from tests.test_render import body_text, docx_parts
 
     assert words in body_text(docx_parts(render_bytes(context, "docx")))
@@ -703,9 +702,7 @@ def test_a_very_long_word_stays_inside_the_page(tmp_path: Path, cbt_text: str) -
     plan.write_text(variant(cbt_text, "title: Panic attacks", f"title: {word}"))
     from tests.test_render import docx_parts
 
-    document = docx_parts(render_bytes(build_context(load_file(plan).data), "docx"))[
-        "word/document.xml"
-    ]
+    document = docx_parts(render_bytes(build_context(plan_at(plan)), "docx"))["word/document.xml"]
     for table in document.iter(f"{{{W_NS}}}tbl"):
         widths = [int(c.get(f"{{{W_NS}}}w")) for c in table.iter(f"{{{W_NS}}}gridCol")]
         assert sum(widths) <= 9746 + 10, widths

@@ -11,7 +11,7 @@ import pytest
 
 from plandoc.render.pdf import docx_to_pdf, soffice
 from plandoc.render.pipeline import render_bytes
-from tests.conftest import ORIENTATIONS, SAMPLES
+from tests.conftest import ORIENTATIONS, SAMPLES, plan_at
 from tests.test_render import context_of, hostile_plan, squash
 
 pytestmark = pytest.mark.skipif(
@@ -73,13 +73,12 @@ def test_render_pdf_through_the_cli(run, tmp_path: Path) -> None:  # type: ignor
 
 @pytest.mark.parametrize("name", ["agoraphobia", "burnout"])
 def test_redline_and_summary_convert(name: str, tmp_path: Path) -> None:
-    from plandoc import load_file
     from plandoc.revise.summary import render_diff
 
-    old, new = (load_file(SAMPLES / "revisions" / f"{name}-v{n}.yaml").data for n in (1, 2))
+    old, new = (plan_at(SAMPLES / "revisions" / f"{name}-v{n}.yaml") for n in (1, 2))
     redline = docx_to_pdf(render_diff(old, new, "redline")[0])
     text = pdf_text(redline, tmp_path)
-    assert unhyphenate(new["goals"][0]["client_words"]).split()[0] in text
+    assert unhyphenate(new.goals[0].client_words or "").split()[0] in text
     summary = pdf_text(docx_to_pdf(render_diff(old, new, "docx")[0]), tmp_path)
     assert "Progress on measures" in summary and "What changed" in summary
 

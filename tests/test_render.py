@@ -14,10 +14,9 @@ import pytest
 from click.testing import Result
 from lxml import etree
 
-from plandoc import load_file
 from plandoc.render.context import build_context
 from plandoc.render.pipeline import render_bytes
-from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of
+from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of, plan_at
 
 Run = Callable[..., Result]
 GOLDEN = Path(__file__).parent / "golden"
@@ -25,7 +24,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def context_of(path: Path) -> dict:
-    return build_context(load_file(path).data)
+    return build_context(plan_at(path))
 
 
 def docx_parts(data: bytes) -> dict[str, etree._Element]:

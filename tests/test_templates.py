@@ -10,19 +10,18 @@ from pathlib import Path
 
 from click.testing import Result
 
-from plandoc import load_file
 from plandoc.authoring.template_tools import DIFF_VARIABLES, PLAN_VARIABLES
 from plandoc.render.context import build_context
 from plandoc.revise.diff import diff_plans
 from plandoc.revise.summary import summary_context
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, plan_at
 
 Run = Callable[..., Result]
 
 
 def test_the_linter_knows_exactly_the_variables_templates_get() -> None:
-    assert set(build_context(load_file(SAMPLES / "cbt.yaml").data)) == PLAN_VARIABLES
-    old, new = (load_file(SAMPLES / "revisions" / f"burnout-v{n}.yaml").data for n in (1, 2))
+    assert set(build_context(plan_at(SAMPLES / "cbt.yaml"))) == PLAN_VARIABLES
+    old, new = (plan_at(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
     assert set(summary_context(diff_plans(old, new), old, new)) == DIFF_VARIABLES
 
 

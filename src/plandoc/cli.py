@@ -107,7 +107,7 @@ templates_option = click.option(
     "profiles",
     multiple=True,
     metavar="NAME",
-    help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission.",
+    help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission, or one in a --templates folder's profiles/.",
 )
 @click.option(
     "--format",
@@ -117,9 +117,15 @@ templates_option = click.option(
     show_default=True,
     help="Output for people or for machines.",
 )
+@templates_option
 @today_option
 def check(
-    plans: tuple[str, ...], strict: bool, profiles: tuple[str, ...], fmt: str, today: dt.date | None
+    plans: tuple[str, ...],
+    strict: bool,
+    profiles: tuple[str, ...],
+    fmt: str,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
 ) -> None:
     """Validate plans; print `path:line:col: error|warning: message [rule]` for every problem.
 
@@ -128,7 +134,8 @@ def check(
     from .check.pipeline import check_file
 
     results = [
-        check_file(p, strict=strict, profiles=profiles, today=today) for p in plan_files(plans)
+        check_file(p, strict=strict, profiles=profiles, today=today, templates=template_dirs)
+        for p in plan_files(plans)
     ]
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
@@ -218,7 +225,7 @@ def render(
     "--orientation",
     required=True,
     metavar="NAME",
-    help="cbt, psychodynamic, narrative, strengths-based, dbt, emdr or integrative.",
+    help="A built-in orientation (`plandoc templates list` shows them) or one in a --templates folder.",
 )
 @click.option(
     "-o",
@@ -229,7 +236,8 @@ def render(
     help="The plan file to write.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def new(orientation: str, output: Path, force: bool) -> None:
+@templates_option
+def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, ...]) -> None:
     """Write a starter plan for an orientation: every required field, with TODOs to fill in.
 
     The starter passes `plandoc check`; each TODO left is a warning (an error with --strict).
@@ -240,7 +248,8 @@ def new(orientation: str, output: Path, force: bool) -> None:
 
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
-    write_atomic(output, starter_plan(orientation, today=dt.date.today()).encode("utf-8"))
+    text = starter_plan(orientation, today=dt.date.today(), templates=template_dirs)
+    write_atomic(output, text.encode("utf-8"))
     say(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..spec.instruments import builtin_instruments
-from ..spec.orientations import builtin_orientations
+from ..spec.orientations import orientations
 from ..spec.schema import Schema, plan_schema
 from ..text import number
 
@@ -101,6 +101,10 @@ def _instruments() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def render() -> str:
     out = [HEADER, "## Common fields\n", _table(plan_schema(None))]
     out += [
@@ -112,10 +116,20 @@ def render() -> str:
     out.append(
         "`orientation_details` holds the section of the orientation named in `plan.orientation`.\n"
     )
-    for orientation in builtin_orientations().values():
+    for orientation in orientations().values():
         out.append(f"\n### `{orientation.name}` — {orientation.label}\n")
         out.append(f"{orientation.summary}\n")
         out.append(_table(orientation.schema, "orientation_details."))
+        if orientation.modules is not None:
+            spec = orientation.modules
+            out.append(
+                f"\nEach item of `{spec.field}` names an orientation in `{spec.orientation}` and is "
+                f"written in that orientation's own fields under `{spec.details}`; an intervention's "
+                "`approach` names one of them.\n"
+            )
+        if orientation.rules:
+            out.append("\n| rule | kind | what it checks |\n|---|---|---|")
+            out += [f"| `{r.id}` | {r.kind} | {_cell(r.message)} |" for r in orientation.rules]
     return "\n".join(out)
 
 

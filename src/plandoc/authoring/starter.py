@@ -9,25 +9,33 @@ new orientation folder gets a starter without anyone writing one. Each TODO left
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import UsageError
 from ..render.templating import make_env
-from ..spec.orientations import get_orientation, orientation_names
+from ..spec.orientations import get_orientation, orientation_names, orientations
 from ..spec.schema import Schema
+from ..text import did_you_mean
 
 
-def starter_plan(orientation: str, *, today: dt.date) -> str:
-    found = get_orientation(orientation)
+def starter_plan(orientation: str, *, today: dt.date, templates: Sequence[Path] = ()) -> str:
+    """A starter plan for *orientation* (built in, or from a practice's *templates*)."""
+    found = get_orientation(orientation, templates)
     if found is None:
+        names = orientation_names(templates)
         raise UsageError(
-            f"unknown orientation `{orientation}`; one of: {', '.join(orientation_names())}"
+            f"unknown orientation `{orientation}`{did_you_mean(orientation, names)}; one of: {', '.join(names)}"
         )
-    details = yaml.safe_dump(
-        _skeleton(found.schema, today), sort_keys=False, allow_unicode=True, width=100
-    )
+    skeleton = _skeleton(found.schema, today)
+    if found.modules is not None:  # each module draws on a real orientation
+        usable = [n for n, o in orientations(templates).items() if o.modules is None]
+        for index, module in enumerate(skeleton.get(found.modules.field, [])):
+            module[found.modules.orientation] = usable[index % len(usable)]
+    details = yaml.safe_dump(skeleton, sort_keys=False, allow_unicode=True, width=100)
     env = make_env(markdown=True)
     env.finalize = None  # YAML, not Markdown: the values here are plandoc's own
     text = env.get_template("starter.yaml.j2").render(

@@ -18,12 +18,12 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta
 
-from ..errors import Finding, PlandocError, TemplateError, UsageError
+from ..errors import Finding, PlandocError, PlanInvalid, TemplateError, UsageError
 from ..render import worker
 from ..render.templating import make_env
 from ..render.write import write_atomic
 from ..spec.library import builtin_root, library, read_template_bytes
-from ..spec.orientations import builtin_orientations
+from ..spec.orientations import load_orientation, orientations
 from ..text import did_you_mean
 
 PLAN_VARIABLES = frozenset(
@@ -57,7 +57,7 @@ class TemplateInfo:
 def catalogue(templates: Sequence[Path] = ()) -> list[TemplateInfo]:
     """Each orientation and the Markdown and Word templates a render would use for it."""
     found = []
-    for name, orientation in builtin_orientations().items():
+    for name, orientation in orientations(templates).items():
         found.append(
             TemplateInfo(
                 name,
@@ -78,18 +78,16 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
     """Copy a built-in template set into *folder*: ``plan`` (the plan in Markdown and Word),
     ``diff`` (the change summary), or an orientation name (the plan templates placed where they
     override that orientation only)."""
-    orientations = builtin_orientations()
+    known = orientations()
     if name in BASE_FILES:
         pairs = [(builtin_root() / f, folder / f) for f in BASE_FILES[name]]
-    elif name in orientations:
+    elif name in known:
         pairs = [
             (builtin_root() / f, folder / "orientations" / name / f)
             for f in ("plan.md.j2", "plan.docx")
         ]
     else:
-        raise UsageError(
-            f"unknown template `{name}`; one of: plan, diff, {', '.join(orientations)}"
-        )
+        raise UsageError(f"unknown template `{name}`; one of: plan, diff, {', '.join(known)}")
     clashes = [str(target) for _, target in pairs if target.exists()]
     if clashes and not force:
         raise UsageError(f"{', '.join(clashes)} already exist(s); pass --force to overwrite")
@@ -111,11 +109,39 @@ def lint(folder: Path) -> list[Finding]:
                     "template.link",
                 )
             )
+        elif path.name == "orientation.yaml":
+            findings += _lint_orientation(path)
+        elif path.parent.name == "profiles" and path.suffix == ".yaml":
+            findings += _lint_profile(path)
         elif path.suffix == ".j2":
             findings += _lint_text(env, path)
         elif path.suffix == ".docx":
             findings += _lint_docx(env, path)
     return findings
+
+
+def _lint_orientation(path: Path) -> list[Finding]:
+    """An orientation's ``orientation.yaml``: checked as ``check`` and ``render`` would."""
+    try:
+        load_orientation(path)
+    except PlanInvalid as exc:
+        return list(exc.findings)
+    except TemplateError as exc:
+        return [_finding(path, str(exc).removeprefix(f"{path}: "), "template.file")]
+    return []
+
+
+def _lint_profile(path: Path) -> list[Finding]:
+    """A payer profile: read and checked as ``check --profile`` would."""
+    from ..check.profiles import load_profile
+
+    try:
+        load_profile(path.stem, path)
+    except PlanInvalid as exc:
+        return list(exc.findings)
+    except TemplateError as exc:
+        return [_finding(path, str(exc).removeprefix(f"{path}: "), "template.file")]
+    return []
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:

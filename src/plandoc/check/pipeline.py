@@ -1,4 +1,5 @@
-"""The ``check`` pipeline: load → schema → semantic checks → SMART lint → profiles."""
+"""The ``check`` pipeline: load → orientation → schema → plan model → semantic checks → SMART
+lint → profiles. Every problem is reported at once, sorted by its place in the file."""
 
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ from pathlib import Path
 
 from ..errors import Finding, PlanInvalid
 from ..spec.loader import Document, load_file
+from ..spec.model import Plan, build_plan
+from ..spec.orientations import Orientation, Registry, registry
 from ..spec.validate import schema_findings
 from .profiles import get_profile, profile_findings
+from .report import Reporter
 from .rules import semantic_findings
 from .smart import smart_findings
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Everything found in one plan file; ``document`` is None when it could not be parsed."""
+    """Everything found in one plan file; ``document`` and ``plan`` are None when it could not
+    be parsed."""
 
     path: str
     findings: tuple[Finding, ...]
     document: Document | None
+    plan: Plan | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -42,24 +48,53 @@ def check_document(
     strict: bool = False,
     profiles: Sequence[str] = (),
     today: dt.date | None = None,
+    templates: Sequence[Path] = (),
 ) -> CheckResult:
-    """Every problem in an already loaded plan, sorted by position."""
+    """Every problem in an already loaded plan, sorted by position. *templates* are a
+    practice's folders (its orientations and profiles come with them)."""
     day = today or dt.date.today()
-    schema = schema_findings(doc)
-    tolerant = bool(schema or doc.problems)
-    findings = (
-        schema
-        + semantic_findings(doc, today=day, tolerant=tolerant)
-        + smart_findings(doc, tolerant=tolerant)
-    )
-    loaded_at = {(f.line, f.column) for f in doc.problems}
-    findings = list(doc.problems) + [f for f in findings if (f.line, f.column) not in loaded_at]
+    known = registry(tuple(Path(t) for t in templates))
+    report = Reporter(doc)
+    orientation = _orientation(report, doc, known)
+    report.findings += schema_findings(doc, orientation, known)
+    plan = build_plan(doc, orientation, lambda name: _quiet(known, name))
+    semantic_findings(report, plan, today=day)
+    smart_findings(report, plan)
     for name in profiles:
-        findings += profile_findings(doc, get_profile(name), today=day)
+        profile_findings(report, plan, get_profile(name, templates), today=day)
+    loaded_at = {(f.line, f.column) for f in doc.problems}
+    findings = list(doc.problems) + [
+        f for f in report.findings if (f.line, f.column) not in loaded_at or f.path != doc.path
+    ]
     if strict:
         findings = [replace(f, severity="error") for f in findings]
-    unique = sorted(set(findings), key=lambda f: (f.line, f.column, f.rule, f.message))
-    return CheckResult(doc.path, tuple(unique), doc)
+    unique = sorted(
+        set(findings),
+        key=lambda f: (f.path != doc.path, f.path, f.line, f.column, f.rule, f.message),
+    )
+    return CheckResult(doc.path, tuple(unique), doc, plan)
+
+
+def _orientation(report: Reporter, doc: Document, known: Registry) -> Orientation | None:
+    """The orientation the plan names; a broken practice orientation adds its own findings
+    (in its own file) and is treated as unknown."""
+    plan = doc.data.get("plan")
+    name = plan.get("orientation") if isinstance(plan, dict) else None
+    if not isinstance(name, str):
+        return None
+    try:
+        return known.get(name)
+    except PlanInvalid as exc:
+        report.findings += exc.findings
+        return None
+
+
+def _quiet(known: Registry, name: str) -> Orientation | None:
+    """The orientation a module names, or None (a broken one is reported where it is used)."""
+    try:
+        return known.get(name)
+    except PlanInvalid:
+        return None
 
 
 def check_file(
@@ -68,12 +103,13 @@ def check_file(
     strict: bool = False,
     profiles: Sequence[str] = (),
     today: dt.date | None = None,
+    templates: Sequence[Path] = (),
 ) -> CheckResult:
     """Load and check one plan file. Never raises for a bad plan: problems become findings."""
     for name in profiles:
-        get_profile(name)  # an unknown profile is a usage error, raised before any work
+        get_profile(name, templates)  # an unknown profile is a usage error, raised before any work
     try:
         doc = load_file(path)
     except PlanInvalid as exc:
         return CheckResult(str(path), exc.findings, None)
-    return check_document(doc, strict=strict, profiles=profiles, today=today)
+    return check_document(doc, strict=strict, profiles=profiles, today=today, templates=templates)

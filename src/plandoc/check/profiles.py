@@ -8,17 +8,16 @@ adds its findings as errors with rule ids ``profile.<name>.<rule>``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..errors import Finding, UsageError
-from ..spec import _walk as w
-from ..spec.library import builtin_root
-from ..spec.loader import DocPath, Document
-from ..spec.model import DEFAULT_REVIEW_DAYS, next_review
+from ..errors import Finding, PlanInvalid, UsageError
+from ..spec.library import library, read_template_bytes
+from ..spec.loader import DocPath, load_bytes
+from ..spec.model import Plan
 from .report import Reporter
 
 
@@ -33,59 +32,93 @@ class Profile:
 
 
 @cache
-def available_profiles() -> dict[str, Profile]:
+def available_profiles(templates: tuple[Path, ...] = ()) -> dict[str, Profile]:
+    """The payer and accreditor profiles: a practice's ``profiles/*.yaml``, then the built-in."""
     found = {}
-    for path in sorted((builtin_root() / "profiles").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        data["description"] = " ".join(str(data.get("description", "")).split())
-        data["require"] = tuple(data.get("require", ()))
-        found[data["name"]] = Profile(**data)
-    return found
+    for name, path in library(templates).files("profiles", ".yaml"):
+        found[name] = load_profile(name, path)
+    return dict(sorted(found.items()))
 
 
-def get_profile(name: str) -> Profile:
-    profiles = available_profiles()
+_NUMBERS = ("review_interval_max_days", "max_service_weeks", "max_plan_age_days")
+
+
+def load_profile(name: str, path: Path) -> Profile:
+    """A profile file, read as safely as a plan and checked field by field."""
+    doc = load_bytes(read_template_bytes(path), str(path))
+    problems = list(doc.problems)
+    data = doc.data
+
+    def wrong(key: str, message: str) -> None:
+        line, column = doc.locate((key,), key=True)
+        problems.append(Finding(str(path), line, column, "error", message, "profile.invalid"))
+
+    for key in data:
+        if key not in ("name", "description", "require", *_NUMBERS):
+            wrong(
+                key,
+                f"unknown field `{key}`; a profile has name, description, require, {', '.join(_NUMBERS)}",
+            )
+    if data.get("name") != name:
+        wrong("name", f"`name` must be the file's name, `{name}`")
+    require = data.get("require", [])
+    if not isinstance(require, list) or not all(isinstance(r, str) for r in require):
+        wrong("require", "`require` is a list of dotted field paths (`clinician.npi`)")
+    for key in _NUMBERS:
+        if key in data and (
+            not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 1
+        ):
+            wrong(key, f"`{key}` is a whole number of days or weeks")
+    if problems:
+        raise PlanInvalid(problems)
+    return Profile(
+        name=name,
+        description=" ".join(str(data.get("description", "")).split()),
+        require=tuple(require),
+        **{key: data[key] for key in _NUMBERS if key in data},
+    )
+
+
+def get_profile(name: str, templates: Sequence[Path] = ()) -> Profile:
+    profiles = available_profiles(tuple(Path(t) for t in templates))
     if name not in profiles:
         raise UsageError(f"unknown profile `{name}`; available: {', '.join(profiles)}")
     return profiles[name]
 
 
-def profile_findings(doc: Document, profile: Profile, *, today: dt.date) -> list[Finding]:
-    report = Reporter(doc)
-    data = doc.data
+def profile_findings(report: Reporter, plan: Plan, profile: Profile, *, today: dt.date) -> None:
+    """The profile's findings on *plan*, as errors added to *report*."""
     rule = f"profile.{profile.name}"
     for dotted in profile.require:
         path: DocPath = tuple(dotted.split("."))
-        if not _present(data, path):
+        if not _present(plan.data, path):
             report.error(path, f"{profile.name} requires `{dotted}`; add it", f"{rule}.required")
-    plan = w.mapping(data.get("plan"))
-    start = w.as_date(plan.get("start_date"))
+    info = plan.info
     limit = profile.review_interval_max_days
-    if limit and start:
-        anchor = w.as_date(plan.get("last_review_date")) or start
-        due = next_review(plan) or anchor + dt.timedelta(days=DEFAULT_REVIEW_DAYS)
+    if limit and info.start_date and info.review_anchor and info.next_review:
+        anchor, due = info.review_anchor, info.next_review
         if (due - anchor).days > limit:
             report.error(
-                ("plan",),
+                info.at,
                 f"{profile.name} requires a review at least every {limit} days; the next review is {(due - anchor).days} days after {anchor}",
                 f"{rule}.review-interval",
             )
     if profile.max_service_weeks:
-        for spath, service in w.items(data.get("services"), ("services",)):
-            weeks = service.get("duration_weeks")
-            if isinstance(weeks, int) and weeks > profile.max_service_weeks:
+        for service in plan.services:
+            weeks = service.duration_weeks
+            if weeks is not None and weeks > profile.max_service_weeks:
                 report.error(
-                    (*spath, "duration_weeks"),
+                    (*service.at, "duration_weeks"),
                     f"{profile.name} authorises at most {profile.max_service_weeks} weeks at a time",
                     f"{rule}.service-duration",
                 )
+    start = info.start_date
     if profile.max_plan_age_days and start and (today - start).days > profile.max_plan_age_days:
         report.error(
-            ("plan", "start_date"),
+            (*info.at, "start_date"),
             f"{profile.name} does not accept a plan dated more than {profile.max_plan_age_days} days ago; write a new plan",
             f"{rule}.plan-age",
         )
-    return report.findings
 
 
 def _present(data: dict[str, Any], path: DocPath) -> bool:

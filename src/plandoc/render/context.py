@@ -1,10 +1,13 @@
-"""Stage 3 — context: a validated plan becomes the variables every template sees.
+"""Stage 3 — context: the plan model becomes the variables every template sees.
 
-The context is the template API: ``docs/templates.md`` lists it. Every field the spec defines is
-present (``None`` or an empty list when the plan leaves it out), so a template may name any of
-them while a typo still fails loudly under ``StrictUndefined``. Derived values — the primary
-client, diagnosis titles, progress on each measure, service wording, the orientation's laid-out
-sections — are computed here once, for Markdown and Word alike.
+The context is the template API: ``docs/templates.md`` lists it. ``plan`` holds every field the
+spec defines (``None`` or an empty list when the plan leaves it out), so a template may name any
+of them while a typo still fails loudly under ``StrictUndefined``. Derived values — the client,
+diagnosis titles, progress on each measure, service wording, the orientation's laid-out
+sections — come from the plan model, computed there once, for Markdown and Word alike.
+
+The context is plain data only (:func:`plain`): that is what keeps a template from reaching
+anything but the plan.
 """
 
 from __future__ import annotations
@@ -13,11 +16,8 @@ import datetime as dt
 from typing import Any
 
 from ..spec import icd
-from ..spec._walk import primary_participant
-from ..spec.instruments import Instrument, plan_instruments
-from ..spec.model import next_review
-from ..spec.orientations import Orientation, get_orientation
-from ..spec.schema import fill, plan_schema
+from ..spec.model import Objective, Plan, Progress
+from ..spec.orientations import Orientation
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
 
@@ -49,30 +49,30 @@ CONFIDENTIALITY = (
 )
 
 
-def build_context(data: dict[str, Any]) -> dict[str, Any]:
+def build_context(plan: Plan) -> dict[str, Any]:
     """Everything the templates need, from a plan that passed ``check``."""
-    orientation = get_orientation(str(data["plan"]["orientation"]))
+    orientation = plan.orientation
     assert orientation is not None, "a checked plan names a known orientation"
-    plan = fill(plan_schema(orientation.schema), data)
-    instruments = plan_instruments(plan["instruments"])
-    client = primary_participant(plan)
-    latest = plan["revisions"][-1] if plan["revisions"] else None
+    data = plan.data
+    client = data["participants"][plan.client.at[-1]] if plan.client else {}
     return {
-        "plan": plan,
-        "title": plan["plan"]["title"] or f"{orientation.label} treatment plan",
-        "orientation": _orientation(orientation, plan["orientation_details"]),
+        "plan": data,
+        "title": data["plan"]["title"] or f"{orientation.label} treatment plan",
+        "orientation": _orientation(orientation, plan),
         "client": client,
-        "participants": plan["participants"],
-        "diagnoses": [_diagnosis(d) for d in plan["assessment"]["diagnoses"]],
-        "goals": [_goal(g, plan, instruments) for g in plan["goals"]],
-        "progress": _progress_by_instrument(plan, instruments),
-        "services": [_service(s) for s in plan["services"]],
-        "next_review": next_review(plan["plan"]),
-        "latest_revision": latest,
+        "participants": data["participants"],
+        "diagnoses": [_diagnosis(d) for d in data["assessment"]["diagnoses"]],
+        "goals": [
+            _goal(raw, goal, plan) for raw, goal in zip(data["goals"], plan.goals, strict=True)
+        ],
+        "progress": [_progress_row(p, plan) for p in plan.progress],
+        "services": [_service(s) for s in data["services"]],
+        "next_review": plan.next_review,
+        "latest_revision": data["revisions"][-1] if data["revisions"] else None,
         "confidentiality": CONFIDENTIALITY,
         "suggested_interventions": list(orientation.suggested_interventions),
-        "presenting_quote": quoted(plan["assessment"]["presenting_problem"]["client_words"]),
-        "measurement_notes": _notes(plan, instruments),
+        "presenting_quote": quoted(data["assessment"]["presenting_problem"]["client_words"]),
+        "measurement_notes": _notes(plan),
     }
 
 
@@ -82,15 +82,16 @@ def quoted(text: str) -> str:
     return text if text[:1] in "\"“'‘" else f"“{text}”"
 
 
-def _orientation(orientation: Orientation, details: dict[str, Any]) -> dict[str, Any]:
+def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
+    details = plan.data["orientation_details"]
     sections = resolve_sections(orientation.layout, details, orientation.schema)
-    for module in details.get("modules") or []:
-        inner = get_orientation(str(module.get("orientation")))
-        if inner is None:
+    spec = orientation.modules
+    for module, raw in zip(plan.modules, details.get(spec.field, []) if spec else [], strict=False):
+        inner = module.definition
+        if inner is None or spec is None:
             continue
-        module_details = fill(inner.schema, module.get("details") or {})
-        blocks = [{"kind": "text", "label": "Focus", "text": show(module.get("focus"))}]
-        for section in resolve_sections(inner.layout, module_details, inner.schema):
+        blocks = [{"kind": "text", "label": "Focus", "text": show(raw.get("focus"))}]
+        for section in resolve_sections(inner.layout, module.details, inner.schema):
             blocks.append({"kind": "heading", "text": section["title"]})
             blocks += section["blocks"]
         sections.append({"title": f"Module: {inner.label}", "blocks": blocks})
@@ -112,49 +113,45 @@ def _diagnosis(diagnosis: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _goal(
-    goal: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]
-) -> dict[str, Any]:
-    problems = {p["id"]: p for p in plan["problems"]}
+def _goal(raw: dict[str, Any], goal: Any, plan: Plan) -> dict[str, Any]:
+    titles = {p.id: p.title for p in plan.problems}
     return {
-        **goal,
-        "quoted": quoted(goal["client_words"]),
-        "problem_titles": [problems[p]["title"] for p in goal["problems"] if p in problems],
-        "objectives": [_objective(o, plan, instruments) for o in goal["objectives"]],
+        **raw,
+        "quoted": quoted(raw["client_words"]),
+        "problem_titles": [titles[p] for p in goal.problems if p in titles],
+        "objectives": [
+            _objective(o, objective, plan)
+            for o, objective in zip(raw["objectives"], goal.objectives, strict=True)
+        ],
     }
 
 
-def _objective(
-    objective: dict[str, Any], plan: dict[str, Any], instruments: dict[str, Instrument]
-) -> dict[str, Any]:
-    measure = objective["measure"]
+def _objective(raw: dict[str, Any], objective: Objective, plan: Plan) -> dict[str, Any]:
     interventions = [
-        {**i, "approach_label": _orientation_label(i["approach"])}
-        for i in objective["interventions"]
+        {**i, "approach_label": _approach(i["approach"], plan)} for i in raw["interventions"]
     ]
-    if not measure:
+    measure = objective.measure
+    if measure is None:
         return {
-            **objective,
+            **raw,
             "interventions": interventions,
             "measure_text": "",
             "instrument_name": "",
             "progress": None,
         }
-    instrument = instruments.get(str(measure["instrument"]))
-    name = instrument.name if instrument else str(measure["instrument"])
-    who = _person_name(plan["participants"], measure.get("participant"))
+    instrument = plan.instruments.get(measure.instrument or "")
+    name = instrument.name if instrument else str(measure.instrument)
+    who = _person_name(plan, measure.participant)
     shown = f"{name} ({who})" if who else name
     unit = f" {instrument.unit}" if instrument and instrument.unit else ""
-    baseline, target = measure.get("baseline"), measure.get("target")
-    text = f"{shown}: {_num(baseline)} → {_num(target)}{unit}"
-    points = _points_for(objective, plan["measurements"])
-    progress = _progress(instrument, points, baseline=measure) if instrument else None
+    text = f"{shown}: {_num(measure.baseline)} → {_num(measure.target)}{unit}"
+    progress = plan.objective_progress(objective)
     return {
-        **objective,
+        **raw,
         "interventions": interventions,
         "measure_text": text,
         "instrument_name": shown,
-        "progress": progress,
+        "progress": _progress(progress) if progress else None,
     }
 
 
@@ -162,149 +159,91 @@ def _num(value: Any) -> str:
     return "?" if value is None else show_number(value)
 
 
-def _points_for(
-    objective: dict[str, Any], measurements: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The scores that belong to an objective: those naming it, else those on its instrument
-    (and participant) that name no other objective."""
-    named = [m for m in measurements if m.get("objective") == objective["id"]]
-    if named:
-        return named
-    measure = objective["measure"]
-    return [
-        m
-        for m in measurements
-        if m["instrument"] == measure["instrument"]
-        and not m.get("objective")
-        and (not measure.get("participant") or m.get("participant") == measure["participant"])
-    ]
-
-
-def _progress(
-    instrument: Instrument, points: list[dict[str, Any]], *, baseline: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
+def _progress(p: Progress) -> dict[str, Any]:
     """Where a measure started (the baseline when there is one), where it is now, the change,
     and whether that is better or worse on this instrument."""
-    ordered = sorted(points, key=lambda m: m["date"])
-    start = ordered[0] if ordered else None
-    if baseline and baseline.get("baseline") is not None:
-        start = {"score": baseline["baseline"], "date": baseline.get("baseline_date")}
-    if start is None or not ordered:
-        return None
-    last = ordered[-1]
-    change = float(last["score"]) - float(start["score"])
-    better = instrument.improvement(float(start["score"]), float(last["score"]))
-    direction = "no change" if better == 0 else ("better" if better > 0 else "worse")
-    single = len(ordered) == 1 and (
-        start is ordered[0] or start.get("date") in (None, last["date"])
-    )
     return {
-        "instrument": instrument.name,
-        "first": start,
-        "latest": last,
-        "count": len(ordered),
-        "change": "" if single else signed_number(change),
-        "direction": "one score so far" if single else direction,
-        "band_first": instrument.band(float(start["score"])),
-        "band_latest": instrument.band(float(last["score"])),
-        "summary": _summary(instrument, start, last, change, direction, single),
-        "points": [
-            {"date": m["date"], "score": m["score"], "note": m.get("note")} for m in ordered
-        ],
-        "scale": (instrument.min, instrument.max),
+        "instrument": p.instrument.name,
+        "first": {"score": p.start.value, "date": p.start.date},
+        "latest": {"score": p.latest.value, "date": p.latest.date},
+        "count": len(p.points),
+        "change": "" if p.single else signed_number(p.change),
+        "direction": p.direction,
+        "band_first": p.band_start,
+        "band_latest": p.band_latest,
+        "summary": _summary(p),
+        "points": [{"date": s.date, "score": s.value, "note": s.note} for s in p.points],
+        "scale": [p.instrument.min, p.instrument.max],
     }
 
 
-def _summary(
-    instrument: Instrument,
-    first: dict[str, Any],
-    last: dict[str, Any],
-    change: float,
-    direction: str,
-    single: bool,
-) -> str:
-    def at(m: dict[str, Any]) -> str:
-        band = instrument.band(float(m["score"]))
-        when = f" on {show_date(m['date'])}" if m.get("date") else ""
-        return f"{show_number(m['score'])}{f' ({band})' if band else ''}{when}"
+def _summary(p: Progress) -> str:
+    def at(value: float, when: dt.date | None) -> str:
+        band = p.instrument.band(float(value))
+        shown = f" on {show_date(when)}" if when else ""
+        return f"{show_number(value)}{f' ({band})' if band else ''}{shown}"
 
-    if single:
-        return f"{at(last)} (one score so far)"
-    return f"{at(first)} → {at(last)}: {signed_number(change)}, {direction}"
+    if p.single:
+        return f"{at(p.latest.value, p.latest.date)} (one score so far)"
+    return f"{at(p.start.value, p.start.date)} → {at(p.latest.value, p.latest.date)}: {signed_number(p.change)}, {p.direction}"
 
 
-def _progress_by_instrument(
-    plan: dict[str, Any], instruments: dict[str, Instrument]
-) -> list[dict[str, Any]]:
-    """One row per instrument, participant and objective, in the order they first appear."""
-    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for m in plan["measurements"]:
-        group = (
-            str(m["instrument"]),
-            str(m.get("participant") or ""),
-            str(m.get("objective") or ""),
-        )
-        groups.setdefault(group, []).append(m)
-    found = []
-    for (name, person, objective), points in groups.items():
-        instrument = instruments.get(name)
-        progress = _progress(instrument, points) if instrument else None
-        if instrument and progress:
-            who = _person_name(plan["participants"], person)
-            parts = [p for p in (who, f"objective {objective}" if objective else "") if p]
-            label_text = f"{instrument.name} ({', '.join(parts)})" if parts else instrument.name
-            found.append(
-                {
-                    **progress,
-                    "label": label_text,
-                    "participant": who or None,
-                    "objective": objective or None,
-                    "unit": instrument.unit,
-                }
-            )
-    return found
+def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
+    """One row of the progress table: the same numbers as the objective's own progress."""
+    who = _person_name(plan, p.participant)
+    objective = p.objective if p.named else None
+    parts = [part for part in (who, f"objective {objective}" if objective else "") if part]
+    name = f"{p.instrument.name} ({', '.join(parts)})" if parts else p.instrument.name
+    return {
+        **_progress(p),
+        "label": name,
+        "participant": who or None,
+        "objective": objective,
+        "unit": p.instrument.unit,
+    }
 
 
-def _notes(plan: dict[str, Any], instruments: dict[str, Instrument]) -> list[dict[str, Any]]:
+def _notes(plan: Plan) -> list[dict[str, Any]]:
     """Notes recorded with scores, in date order, for the progress section."""
     found = []
-    for m in sorted(plan["measurements"], key=lambda m: m["date"]):
-        if m.get("note"):
-            instrument = instruments.get(str(m["instrument"]))
+    for m in sorted(plan.measurements, key=lambda m: m.date or dt.date.min):
+        if m.note:
+            instrument = plan.instruments.get(m.instrument or "")
             found.append(
                 {
-                    "date": m["date"],
-                    "instrument": instrument.name if instrument else m["instrument"],
-                    "score": m["score"],
-                    "note": m["note"],
+                    "date": m.date,
+                    "instrument": instrument.name if instrument else m.instrument,
+                    "score": m.score,
+                    "note": m.note,
                 }
             )
     return found
 
 
-def _person_name(participants: list[dict[str, Any]], ident: Any) -> str:
-    if not ident or len(participants) < 2:
+def _person_name(plan: Plan, ident: str | None) -> str:
+    if not ident or len(plan.participants) < 2:
         return ""
-    for person in participants:
-        if person["id"] == ident:
-            return str(person.get("preferred_name") or person["name"])
-    return str(ident)
+    person = plan.person(ident)
+    return person.display_name if person else ident
 
 
-def _orientation_label(name: Any) -> str:
-    found = get_orientation(str(name)) if name else None
-    return found.label if found else ("" if name is None else str(name))
+def _approach(name: Any, plan: Plan) -> str:
+    for module in plan.modules:
+        if module.orientation == name and module.definition is not None:
+            return module.definition.label
+    return "" if name is None else str(name)
 
 
 def _service(service: dict[str, Any]) -> dict[str, Any]:
     freq = service["frequency"]
     count = freq["count"]
     often = {1: "once", 2: "twice"}.get(count, f"{count} times")
+    weeks = service["duration_weeks"]
     return {
         **service,
         "description": service["description"]
         or f"{label(service['modality']).capitalize()} psychotherapy",
         "amount": f"{service['session_minutes']} minutes",
         "frequency_text": f"{often} a {freq['per']}",
-        "duration_text": f"{service['duration_weeks']} week{'s' if service['duration_weeks'] != 1 else ''}",
+        "duration_text": f"{weeks} week{'s' if weeks != 1 else ''}",
     }

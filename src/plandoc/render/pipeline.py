@@ -81,12 +81,12 @@ def render_file(
     """Check one plan, render every format in memory, then write them all or none.
 
     A PDF that LibreOffice cannot make is reported, and the Word file is still written."""
-    result = check_file(source, today=options.today)
-    if not result.ok or result.document is None:
+    result = check_file(source, today=options.today, templates=options.templates)
+    if not result.ok or result.plan is None:
         return RenderResult(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
         )
-    context = build_context(result.document.data)
+    context = build_context(result.plan)
     rendered: dict[str, bytes] = {}
     problem = ""
     try:

@@ -1,11 +1,15 @@
 """Revision diffs: what changed between two versions of a plan, matched by stable ids.
 
-``diff_plans(old, new)`` compares two checked plans and returns a frozen :class:`PlanDiff`:
-one :class:`Change` per added, removed, changed or moved item or field, grouped by section,
-with word-level edits inside free text; the new version's revision entry (why it changed);
-and progress on every measure between the two versions, judged by each instrument's
-direction (lower is better on PHQ-9). Items are matched by their stable ids — never by
-position — so reordering is not a change and a renamed goal is a changed goal.
+``diff_plans(old, new)`` compares two plan models and returns a frozen :class:`PlanDiff`: one
+:class:`Change` per added, removed, changed or moved item or field, grouped by section, with
+word-level edits inside free text; the new version's revision entry (why it changed); and
+progress on every measure between the two versions, judged by each instrument's direction
+(lower is better on PHQ-9). Items are matched by their stable ids — never by position — so
+reordering is not a change and a renamed goal is a changed goal.
+
+Nothing here names a field of an orientation: what an item is called (``item``), how items
+without an id are matched across versions (``match_by``) and what each part of a plan is
+called (``title``) come from the schema — the spec's own, and each orientation's folder.
 """
 
 from __future__ import annotations
@@ -15,15 +19,14 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..errors import PlandocError
 from ..render.formatting import show, signed_number
-from ..spec._walk import primary_participant
-from ..spec.instruments import Instrument, plan_instruments
-from ..spec.orientations import get_orientation
-from ..spec.schema import Schema, fill, plan_schema
+from ..spec.instruments import Instrument
+from ..spec.model import Plan
+from ..spec.schema import Schema
 
 Kind = Literal["added", "removed", "changed", "moved"]
 Op = Literal["equal", "insert", "delete"]
@@ -42,7 +45,8 @@ class TextEdit:
 
 @dataclass(frozen=True)
 class Change:
-    """One difference. ``path`` names it by stable ids: ("goals", "G1", "objectives", "G1.O2", "target_date")."""
+    """One difference. ``path`` names it by stable ids: ("goals", "G1", "objectives", "G1.O2",
+    "target_date"); ``keys`` are the ids (or match keys) of the items on that path."""
 
     kind: Kind
     section: str
@@ -53,12 +57,14 @@ class Change:
     edits: tuple[TextEdit, ...] = ()
     moved_from: Key = ()
     enum: bool = False  # the values come from a fixed list (a status), shown as words
+    keys: tuple[str, ...] = ()
+    summary: str = ""  # what an added or removed item is, in a few words
 
     @property
     def ids(self) -> tuple[str, ...]:
         """Every stable id this change touches: those on its path and, for a whole item added,
         removed or moved, the ids inside it (an added objective's interventions)."""
-        found = _path_keys(self.path)
+        found = list(self.keys)
         if self.kind != "changed":
             found += _nested_ids(self.old) + _nested_ids(self.new)
         return tuple(dict.fromkeys(found))
@@ -96,6 +102,7 @@ class PlanDiff:
     changes: tuple[Change, ...] = ()
     progress: tuple[Progress, ...] = ()
     warnings: tuple[str, ...] = ()
+    titles: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -107,207 +114,196 @@ class PlanDiff:
             grouped.setdefault(change.section, []).append(change)
         return grouped
 
+    def title(self, section: str) -> str:
+        """What a section of the plan is called, for a heading."""
+        return dict(self.titles).get(section, section.replace("_", " ").capitalize())
 
-SECTION_TITLES = {
-    "plan": "Plan",
-    "participants": "Participants",
-    "guardian": "Guardian",
-    "clinician": "Clinician",
-    "supervisor": "Supervisor",
-    "practice": "Practice",
-    "assessment": "Assessment and diagnoses",
-    "instruments": "Measures defined",
-    "problems": "Problems",
-    "goals": "Goals, objectives and interventions",
-    "measurements": "Scores recorded",
-    "services": "Services",
-    "orientation_details": "Orientation section",
-    "safety_plan": "Safety plan",
-    "discharge": "Discharge and aftercare",
-    "signatures": "Signatures",
-    "extensions": "Practice data",
-}
-
-# Singular names for list items, by the list's field name.
-ITEM_NAMES = {
-    "participants": "Participant",
-    "diagnoses": "Diagnosis",
-    "problems": "Problem",
-    "behavioural_definitions": "Behavioural definition",
-    "goals": "Goal",
-    "objectives": "Objective",
-    "interventions": "Intervention",
-    "services": "Service",
-    "instruments": "Measure",
-    "signatures": "Signature",
-    "attempts": "Attempt",
-    "help_contacts": "Contact",
-    "professional_contacts": "Professional contact",
-    "target_thoughts": "Target thought",
-    "behavioural_experiments": "Behavioural experiment",
-    "exposure_hierarchy": "Exposure step",
-    "homework": "Homework",
-    "targets": "Target",
-    "resources_installed": "Resource",
-    "life_threatening": "Life-threatening target",
-    "therapy_interfering": "Therapy-interfering target",
-    "quality_of_life": "Quality-of-life target",
-    "diary_card": "Diary-card item",
-    "gas_scales": "GAS scale",
-    "levels": "Level",
-    "modules": "Module",
-    "unique_outcomes": "Unique outcome",
-    "effects": "Effect",
-    "witnesses": "Witness",
-    "documents": "Document",
-    "defences": "Defence",
-    "strengths_inventory": "Strength",
-    "supports": "Support",
-    "measurements": "Score",
-}
-
-# How items of lists without an `id` are matched, by the list's field name.
-KEYS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "diagnoses": lambda d: str(d.get("code")),
-    "signatures": lambda s: f"{s.get('role')} {s.get('participant') or s.get('name')}",
-    "attempts": lambda a: f"{a.get('date')}:{a.get('method')}",
-    "help_contacts": lambda c: str(c.get("name")),
-    "professional_contacts": lambda c: str(c.get("name")),
-    "gas_scales": lambda g: str(g.get("goal")),
-    "levels": lambda level: str(level.get("score")),
-    "diary_card": lambda d: str(d.get("target")),
-    "resources_installed": lambda r: str(r.get("name")),
-    "effects": lambda e: str(e.get("area")),
-    "witnesses": lambda w: str(w.get("name")),
-    "supports": lambda s: str(s.get("name")),
-    "documents": lambda d: str(d.get("title")),
-    "defences": lambda d: str(d.get("name")),
-    "modules": lambda m: str(m.get("orientation")),
-    "strengths_inventory": lambda s: f"{s.get('area')}: {s.get('strength')}",
-}
-
-# The field that says what an item is, in a summary line.
-SUMMARY_FIELDS = (
-    "client_words",
-    "description",
-    "title",
-    "text",
-    "behaviour",
-    "thought",
-    "step",
-    "memory",
-    "task",
-    "prediction",
-    "name",
-    "strength",
-    "effect",
-    "summary",
-    "code",
-    "target",
-    "focus",
-)
 
 IGNORED: set[Key] = {("revisions",), ("spec_version",), ("plan", "version")}
 
 
-def diff_plans(old: dict[str, Any], new: dict[str, Any], *, force: bool = False) -> PlanDiff:
-    """Compare two checked plans (as loaded); refuse different plans unless *force*."""
-    (a, _), (b, schema) = _normalised(old), _normalised(new)
-    _refuse_unrelated(a, b, force=force)
-    changes = list(_walk(a, b, (), {"type": "dict", "schema": schema}))
+def diff_plans(old: Plan, new: Plan, *, force: bool = False) -> PlanDiff:
+    """Compare two checked plans; refuse different plans unless *force*."""
+    _refuse_unrelated(old, new, force=force)
+    schema = new.orientation.plan_schema if new.orientation else {}
+    walk = _Walk(new)
+    changes = list(
+        walk.changes(old.data, new.data, (), {"type": "dict", "schema": schema}, _Where())
+    )
     changes = _ignore_superseded_status(changes)
     changes = _detect_moves(changes)
-    revision = _revision(b)
+    revision = _revision(new)
+    titles = {name: str(rules.get("meta", {}).get("title", name)) for name, rules in schema.items()}
+    if new.orientation:
+        titles["orientation_details"] = new.orientation.label
     return PlanDiff(
-        plan_id=str(b["plan"]["id"]),
-        client=str(primary_participant(b).get("id")),
-        old_version=int(a["plan"]["version"]),
-        new_version=int(b["plan"]["version"]),
+        plan_id=str(new.info.id),
+        client=str(new.client.id if new.client else ""),
+        old_version=int(old.info.version or 0),
+        new_version=int(new.info.version or 0),
         revision=revision,
         changes=tuple(changes),
-        progress=tuple(_progress(a, b)),
-        warnings=tuple(_warnings(a, b, revision)),
+        progress=tuple(_progress(old, new)),
+        warnings=tuple(_warnings(old, new, revision)),
+        titles=tuple(titles.items()),
     )
 
 
-def _normalised(data: dict[str, Any]) -> tuple[dict[str, Any], Schema]:
-    orientation = get_orientation(str(data["plan"]["orientation"]))
-    schema = plan_schema(orientation.schema if orientation else None)
-    return fill(schema, data), schema
-
-
-def _refuse_unrelated(a: dict[str, Any], b: dict[str, Any], *, force: bool) -> None:
+def _refuse_unrelated(a: Plan, b: Plan, *, force: bool) -> None:
     if force:
         return
-    if a["plan"]["id"] != b["plan"]["id"]:
+    if a.info.id != b.info.id:
         raise DiffRefused(
-            f"these are different plans ({a['plan']['id']} and {b['plan']['id']}); pass --force to compare them anyway"
+            f"these are different plans ({a.info.id} and {b.info.id}); pass --force to compare them anyway"
         )
-    if primary_participant(a).get("id") != primary_participant(b).get("id"):
+    old_client, new_client = (p.client.id if p.client else None for p in (a, b))
+    if old_client != new_client:
         raise DiffRefused(
-            f"these plans are for different clients ({primary_participant(a).get('id')} and {primary_participant(b).get('id')}); pass --force to compare them anyway"
+            f"these plans are for different clients ({old_client} and {new_client}); pass --force to compare them anyway"
         )
 
 
-def _warnings(a: dict[str, Any], b: dict[str, Any], revision: Revision | None) -> Iterator[str]:
-    if b["plan"]["version"] <= a["plan"]["version"]:
-        yield f"the new file's version ({b['plan']['version']}) is not greater than the old one's ({a['plan']['version']}): are the files the right way round?"
+def _warnings(a: Plan, b: Plan, revision: Revision | None) -> Iterator[str]:
+    if (b.info.version or 0) <= (a.info.version or 0):
+        yield f"the new file's version ({b.info.version}) is not greater than the old one's ({a.info.version}): are the files the right way round?"
     if revision is None:
-        yield f"the new version {b['plan']['version']} has no revision entry saying when and why it was revised"
+        yield f"the new version {b.info.version} has no revision entry saying when and why it was revised"
 
 
-def _revision(b: dict[str, Any]) -> Revision | None:
-    for entry in reversed(b["revisions"]):
-        if entry.get("version") == b["plan"]["version"]:
-            return Revision(
-                int(entry["version"]),
-                entry.get("date"),
-                str(entry.get("reason", "")),
-                str(entry.get("summary", "")),
-                str(entry.get("author") or ""),
-            )
-    return None
+def _revision(b: Plan) -> Revision | None:
+    entry = b.revision
+    if entry is None or entry.version is None:
+        return None
+    return Revision(
+        entry.version, entry.date, entry.reason or "", entry.summary or "", entry.author or ""
+    )
 
 
 # --- the walk ---------------------------------------------------------------------------
 
 
-def _walk(old: Any, new: Any, path: Key, rules: Schema) -> Iterator[Change]:
-    """Every change between *old* and *new* at *path*, whose schema *rules* say what it is."""
-    if path in IGNORED:
-        return
-    if isinstance(old, dict) and isinstance(new, dict):
-        fields = rules.get("schema") if rules.get("type") == "dict" else None
-        fields = fields if isinstance(fields, dict) else {}
-        for key in [*new, *(k for k in old if k not in new)]:
-            yield from _walk(old.get(key), new.get(key), (*path, key), fields.get(key, {}))
-    elif isinstance(old, list) and isinstance(new, list):
-        item = rules.get("schema") if rules.get("type") == "list" else None
-        yield from _walk_list(old, new, path, item if isinstance(item, dict) else {})
-    elif old != new and not (_empty(old) and _empty(new)):
-        yield _field_change(old, new, path, enum="allowed" in rules)
+@dataclass(frozen=True)
+class _Where:
+    """The nearest list item on the way down (``Objective G1.O2``), the fields since, and the
+    keys of the items passed."""
+
+    item: str = ""
+    tail: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+
+    def field(self, name: str) -> _Where:
+        return _Where(self.item, (*self.tail, name), self.keys)
+
+    def into(self, item: str, key: str) -> _Where:
+        return _Where(f"{item} {key}", (), (*self.keys, key))
+
+    def label(self) -> str:
+        """ "Objective G1.O2: target date" — the nearest item, then the field."""
+        words = " › ".join(p.replace("_", " ") for p in self.tail)
+        if self.item and words:
+            return f"{self.item}: {words}"
+        text = self.item or words
+        return text[:1].upper() + text[1:]
+
+
+class _Walk:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def changes(
+        self, old: Any, new: Any, path: Key, rules: Schema, where: _Where
+    ) -> Iterator[Change]:
+        """Every change between *old* and *new* at *path*, whose schema *rules* say what it is."""
+        if path in IGNORED:
+            return
+        if isinstance(old, dict) and isinstance(new, dict):
+            fields = rules.get("schema") if rules.get("type") == "dict" else None
+            fields = fields if isinstance(fields, dict) else {}
+            for key in [*new, *(k for k in old if k not in new)]:
+                here = where.field(key) if path else where
+                yield from self.changes(
+                    old.get(key), new.get(key), (*path, key), fields.get(key, {}), here
+                )
+        elif isinstance(old, list) and isinstance(new, list):
+            yield from self._list(old, new, path, rules, where)
+        elif old != new and not (_empty(old) and _empty(new)):
+            yield _field_change(old, new, path, where, enum="allowed" in rules)
+
+    def _list(
+        self, old: list[Any], new: list[Any], path: Key, rules: Schema, where: _Where
+    ) -> Iterator[Change]:
+        meta = rules.get("meta", {})
+        name = str(meta.get("item") or path[-1].replace("_", " ").capitalize())
+        found = rules.get("schema")
+        item_rules: Schema = found if isinstance(found, dict) else {}
+        if all(not isinstance(v, dict) for v in [*old, *new]):
+            yield from _scalars(old, new, path, name, where, enum="allowed" in item_rules)
+            return
+        key = _key_function(item_rules, meta.get("match_by"))
+        old_items = _keyed([v for v in old if isinstance(v, dict)], key)
+        new_items = _keyed([v for v in new if isinstance(v, dict)], key)
+        fields = item_rules.get("schema", {}) if isinstance(item_rules.get("schema"), dict) else {}
+        for k, item in new_items.items():
+            inner = where.into(name, k)
+            if k not in old_items:
+                yield self._whole("added", path, k, inner, item, fields)
+            else:
+                yield from self.changes(
+                    old_items[k], item, (*path, k), self._item_rules(path, item, item_rules), inner
+                )
+        for k, item in old_items.items():
+            if k not in new_items:
+                yield self._whole("removed", path, k, where.into(name, k), item, fields)
+
+    def _item_rules(self, path: Key, item: dict[str, Any], rules: Schema) -> Schema:
+        """A module of an orientation made of modules is walked with its own orientation's
+        fields; every other item with its list's."""
+        spec = self.plan.orientation.modules if self.plan.orientation else None
+        if spec is None or path != ("orientation_details", spec.field):
+            return rules
+        inner = next(
+            (
+                m.definition
+                for m in self.plan.modules
+                if m.orientation == item.get(spec.orientation)
+            ),
+            None,
+        )
+        if inner is None:
+            return rules
+        fields = {**rules.get("schema", {}), spec.details: {"type": "dict", "schema": inner.schema}}
+        return {**rules, "schema": fields}
+
+    def _whole(
+        self, kind: Kind, path: Key, key: str, where: _Where, item: dict[str, Any], fields: Schema
+    ) -> Change:
+        old, new = (item, None) if kind == "removed" else (None, item)
+        summary = _summary(path[0], item, fields)
+        summary = "" if summary in where.label() else summary
+        return Change(
+            kind,
+            path[0],
+            (*path, key),
+            where.label(),
+            old=old,
+            new=new,
+            keys=where.keys,
+            summary=summary,
+        )
 
 
 def _empty(value: Any) -> bool:
     return value in (None, "", [], {})
 
 
-def _walk_list(old: list[Any], new: list[Any], path: Key, item_rules: Schema) -> Iterator[Change]:
-    if all(not isinstance(v, dict) for v in [*old, *new]):
-        yield from _walk_scalars(old, new, path, enum="allowed" in item_rules)
-        return
-    name = _field_name(path)
-    key = _key_function(name)
-    old_items = _keyed([v for v in old if isinstance(v, dict)], key)
-    new_items = _keyed([v for v in new if isinstance(v, dict)], key)
-    for k, item in new_items.items():
-        if k not in old_items:
-            yield Change("added", path[0], (*path, k), _item_label(name, k), new=item)
-        else:
-            yield from _walk(old_items[k], item, (*path, k), item_rules)
-    for k, item in old_items.items():
-        if k not in new_items:
-            yield Change("removed", path[0], (*path, k), _item_label(name, k), old=item)
+def _key_function(item_rules: Schema, match_by: Any) -> Callable[[dict[str, Any]], str]:
+    """How the items of a list are matched across versions: by ``id``, else by the fields of
+    ``match_by`` (from the schema)."""
+    fields = item_rules.get("schema", {}) if isinstance(item_rules.get("schema"), dict) else {}
+    if "id" in fields:
+        return lambda item: str(item.get("id"))
+    names = [match_by] if isinstance(match_by, str) else list(match_by or [])
+    return lambda item: " ".join(show(item.get(n)) for n in names if not _empty(item.get(n))) or "?"
 
 
 def _keyed(
@@ -326,47 +322,61 @@ def _keyed(
     return out
 
 
-def _walk_scalars(old: list[Any], new: list[Any], path: Key, *, enum: bool) -> Iterator[Change]:
+def _scalars(
+    old: list[Any], new: list[Any], path: Key, name: str, where: _Where, *, enum: bool
+) -> Iterator[Change]:
     """Lists of text (strengths, criteria …): items added or removed, matched by their text and
     counted, so a line given twice is seen."""
-    label = _field_label(path)
+    label = f"{where.item}: {name.lower()}" if where.item else name
     olds, news = Counter(show(v) for v in old), Counter(show(v) for v in new)
     for item, count in (news - olds).items():
         for _ in range(count):
-            yield Change("added", path[0], (*path, item), label, new=item, enum=enum)
+            yield Change(
+                "added", path[0], (*path, item), label, new=item, enum=enum, keys=where.keys,
+                summary=show(item, enum=enum),
+            )  # fmt: skip
     for item, count in (olds - news).items():
         for _ in range(count):
-            yield Change("removed", path[0], (*path, item), label, old=item, enum=enum)
+            yield Change(
+                "removed", path[0], (*path, item), label, old=item, enum=enum, keys=where.keys,
+                summary=show(item, enum=enum),
+            )  # fmt: skip
 
 
-def _field_change(old: Any, new: Any, path: Key, *, enum: bool) -> Change:
+def _field_change(old: Any, new: Any, path: Key, where: _Where, *, enum: bool) -> Change:
     edits: tuple[TextEdit, ...] = ()
     if isinstance(old, str) and isinstance(new, str) and not enum:
         edits = word_edits(old, new)
     return Change(
-        "changed", path[0], path, _field_label(path), old=old, new=new, edits=edits, enum=enum
+        "changed",
+        path[0],
+        path,
+        where.label(),
+        old=old,
+        new=new,
+        edits=edits,
+        enum=enum,
+        keys=where.keys,
     )
 
 
-def _field_name(path: Key) -> str:
-    """The schema field a path ends in (skipping the ids of list items)."""
-    keys = set(_path_keys(path))
-    names = [p for p in path if p not in keys]
-    return names[-1] if names else ""
+def _summary(section: str, item: dict[str, Any], fields: Schema) -> str:
+    """What an item is, in a few words: a diagnosis by its code and title, a score by its value
+    and date, anything else by its first text field — free text before codes and fixed words,
+    required before optional."""
+    if section == "assessment" and "code" in item and "primary" in item:
+        from ..spec.icd import lookup
 
-
-def _is_list_field(name: str) -> bool:
-    return name in ITEM_NAMES or name in KEYS or name in ("measurements", "revisions")
-
-
-def _key_function(name: str) -> Callable[[dict[str, Any]], str]:
-    if name in KEYS:
-        return KEYS[name]
-    if name == "measurements":
-        return lambda m: " ".join(
-            str(m[k]) for k in ("instrument", "participant", "objective", "date") if m.get(k)
-        )
-    return lambda item: str(item["id"]) if "id" in item else repr(sorted(item.items()))
+        found = lookup(str(item["code"]))
+        return f"{item['code']} {item.get('description') or (found.title if found else '')}".strip()
+    if section == "measurements" and "score" in item:
+        return f"{show(item['score'])} on {show(item.get('date'))}"
+    texts = [n for n, r in fields.items() if r.get("type") == "string" and n != "id"]
+    words = [n for n in texts if "allowed" not in fields[n] and "regex" not in fields[n]]
+    for name in [n for n in words if fields[n].get("required")] + words + texts:
+        if item.get(name):
+            return show(item[name], enum="allowed" in fields[name])
+    return ""
 
 
 def _nested_ids(value: Any) -> list[str]:
@@ -376,31 +386,6 @@ def _nested_ids(value: Any) -> list[str]:
     if isinstance(value, list):
         return [i for child in value for i in _nested_ids(child)]
     return []
-
-
-def _path_keys(path: Key) -> list[str]:
-    """The parts of a path that name list items (ids, codes), not fields."""
-    return [
-        part for index, part in enumerate(path) if index > 0 and _is_list_field(path[index - 1])
-    ]
-
-
-def _item_label(name: str, key: str) -> str:
-    return f"{ITEM_NAMES.get(name, name.replace('_', ' ').capitalize())} {key}"
-
-
-def _field_label(path: Key) -> str:
-    """ "Objective G1.O2: target date" — the nearest item, then the field."""
-    item, tail = "", list(path[1:]) or list(path)
-    for index in range(len(path) - 1, 0, -1):
-        if _is_list_field(path[index - 1]):
-            item, tail = _item_label(path[index - 1], path[index]), list(path[index + 1 :])
-            break
-    words = " › ".join(p.replace("_", " ") for p in tail)
-    if item and words:
-        return f"{item}: {words}"
-    text = item or words
-    return text[:1].upper() + text[1:]
 
 
 def word_edits(old: str, new: str) -> tuple[TextEdit, ...]:
@@ -450,16 +435,11 @@ def _detect_moves(changes: list[Change]) -> list[Change]:
             and before.path[:-1] != change.path[:-1]
         ):
             paired.add(before.path)
+            moved = Change(
+                "moved", change.section, change.path, change.label, old=before.old, new=change.new
+            )
             out.append(
-                Change(
-                    "moved",
-                    change.section,
-                    change.path,
-                    change.label,
-                    old=before.old,
-                    new=change.new,
-                    moved_from=before.path,
-                )
+                replace(moved, moved_from=before.path, keys=change.keys, summary=change.summary)
             )
         else:
             out.append(change)
@@ -469,46 +449,29 @@ def _detect_moves(changes: list[Change]) -> list[Change]:
 # --- progress -----------------------------------------------------------------------------
 
 
-def _progress(a: dict[str, Any], b: dict[str, Any]) -> Iterator[Progress]:
-    instruments = plan_instruments(a["instruments"]) | plan_instruments(
-        b["instruments"]
-    )  # new wins
-    old_series = _series(a["measurements"])
-    for group, points in _series(b["measurements"]).items():
-        instrument = instruments.get(group[0])
+def _progress(a: Plan, b: Plan) -> Iterator[Progress]:
+    """For each series of scores in the new version, its latest score in each version."""
+    instruments = a.instruments | b.instruments  # the new version's definitions win
+    for key, scores in b.series.items():
+        instrument = instruments.get(key[0])
         if instrument is None:
             continue
-        latest = points[-1]
-        before = old_series.get(group)
-        yield _one_progress(instrument, group, before[-1] if before else None, latest, b)
-
-
-def _series(measurements: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for m in sorted(measurements, key=lambda m: m["date"]):
-        groups.setdefault(
-            (str(m["instrument"]), str(m.get("participant") or ""), str(m.get("objective") or "")),
-            [],
-        ).append(m)
-    return groups
+        before = a.series.get(key)
+        yield _one_progress(instrument, key, before[-1] if before else None, scores[-1])
 
 
 def _one_progress(
-    instrument: Instrument,
-    group: tuple[str, str, str],
-    before: dict[str, Any] | None,
-    latest: dict[str, Any],
-    plan: dict[str, Any],
+    instrument: Instrument, key: tuple[str, str, str], before: Any, latest: Any
 ) -> Progress:
-    extras = [p for p in (group[1], f"objective {group[2]}" if group[2] else "") if p]
+    extras = [p for p in (key[1], f"objective {key[2]}" if key[2] else "") if p]
     label = f"{instrument.name} ({', '.join(extras)})" if extras else instrument.name
-    new = float(latest["score"])
+    new = float(latest.score)
     if before is None:
-        return Progress(label, None, None, new, latest["date"], None, "new measure")
-    old = float(before["score"])
+        return Progress(label, None, None, new, latest.date, None, "new measure")
+    old = float(before.score)
     gain = instrument.improvement(old, new)
     direction = "no change" if gain == 0 else ("better" if gain > 0 else "worse")
-    return Progress(label, old, before["date"], new, latest["date"], new - old, direction)
+    return Progress(label, old, before.date, new, latest.date, new - old, direction)
 
 
 # --- a readable line per change (for the summaries) -----------------------------------------
@@ -516,10 +479,8 @@ def _one_progress(
 
 def describe(change: Change) -> str:
     """One line for a person: what changed, in words ("<label>: <what>")."""
-    if change.kind == "added":
-        return f"{change.label} added: {summarise(change.new)}"
-    if change.kind == "removed":
-        return f"{change.label} removed: {summarise(change.old)}"
+    if change.kind in ("added", "removed"):
+        return f"{change.label} {change.kind}" + (f": {change.summary}" if change.summary else "")
     if change.kind == "moved":
         return f"{change.label} moved from {_where(change.moved_from)} to {_where(change.path)}"
     old, new = show(change.old, enum=change.enum), show(change.new, enum=change.enum)
@@ -528,24 +489,6 @@ def describe(change: Change) -> str:
 
 def _where(path: Key) -> str:
     return " › ".join(p.replace("_", " ") for p in path[:-1] if p != "orientation_details")
-
-
-def summarise(value: Any) -> str:
-    if isinstance(value, dict) and value.get("code") and "primary" in value:  # a diagnosis
-        from ..spec.icd import lookup
-
-        found = lookup(str(value["code"]))
-        return (
-            f"{value['code']} {value.get('description') or (found.title if found else '')}".strip()
-        )
-    if isinstance(value, dict) and "instrument" in value and "score" in value:  # a score
-        return f"{show(value['score'])} on {show(value['date'])}"
-    if isinstance(value, dict):
-        for name in SUMMARY_FIELDS:
-            if value.get(name):
-                return show(value[name])
-        return show(value)
-    return show(value)
 
 
 def progress_line(p: Progress) -> str:

@@ -7,48 +7,42 @@ New scores are counted, not listed one by one: the progress table already says w
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import os
 import re
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import PlanInvalid, UsageError
 from ..render.formatting import label, show, signed_number
-from ..spec._walk import primary_participant
-from ..spec.orientations import get_orientation
-from .diff import SECTION_TITLES, Change, PlanDiff, describe, diff_plans, progress_line, summarise
+from ..spec.model import Plan
+from .diff import Change, PlanDiff, describe, diff_plans, progress_line
 
 
-def summary_context(diff: PlanDiff, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def summary_context(diff: PlanDiff, old: Plan, new: Plan) -> dict[str, Any]:
     """The variables of the diff templates (``diff.md.j2``, ``diff.docx``)."""
-    orientation = get_orientation(str(new["plan"]["orientation"]))
-    titles = {
-        **SECTION_TITLES,
-        "orientation_details": orientation.label if orientation else "Orientation",
-    }
     sections = []
     for key, changes in diff.by_section().items():
         if key == "measurements":
             changes = [c for c in changes if c.kind != "added"]
             if not changes:
                 continue
-        sections.append({"title": titles.get(key, key), "items": [_item(c) for c in changes]})
+        sections.append({"title": diff.title(key), "items": [_item(c) for c in changes]})
     added_scores = sum(1 for c in diff.changes if c.section == "measurements" and c.kind == "added")
     revision = diff.revision
+    label_of = new.orientation.label if new.orientation else ""
     return {
-        "title": new["plan"].get("title")
-        or f"{orientation.label if orientation else ''} treatment plan",
+        "title": new.info.title or f"{label_of} treatment plan",
         "plan_id": diff.plan_id,
-        "client": str(primary_participant(new).get("name", "")),
+        "client": new.client.name or "" if new.client else "",
         "client_id": diff.client,
         "old_version": diff.old_version,
         "new_version": diff.new_version,
-        "old_date": _version_date(old),
-        "new_date": _version_date(new),
+        "old_date": old.version_date,
+        "new_date": new.version_date,
         "revision": {
             "date": revision.date,
             "reason": label(revision.reason),
@@ -68,7 +62,6 @@ def summary_context(diff: PlanDiff, old: dict[str, Any], new: dict[str, Any]) ->
 
 def _item(change: Change) -> dict[str, Any]:
     text = describe(change)
-    value = change.new if change.new is not None else change.old
     return {
         "kind": change.kind,
         "label": change.label,
@@ -77,7 +70,7 @@ def _item(change: Change) -> dict[str, Any]:
         "edits": [{"op": e.op, "text": e.text} for e in change.edits]
         if _worth_word_edits(change)
         else [],
-        "summary": show(value, enum=True) if change.enum else summarise(value),
+        "summary": change.summary,
     }
 
 
@@ -95,13 +88,6 @@ def _progress_row(p: Any) -> dict[str, Any]:
         "direction": p.direction,
         "line": progress_line(p),
     }
-
-
-def _version_date(plan: dict[str, Any]) -> Any:
-    for entry in reversed(plan.get("revisions") or []):
-        if entry.get("version") == plan["plan"]["version"]:
-            return entry.get("date")
-    return plan["plan"].get("start_date")
 
 
 def render_summary_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
@@ -133,8 +119,8 @@ REDLINE_SECONDS = 10.0
 
 
 def render_diff(
-    old: dict[str, Any],
-    new: dict[str, Any],
+    old: Plan,
+    new: Plan,
     fmt: str,
     *,
     force: bool = False,
@@ -157,8 +143,8 @@ def render_diff(
 
 
 def _redline(
-    old: dict[str, Any],
-    new: dict[str, Any],
+    old: Plan,
+    new: Plan,
     diff: PlanDiff,
     templates: Sequence[Path],
     seconds: float,
@@ -167,14 +153,16 @@ def _redline(
     from ..render.word import render_docx
     from .redline import redline
 
-    then = copy.deepcopy(old)
-    if then["plan"].get("status") == "superseded":  # marked when the new version was written
-        then["plan"]["status"] = new["plan"]["status"]
+    then = old
+    if old.info.status == "superseded":  # marked when the new version was written
+        status = new.info.status
+        data = {**old.data, "plan": {**old.data["plan"], "status": status}}
+        then = replace(old, data=data, info=replace(old.info, status=status))
     revision = diff.revision
-    author = (
-        revision.author if revision else ""
-    ) or f"{new['clinician']['name']}, {new['clinician']['credentials']}"
-    when = (revision.date if revision else None) or new["plan"]["start_date"]
+    author = (revision.author if revision else "") or (
+        new.clinician.signed_name if new.clinician else ""
+    )
+    when = (revision.date if revision else None) or new.info.start_date or dt.date(1980, 1, 1)
     before = render_docx(build_context(then), templates=templates)
     after = render_docx(build_context(new), templates=templates)
     identifier = f"{MARKER_PREFIX['redline']}{diff.plan_id}:{diff.old_version}:{diff.new_version}"
@@ -212,13 +200,12 @@ def diff_files(
         raise UsageError(
             f"{target} exists and is not a {fmt} diff plandoc wrote; choose another output, or pass --force to replace it"
         )
-    results = [check_file(path, today=today) for path in (old, new)]
+    results = [check_file(path, today=today, templates=templates) for path in (old, new)]
     problems = [f for r in results for f in r.findings if f.severity == "error"]
-    if problems or results[0].document is None or results[1].document is None:
+    before, after = results[0].plan, results[1].plan
+    if problems or before is None or after is None:
         raise PlanInvalid(problems)
-    data, warnings = render_diff(
-        results[0].document.data, results[1].document.data, fmt, force=force, templates=templates
-    )
+    data, warnings = render_diff(before, after, fmt, force=force, templates=templates)
     write_set({target: data}, protect=(old, new))
     return target, warnings
 

@@ -63,17 +63,13 @@ def builtin_instruments() -> dict[str, Instrument]:
     }
 
 
-def plan_instruments(custom: list[Any]) -> dict[str, Instrument]:
-    """Built-in instruments plus a plan's own ``instruments`` entries (which may not shadow them)."""
-    found = dict(builtin_instruments())
-    for item in custom:
-        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"] not in found:
-            found[item["id"]] = Instrument(
-                id=item["id"],
-                name=str(item.get("name") or item["id"]),
-                min=item.get("min", 0),
-                max=item.get("max"),
-                lower_is_better=bool(item.get("lower_is_better", True)),
-                unit=str(item.get("unit") or ""),
-            )
-    return found
+def custom_instrument(item: dict[str, Any]) -> Instrument:
+    """A plan's own measure (an ``instruments`` entry that passed the schema)."""
+    return Instrument(
+        id=str(item["id"]),
+        name=str(item.get("name") or item["id"]),
+        min=float(item["min"]) if isinstance(item.get("min"), int | float) else 0.0,
+        max=float(item["max"]) if isinstance(item.get("max"), int | float) else None,
+        lower_is_better=item.get("lower_is_better") is not False,
+        unit=str(item.get("unit") or ""),
+    )

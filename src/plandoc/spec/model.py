@@ -1,36 +1,728 @@
-"""The plan's shared knowledge: facts derived from a plan, computed in one place.
+"""The plan model: a validated plan as typed, frozen objects, built once.
 
-The review schedule (the next review, the interval and its default), ages, and (as the model
-grows) progress on measures, so that checks, documents and diffs never disagree about them.
+Semantic checks, the template context and the diff read this model; the raw YAML data stops
+at its door. The model is built leniently — a value of the wrong type becomes ``None`` (the
+schema has already reported it) — so every check runs on every plan and none can trip over a
+malformed value. Each object knows where it stands in the file (``at``), for findings.
+
+Every derived fact is computed here, in one property, so no two documents or sections can
+disagree about it: the next review and the plan's horizon, who the client is, ages, the
+instruments a plan can use, which scores belong to an objective, and progress on each measure
+— where it started (the objective's baseline, else the first score), where it is, the change
+and whether that is better or worse on that instrument.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from . import _walk as w
+from .instruments import Instrument, builtin_instruments, custom_instrument
+from .loader import DocPath, Document
+from .orientations import Orientation
+from .schema import fill, plan_schema
 
 DEFAULT_REVIEW_DAYS = 180
 ADULT_AGE = 18
-
-
-def next_review(plan: dict[str, Any]) -> dt.date | None:
-    """The plan's next review: given, or one interval after the last review (or the start)."""
-    given = w.as_date(plan.get("next_review_date"))
-    if given:
-        return given
-    anchor = w.as_date(plan.get("last_review_date")) or w.as_date(plan.get("start_date"))
-    return anchor + dt.timedelta(days=review_interval(plan)) if anchor else None
+SIGNED_STATUSES = ("active", "completed", "superseded")
 
 
 def age(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def review_interval(plan: dict[str, Any]) -> int:
-    """Days between reviews: the plan's own, else the default."""
-    interval = plan.get("review_interval_days")
-    if isinstance(interval, int) and not isinstance(interval, bool):
-        return interval
-    return DEFAULT_REVIEW_DAYS
+def add_days(day: dt.date, days: int) -> dt.date | None:
+    """*day* plus *days*, or None past the calendar's end (a malformed plan's dates)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+# --- reading loosely typed data -----------------------------------------------------------------
+
+
+class _Reader:
+    """Typed reads from data that may hold anything: a wrong type reads as nothing."""
+
+    def __init__(self, data: Any, at: DocPath) -> None:
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
+        self.at = at
+
+    def __contains__(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def integer(self, key: str) -> int | None:
+        value = self.data.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def number(self, key: str) -> int | float | None:
+        value = self.data.get(key)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def flag(self, key: str) -> bool:
+        return self.data.get(key) is True
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.data.get(key)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value if isinstance(value, dt.date) else None
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        return (
+            tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+            if isinstance(value, list)
+            else ()
+        )
+
+    def sub(self, key: str) -> _Reader | None:
+        value = self.data.get(key)
+        return _Reader(value, (*self.at, key)) if isinstance(value, dict) else None
+
+    def items(self, key: str) -> Iterator[_Reader]:
+        value = self.data.get(key)
+        for index, item in enumerate(value if isinstance(value, list) else []):
+            if isinstance(item, dict):
+                yield _Reader(item, (*self.at, key, index))
+
+
+# --- the parts of a plan ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    at: DocPath
+    id: str | None
+    version: int | None
+    status: str | None
+    orientation: str | None
+    title: str | None
+    start_date: dt.date | None
+    review_interval_days: int | None
+    next_review_date: dt.date | None
+    last_review_date: dt.date | None
+    expiry_date: dt.date | None
+    participation: str | None
+
+    @property
+    def review_interval(self) -> int:
+        """Days between reviews: the plan's own, else the default."""
+        return self.review_interval_days or DEFAULT_REVIEW_DAYS
+
+    @property
+    def review_anchor(self) -> dt.date | None:
+        """The day the review interval counts from: the last review, else the start."""
+        return self.last_review_date or self.start_date
+
+    @property
+    def next_review(self) -> dt.date | None:
+        """The plan's next review: given, or one interval after the last review (or the start)."""
+        if self.next_review_date:
+            return self.next_review_date
+        anchor = self.review_anchor
+        return add_days(anchor, self.review_interval) if anchor else None
+
+    @property
+    def signed_status(self) -> bool:
+        """Whether the plan's status needs its signatures (active, completed, superseded)."""
+        return self.status in SIGNED_STATUSES
+
+
+@dataclass(frozen=True)
+class Person:
+    at: DocPath
+    id: str | None
+    name: str | None
+    preferred_name: str | None
+    role: str | None
+    primary: bool
+    date_of_birth: dt.date | None
+    pronouns: str | None
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.name or self.id or ""
+
+    def age_on(self, day: dt.date) -> int | None:
+        return age(self.date_of_birth, day) if self.date_of_birth else None
+
+    def adult_on(self, day: dt.date | None) -> bool:
+        """An adult, or a person whose age is not known (so their consent is asked for)."""
+        years = self.age_on(day) if day else None
+        return years is None or years >= ADULT_AGE
+
+
+@dataclass(frozen=True)
+class Guardian:
+    at: DocPath
+    name: str | None
+    relationship: str | None
+
+
+@dataclass(frozen=True)
+class Professional:
+    at: DocPath
+    name: str | None
+    credentials: str | None
+    npi: str | None
+
+    @property
+    def signed_name(self) -> str:
+        return ", ".join(p for p in (self.name, self.credentials) if p)
+
+
+@dataclass(frozen=True)
+class Practice:
+    at: DocPath
+    name: str | None
+    npi: str | None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    at: DocPath
+    code: str | None
+    description: str | None
+    primary: bool
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    at: DocPath
+    date: dt.date | None
+    diagnoses: tuple[Diagnosis, ...]
+    client_words: str | None
+    risk_level: str | None
+
+
+@dataclass(frozen=True)
+class CustomInstrument:
+    at: DocPath
+    id: str | None
+    min: int | float | None
+    max: int | float | None
+    instrument: Instrument | None  # None when it has no id
+
+
+@dataclass(frozen=True)
+class Problem:
+    at: DocPath
+    id: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Measure:
+    at: DocPath
+    instrument: str | None
+    baseline: int | float | None
+    target: int | float | None
+    baseline_date: dt.date | None
+    participant: str | None
+
+
+@dataclass(frozen=True)
+class Intervention:
+    at: DocPath
+    id: str | None
+    description: str | None
+    provider: str | None
+    modality: str | None
+    approach: str | None
+
+
+@dataclass(frozen=True)
+class Objective:
+    at: DocPath
+    id: str | None
+    description: str | None
+    measure: Measure | None
+    target_date: dt.date | None
+    status: str | None
+    interventions: tuple[Intervention, ...]
+
+
+@dataclass(frozen=True)
+class Goal:
+    at: DocPath
+    id: str | None
+    problems: tuple[str, ...]
+    problems_given: bool
+    client_words: str | None
+    description: str | None
+    status: str | None
+    objectives: tuple[Objective, ...]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    at: DocPath
+    instrument: str | None
+    date: dt.date | None
+    score: int | float | None
+    participant: str | None
+    objective: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Service:
+    at: DocPath
+    id: str | None
+    duration_weeks: int | None
+    start_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class Revision:
+    at: DocPath
+    version: int | None
+    date: dt.date | None
+    reason: str | None
+    summary: str | None
+    author: str | None
+
+
+@dataclass(frozen=True)
+class Signature:
+    at: DocPath
+    role: str | None
+    name: str | None
+    participant: str | None
+    credentials: str | None
+    status: str | None
+    date: dt.date | None
+    attempted: bool
+
+    @property
+    def signed(self) -> bool:
+        return self.status == "signed"
+
+    @property
+    def accounted(self) -> bool:
+        """Signed, or its attempts logged (a payer accepts either, with a supervisor's review)."""
+        return self.signed or self.attempted
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module of an orientation made of modules: its orientation (the name, and the
+    orientation itself when it is known), and its details."""
+
+    at: DocPath
+    orientation: str | None
+    definition: Orientation | None
+    details: dict[str, Any]
+    details_at: DocPath
+
+
+# --- progress ---------------------------------------------------------------------------------------
+
+SeriesKey = tuple[str, str, str]  # instrument, participant, objective named by the scores
+
+
+@dataclass(frozen=True)
+class Score:
+    date: dt.date | None
+    value: int | float
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A measure from where it started to where it is now, judged on its instrument."""
+
+    instrument: Instrument
+    participant: str | None
+    objective: str | None  # the objective the scores belong to, when one
+    start: Score
+    latest: Score
+    points: tuple[Score, ...]
+    named: bool = False  # the scores name their objective (one instrument serves several)
+
+    @property
+    def single(self) -> bool:
+        """Only one score so far, and no earlier baseline to compare it with."""
+        return len(self.points) == 1 and self.start.date in (None, self.latest.date)
+
+    @property
+    def change(self) -> float:
+        return float(self.latest.value) - float(self.start.value)
+
+    @property
+    def direction(self) -> str:
+        if self.single:
+            return "one score so far"
+        better = self.instrument.improvement(float(self.start.value), float(self.latest.value))
+        return "no change" if better == 0 else ("better" if better > 0 else "worse")
+
+    @property
+    def band_start(self) -> str:
+        return self.instrument.band(float(self.start.value))
+
+    @property
+    def band_latest(self) -> str:
+        return self.instrument.band(float(self.latest.value))
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """One version of one plan. ``data`` is the plan with every field the spec defines present
+    (``None`` or ``[]`` when left out) — the form templates and the diff walk."""
+
+    source: str
+    data: dict[str, Any]
+    orientation: Orientation | None
+    info: PlanInfo
+    participants: tuple[Person, ...]
+    guardian: Guardian | None
+    clinician: Professional | None
+    supervisor: Professional | None
+    practice: Practice | None
+    assessment: Assessment
+    custom_instruments: tuple[CustomInstrument, ...]
+    problems: tuple[Problem, ...]
+    goals: tuple[Goal, ...]
+    measurements: tuple[Measurement, ...]
+    services: tuple[Service, ...]
+    has_safety_plan: bool
+    revisions: tuple[Revision, ...]
+    signatures: tuple[Signature, ...]
+    details: dict[str, Any]
+    modules: tuple[Module, ...]
+
+    @cached_property
+    def client(self) -> Person | None:
+        """The identified client: the participant marked ``primary``, else the first one."""
+        return next((p for p in self.participants if p.primary), None) or next(
+            iter(self.participants), None
+        )
+
+    @property
+    def objectives(self) -> tuple[Objective, ...]:
+        return tuple(o for g in self.goals for o in g.objectives)
+
+    @property
+    def interventions(self) -> tuple[Intervention, ...]:
+        return tuple(i for o in self.objectives for i in o.interventions)
+
+    @cached_property
+    def instruments(self) -> dict[str, Instrument]:
+        """The built-in instruments and the plan's own (which may not shadow them)."""
+        found = dict(builtin_instruments())
+        for item in self.custom_instruments:
+            if item.id and item.instrument and item.id not in found:
+                found[item.id] = item.instrument
+        return found
+
+    @property
+    def next_review(self) -> dt.date | None:
+        return self.info.next_review
+
+    @cached_property
+    def horizon(self) -> dt.date | None:
+        """The last day the plan's services are expected to run."""
+        weeks = [s.duration_weeks for s in self.services if s.duration_weeks is not None]
+        if self.info.start_date is None or not weeks:
+            return None
+        return add_days(self.info.start_date, 7 * max(weeks))
+
+    def person(self, ident: str | None) -> Person | None:
+        return next((p for p in self.participants if p.id == ident), None) if ident else None
+
+    @cached_property
+    def revision(self) -> Revision | None:
+        """The revision entry of this version, if the plan has one."""
+        return next((r for r in reversed(self.revisions) if r.version == self.info.version), None)
+
+    @property
+    def latest_revision(self) -> Revision | None:
+        return self.revisions[-1] if self.revisions else None
+
+    @property
+    def version_date(self) -> dt.date | None:
+        """The day this version was made: its revision entry's, else the plan's start."""
+        return (self.revision.date if self.revision else None) or self.info.start_date
+
+    # progress: one computation for every document, section and diff
+
+    @cached_property
+    def series(self) -> dict[SeriesKey, tuple[Measurement, ...]]:
+        """Scores by instrument, participant and objective named, each oldest first, in the
+        order the series first appear."""
+        found: dict[SeriesKey, list[Measurement]] = {}
+        for m in self.measurements:
+            if m.instrument and m.date and m.score is not None:
+                found.setdefault((m.instrument, m.participant or "", m.objective or ""), []).append(
+                    m
+                )
+        return {
+            key: tuple(sorted(items, key=lambda m: m.date or dt.date.min))
+            for key, items in found.items()
+        }
+
+    def scores_for(self, objective: Objective) -> tuple[Measurement, ...]:
+        """The scores that belong to an objective: those naming it, else those on its instrument
+        (and participant) that name no objective."""
+        named = tuple(m for key, ms in self.series.items() if key[2] == objective.id for m in ms)
+        if named or objective.measure is None:
+            return tuple(sorted(named, key=lambda m: m.date or dt.date.min))
+        measure = objective.measure
+        found = [
+            m
+            for (instrument, person, named_objective), ms in self.series.items()
+            if instrument == measure.instrument
+            and not named_objective
+            and (not measure.participant or person == measure.participant)
+            for m in ms
+        ]
+        return tuple(sorted(found, key=lambda m: m.date or dt.date.min))
+
+    def objective_progress(self, objective: Objective) -> Progress | None:
+        measure = objective.measure
+        instrument = self.instruments.get(measure.instrument or "") if measure else None
+        scores = self.scores_for(objective)
+        if measure is None or instrument is None or not scores:
+            return None
+        points = tuple(Score(m.date, m.score, m.note) for m in scores if m.score is not None)
+        start = (
+            Score(measure.baseline_date, measure.baseline)
+            if measure.baseline is not None
+            else points[0]
+        )
+        participant = measure.participant or _only({m.participant for m in scores})
+        named = any(m.objective == objective.id for m in scores)
+        return Progress(instrument, participant, objective.id, start, points[-1], points, named)
+
+    @cached_property
+    def progress(self) -> tuple[Progress, ...]:
+        """One row per series of scores. A series that belongs to exactly one objective is that
+        objective's progress (from its baseline), so the two never disagree."""
+        owners: dict[SeriesKey, list[Objective]] = {}
+        for objective in self.objectives:
+            for key in {
+                (m.instrument or "", m.participant or "", m.objective or "")
+                for m in self.scores_for(objective)
+            }:
+                owners.setdefault(key, []).append(objective)
+        rows = []
+        for key, scores in self.series.items():
+            claimed = owners.get(key, [])
+            own = self.objective_progress(claimed[0]) if len(claimed) == 1 else None
+            if own is not None and len(own.points) == len(scores):
+                rows.append(own)
+                continue
+            instrument = self.instruments.get(key[0])
+            if instrument is None:
+                continue
+            points = tuple(Score(m.date, m.score, m.note) for m in scores if m.score is not None)
+            rows.append(
+                Progress(instrument, key[1] or None, key[2] or None, points[0], points[-1], points)
+            )
+        return tuple(rows)
+
+
+def _only(values: set[str | None]) -> str | None:
+    return next(iter(values)) if len(values) == 1 else None
+
+
+# --- building it ------------------------------------------------------------------------------------
+
+
+def build_plan(
+    doc: Document,
+    orientation: Orientation | None,
+    lookup: Callable[[str], Orientation | None] = lambda name: None,
+) -> Plan:
+    """The model of a loaded plan (valid or not: wrong values read as nothing); *lookup* finds
+    the orientation a module names."""
+    raw = doc.data
+    root = _Reader(raw, ())
+    schema = orientation.plan_schema if orientation else plan_schema(None)
+    details = root.sub("orientation_details")
+    return Plan(
+        source=doc.path,
+        data=fill(schema, raw),
+        orientation=orientation,
+        info=_info(root.sub("plan") or _Reader({}, ("plan",))),
+        participants=tuple(_person(r) for r in root.items("participants")),
+        guardian=_guardian(root.sub("guardian")),
+        clinician=_professional(root.sub("clinician")),
+        supervisor=_professional(root.sub("supervisor")),
+        practice=_practice(root.sub("practice")),
+        assessment=_assessment(root.sub("assessment") or _Reader({}, ("assessment",))),
+        custom_instruments=tuple(
+            CustomInstrument(
+                r.at,
+                r.text("id"),
+                r.number("min"),
+                r.number("max"),
+                custom_instrument(r.data) if r.text("id") else None,
+            )
+            for r in root.items("instruments")
+        ),
+        problems=tuple(
+            Problem(r.at, r.text("id"), r.text("title")) for r in root.items("problems")
+        ),
+        goals=tuple(_goal(r) for r in root.items("goals")),
+        measurements=tuple(_measurement(r) for r in root.items("measurements")),
+        services=tuple(
+            Service(r.at, r.text("id"), r.integer("duration_weeks"), r.date("start_date"))
+            for r in root.items("services")
+        ),
+        has_safety_plan="safety_plan" in raw,
+        revisions=tuple(
+            Revision(
+                r.at,
+                r.integer("version"),
+                r.date("date"),
+                r.text("reason"),
+                r.text("summary"),
+                r.text("author"),
+            )
+            for r in root.items("revisions")
+        ),
+        signatures=tuple(_signature(r) for r in root.items("signatures")),
+        details=details.data if details else {},
+        modules=tuple(_modules(details, orientation, lookup)),
+    )
+
+
+def _info(r: _Reader) -> PlanInfo:
+    return PlanInfo(
+        r.at, r.text("id"), r.integer("version"), r.text("status"), r.text("orientation"),
+        r.text("title"), r.date("start_date"), r.integer("review_interval_days"),
+        r.date("next_review_date"), r.date("last_review_date"), r.date("expiry_date"),
+        r.text("participation"),
+    )  # fmt: skip
+
+
+def _person(r: _Reader) -> Person:
+    return Person(
+        r.at, r.text("id"), r.text("name"), r.text("preferred_name"), r.text("role"),
+        r.flag("primary"), r.date("date_of_birth"), r.text("pronouns"),
+    )  # fmt: skip
+
+
+def _guardian(r: _Reader | None) -> Guardian | None:
+    return Guardian(r.at, r.text("name"), r.text("relationship")) if r else None
+
+
+def _professional(r: _Reader | None) -> Professional | None:
+    return Professional(r.at, r.text("name"), r.text("credentials"), r.text("npi")) if r else None
+
+
+def _practice(r: _Reader | None) -> Practice | None:
+    return Practice(r.at, r.text("name"), r.text("npi")) if r else None
+
+
+def _assessment(r: _Reader) -> Assessment:
+    words = r.sub("presenting_problem")
+    risk = r.sub("risk")
+    return Assessment(
+        r.at,
+        r.date("date"),
+        tuple(
+            Diagnosis(
+                d.at,
+                d.text("code"),
+                d.text("description"),
+                d.flag("primary"),
+                d.flag("provisional"),
+            )
+            for d in r.items("diagnoses")
+        ),
+        words.text("client_words") if words else None,
+        risk.text("level") if risk else None,
+    )
+
+
+def _goal(r: _Reader) -> Goal:
+    return Goal(
+        r.at, r.text("id"), r.texts("problems"), "problems" in r, r.text("client_words"),
+        r.text("description"), r.text("status"), tuple(_objective(o) for o in r.items("objectives")),
+    )  # fmt: skip
+
+
+def _objective(r: _Reader) -> Objective:
+    m = r.sub("measure")
+    measure = (
+        Measure(
+            m.at,
+            m.text("instrument"),
+            m.number("baseline"),
+            m.number("target"),
+            m.date("baseline_date"),
+            m.text("participant"),
+        )
+        if m is not None and m.data
+        else None
+    )
+    interventions = tuple(
+        Intervention(
+            i.at,
+            i.text("id"),
+            i.text("description"),
+            i.text("provider"),
+            i.text("modality"),
+            i.text("approach"),
+        )
+        for i in r.items("interventions")
+    )
+    return Objective(
+        r.at,
+        r.text("id"),
+        r.text("description"),
+        measure,
+        r.date("target_date"),
+        r.text("status"),
+        interventions,
+    )
+
+
+def _measurement(r: _Reader) -> Measurement:
+    return Measurement(
+        r.at, r.text("instrument"), r.date("date"), r.number("score"), r.text("participant"),
+        r.text("objective"), r.text("note"),
+    )  # fmt: skip
+
+
+def _signature(r: _Reader) -> Signature:
+    return Signature(
+        r.at, r.text("role"), r.text("name"), r.text("participant"), r.text("credentials"),
+        r.text("status"), r.date("date"), any(True for _ in r.items("attempts")),
+    )  # fmt: skip
+
+
+def _modules(
+    details: _Reader | None,
+    orientation: Orientation | None,
+    lookup: Callable[[str], Orientation | None],
+) -> Iterator[Module]:
+    spec = orientation.modules if orientation else None
+    if details is None or spec is None:
+        return
+    for item in details.items(spec.field):
+        inner = item.sub(spec.details)
+        name = item.text(spec.orientation)
+        found = lookup(name) if name else None
+        yield Module(
+            item.at,
+            name,
+            found if found is not None and found.modules is None else None,
+            inner.data if inner else {},
+            inner.at if inner else (*item.at, spec.details),
+        )

@@ -59,8 +59,10 @@ SERVICE_CODE_PATTERN = r"[0-9]{5}|[A-Z][0-9]{4}"
 NPI_PATTERN = r"[0-9]{10}"
 
 
-def _described(rule: Schema, description: str, *, required: bool = False) -> Schema:
-    return {**rule, "required": required, "meta": {"description": description}}
+def _described(rule: Schema, description: str, *, required: bool = False, **meta: Any) -> Schema:
+    """*rule* with its documentation; *meta* says more about a list (``item``: what one item is
+    called; ``match_by``: the fields that identify an item across versions when it has no id)."""
+    return {**rule, "required": required, "meta": {"description": description, **meta}}
 
 
 def text(description: str, *, required: bool = False, **rules: Any) -> Schema:
@@ -97,12 +99,12 @@ def choice(description: str, options: tuple[str, ...], *, required: bool = False
     return _described({"type": "string", "allowed": list(options)}, description, required=required)
 
 
-def texts(description: str, *, required: bool = False, minlength: int = 0) -> Schema:
-    """A list of non-empty strings."""
+def texts(description: str, *, item: str, required: bool = False, minlength: int = 0) -> Schema:
+    """A list of non-empty strings, each called *item*."""
     rule: Schema = {"type": "list", "schema": {"type": "string", "empty": False}}
     if minlength:
         rule["minlength"] = minlength
-    return _described(rule, description, required=required)
+    return _described(rule, description, required=required, item=item)
 
 
 def record(description: str, fields: Schema, *, required: bool = False) -> Schema:
@@ -110,12 +112,23 @@ def record(description: str, fields: Schema, *, required: bool = False) -> Schem
 
 
 def records(
-    description: str, fields: Schema, *, required: bool = False, minlength: int = 0
+    description: str,
+    fields: Schema,
+    *,
+    item: str,
+    match_by: tuple[str, ...] = (),
+    required: bool = False,
+    minlength: int = 0,
 ) -> Schema:
+    """A list of mappings, each called *item*, matched across versions by its ``id`` or, when
+    it has none, by the fields *match_by*."""
     rule: Schema = {"type": "list", "schema": {"type": "dict", "schema": fields}}
     if minlength:
         rule["minlength"] = minlength
-    return _described(rule, description, required=required)
+    meta: dict[str, Any] = {"item": item}
+    if match_by:
+        meta["match_by"] = list(match_by)
+    return _described(rule, description, required=required, **meta)
 
 
 def _person(role: str, *, credentials_required: bool) -> Schema:
@@ -152,8 +165,9 @@ PLAN = record(
             required=True,
         ),
         "orientation": text(
-            "The therapeutic orientation whose template and `orientation_details` apply "
-            "(`cbt`, `psychodynamic`, `narrative`, `strengths-based`, `dbt`, `emdr`, `integrative`).",
+            "The therapeutic orientation whose section and templates apply: the name of a folder "
+            "under `templates/orientations/`, or under `orientations/` in a practice's "
+            "`--templates` folder.",
             required=True,
         ),
         "title": text("A short title for the plan (defaults to the orientation's name)."),
@@ -190,6 +204,7 @@ PARTICIPANTS = records(
     },
     required=True,
     minlength=1,
+    item="Participant",
 )
 
 GUARDIAN = record(
@@ -242,6 +257,8 @@ ASSESSMENT = record(
             },
             required=True,
             minlength=1,
+            item="Diagnosis",
+            match_by=("code",),
         ),
         "presenting_problem": record(
             "Why the person came, in their words and in the clinician's.",
@@ -255,11 +272,13 @@ ASSESSMENT = record(
             },
             required=True,
         ),
-        "strengths": texts("The person's strengths.", required=True, minlength=1),
-        "needs": texts("The person's needs."),
-        "abilities": texts("The person's abilities."),
-        "preferences": texts("The person's preferences for treatment."),
-        "barriers": texts("Barriers to treatment (transport, cost, schedule, stigma …)."),
+        "strengths": texts("The person's strengths.", item="Strength", required=True, minlength=1),
+        "needs": texts("The person's needs.", item="Need"),
+        "abilities": texts("The person's abilities.", item="Ability"),
+        "preferences": texts("The person's preferences for treatment.", item="Preference"),
+        "barriers": texts(
+            "Barriers to treatment (transport, cost, schedule, stigma …).", item="Barrier"
+        ),
         "cultural_considerations": text(
             "Cultural, spiritual or identity considerations for treatment."
         ),
@@ -289,6 +308,7 @@ INSTRUMENTS = records(
         "unit": text("Unit of a count (for example `attacks per week`)."),
         "description": text("How the measure is taken."),
     },
+    item="Measure",
 )
 
 INTERVENTION = {
@@ -301,7 +321,7 @@ INTERVENTION = {
     ),
     "modality": choice("How it is delivered.", INTERVENTION_MODALITIES),
     "approach": text(
-        "For integrative plans: the orientation module it draws on (for example `cbt`)."
+        "For an orientation made of modules (integrative): the module's orientation it draws on."
     ),
 }
 
@@ -325,7 +345,7 @@ OBJECTIVE = {
     "target_date": date("Day by which the objective should be met."),
     "status": choice("Where the objective stands.", GOAL_STATUSES, required=True),
     "interventions": records(
-        "What will be done to reach the objective.", INTERVENTION, minlength=1
+        "What will be done to reach the objective.", INTERVENTION, minlength=1, item="Intervention"
     ),
 }
 
@@ -336,14 +356,16 @@ GOALS = records(
         "problems": _described(
             {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}},
             "Ids of the problems this goal addresses.",
+            item="Problem addressed",
         ),
         "client_words": text("The goal in the client's own words (a quotation).", required=True),
         "description": text("The goal in the clinician's words."),
         "status": choice("Where the goal stands.", GOAL_STATUSES, required=True),
-        "objectives": records("Short-term, measurable objectives.", OBJECTIVE),
+        "objectives": records("Short-term, measurable objectives.", OBJECTIVE, item="Objective"),
     },
     required=True,
     minlength=1,
+    item="Goal",
 )
 
 PROBLEMS = records(
@@ -360,10 +382,12 @@ PROBLEMS = records(
             },
             required=True,
             minlength=1,
+            item="Behavioural definition",
         ),
     },
     required=True,
     minlength=1,
+    item="Problem",
 )
 
 MEASUREMENTS = records(
@@ -378,6 +402,8 @@ MEASUREMENTS = records(
         ),
         "note": text("Context for the score."),
     },
+    item="Score",
+    match_by=("instrument", "participant", "objective", "date"),
 )
 
 SERVICES = records(
@@ -412,6 +438,7 @@ SERVICES = records(
     },
     required=True,
     minlength=1,
+    item="Service",
 )
 
 SAFETY_PLAN = record(
@@ -419,15 +446,19 @@ SAFETY_PLAN = record(
     {
         "warning_signs": texts(
             "Thoughts, moods or situations that signal a crisis may be coming.",
+            item="Warning sign",
             required=True,
             minlength=1,
         ),
         "internal_coping": texts(
             "Things the person can do alone to take their mind off the problem.",
+            item="Coping strategy",
             required=True,
             minlength=1,
         ),
-        "distraction": texts("People and social settings that provide distraction."),
+        "distraction": texts(
+            "People and social settings that provide distraction.", item="Distraction"
+        ),
         "help_contacts": records(
             "People the person can ask for help.",
             {
@@ -435,6 +466,8 @@ SAFETY_PLAN = record(
                 "relationship": text("Relationship."),
                 "phone": text("Telephone number."),
             },
+            item="Contact",
+            match_by=("name",),
         ),
         "professional_contacts": records(
             "Professionals and agencies to contact in a crisis (include 988 in the US).",
@@ -445,11 +478,18 @@ SAFETY_PLAN = record(
             },
             required=True,
             minlength=1,
+            item="Professional contact",
+            match_by=("name",),
         ),
         "means_safety": texts(
-            "Steps taken to make the environment safe.", required=True, minlength=1
+            "Steps taken to make the environment safe.",
+            item="Safety step",
+            required=True,
+            minlength=1,
         ),
-        "reasons_for_living": texts("The person's reasons for living, in their words."),
+        "reasons_for_living": texts(
+            "The person's reasons for living, in their words.", item="Reason for living"
+        ),
         "reviewed_on": date("Day the safety plan was last reviewed with the person."),
     },
 )
@@ -457,9 +497,16 @@ SAFETY_PLAN = record(
 DISCHARGE = record(
     "When treatment ends or changes, and what follows.",
     {
-        "criteria": texts("What must be true for discharge.", required=True, minlength=1),
+        "criteria": texts(
+            "What must be true for discharge.",
+            item="Discharge criterion",
+            required=True,
+            minlength=1,
+        ),
         "transition": text("Conditions for referral or transfer to another level of care."),
-        "aftercare": texts("Aftercare and relapse-prevention arrangements."),
+        "aftercare": texts(
+            "Aftercare and relapse-prevention arrangements.", item="Aftercare arrangement"
+        ),
         "anticipated_date": date("Expected discharge date."),
     },
     required=True,
@@ -476,6 +523,8 @@ REVISIONS = records(
     },
     required=True,
     minlength=1,
+    item="Revision",
+    match_by=("version",),
 )
 
 SIGNATURES = records(
@@ -494,9 +543,13 @@ SIGNATURES = records(
                 "method": text("How (in session, by post, portal …).", required=True),
                 "outcome": text("What happened."),
             },
+            item="Attempt",
+            match_by=("date", "method"),
         ),
         "note": text("A note, for example the client's reason for refusing."),
     },
+    item="Signature",
+    match_by=("role", "name"),
 )
 
 
@@ -545,7 +598,7 @@ def _build(orientation_schema: Schema | None) -> Schema:
         details["schema"] = orientation_schema
     else:
         details["allow_unknown"] = True
-    return {
+    fields = {
         "spec_version": _described(
             {"type": "integer", "allowed": list(SPEC_VERSIONS)},
             "Version of the plan spec; `1`.",
@@ -573,3 +626,32 @@ def _build(orientation_schema: Schema | None) -> Schema:
             "Free-form data for a practice's own templates; not validated.",
         ),
     }
+    return {
+        name: {**rules, "meta": {**rules["meta"], "title": SECTION_TITLES[name]}}
+        for name, rules in fields.items()
+    }
+
+
+# What each part of a plan is called in a change summary (the orientation's section takes the
+# orientation's own name there).
+SECTION_TITLES = {
+    "spec_version": "Spec version",
+    "plan": "Plan",
+    "participants": "Participants",
+    "guardian": "Guardian",
+    "clinician": "Clinician",
+    "supervisor": "Supervisor",
+    "practice": "Practice",
+    "assessment": "Assessment and diagnoses",
+    "instruments": "Measures defined",
+    "problems": "Problems",
+    "goals": "Goals, objectives and interventions",
+    "measurements": "Scores recorded",
+    "services": "Services",
+    "orientation_details": "Orientation section",
+    "safety_plan": "Safety plan",
+    "discharge": "Discharge and aftercare",
+    "revisions": "Revision history",
+    "signatures": "Signatures",
+    "extensions": "Practice data",
+}

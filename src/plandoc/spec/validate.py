@@ -19,7 +19,7 @@ from cerberus.utils import TypeDefinition
 from ..errors import Finding
 from ..text import did_you_mean, printable
 from .loader import DocPath, Document
-from .orientations import get_orientation, orientation_names
+from .orientations import Modules, Orientation, Registry
 from .schema import Schema, plan_schema
 
 _TYPE_WORDS = {
@@ -33,47 +33,55 @@ _TYPE_WORDS = {
 }
 
 
-def schema_findings(doc: Document) -> list[Finding]:
-    """Validate *doc* against the spec and its orientation's section; return every error."""
-    data = doc.data
-    orientation_name = _orientation_name(data)
-    orientation = get_orientation(orientation_name) if orientation_name else None
-    findings = list(_unknown_orientation(doc, orientation_name))
-    schema = plan_schema(orientation.schema if orientation else None)
-    findings += _run(doc, schema, data, ())
-    findings += _integrative_modules(doc)
+def schema_findings(
+    doc: Document, orientation: Orientation | None, known: Registry
+) -> list[Finding]:
+    """Validate *doc* against the spec and its orientation's section (and, for an orientation
+    made of modules, each module against its own orientation); return every error."""
+    findings = list(_unknown_orientation(doc, orientation, known))
+    schema = orientation.plan_schema if orientation else plan_schema(None)
+    findings += _run(doc, schema, doc.data, ())
+    if orientation is not None and orientation.modules is not None:
+        findings += _modules(doc, orientation.modules, known)
     return findings
 
 
-def _orientation_name(data: dict[str, Any]) -> str | None:
-    plan = data.get("plan")
+def _unknown_orientation(
+    doc: Document, orientation: Orientation | None, known: Registry
+) -> Iterator[Finding]:
+    plan = doc.data.get("plan")
     name = plan.get("orientation") if isinstance(plan, dict) else None
-    return name if isinstance(name, str) else None
-
-
-def _unknown_orientation(doc: Document, name: str | None) -> Iterator[Finding]:
-    if name is None or get_orientation(name) is not None:
+    if orientation is not None or not isinstance(name, str) or name in known.broken:
         return
-    known = orientation_names()
-    msg = f"unknown orientation `{name}`{did_you_mean(name, known)}; one of: {', '.join(known)}"
+    names = known.names()
+    msg = f"unknown orientation `{name}`{did_you_mean(name, names)}; one of: {', '.join(names)}"
     line, col = doc.locate(("plan", "orientation"))
     yield Finding(doc.path, line, col, "error", msg, "schema.allowed")
 
 
-def _integrative_modules(doc: Document) -> Iterator[Finding]:
-    """Each integrative module's ``details`` is checked against its own orientation's fields."""
-    if _orientation_name(doc.data) != "integrative":
-        return
+def _modules(doc: Document, spec: Modules, known: Registry) -> Iterator[Finding]:
+    """Each module names an orientation that is not itself made of modules, and its details
+    are checked against that orientation's fields."""
+    allowed = [name for name, o in known.found.items() if o.modules is None]
     details = doc.data.get("orientation_details")
-    modules = details.get("modules") if isinstance(details, dict) else None
+    modules = details.get(spec.field) if isinstance(details, dict) else None
     for index, module in enumerate(modules if isinstance(modules, list) else []):
-        if not isinstance(module, dict) or not isinstance(module.get("details"), dict):
+        if not isinstance(module, dict):
             continue
-        orientation = get_orientation(str(module.get("orientation")))
-        if orientation is None or orientation.name == "integrative":
+        base: DocPath = ("orientation_details", spec.field, index)
+        name = module.get(spec.orientation)
+        if not isinstance(name, str):
             continue
-        base: DocPath = ("orientation_details", "modules", index, "details")
-        yield from _run(doc, orientation.schema, module["details"], base, update=True)
+        if name not in allowed:
+            line, col = doc.locate((*base, spec.orientation))
+            msg = f"`{name}` is not an orientation a module can draw on{did_you_mean(name, allowed)}; one of: {', '.join(allowed)}"
+            yield Finding(doc.path, line, col, "error", msg, "schema.allowed")
+            continue
+        inner = module.get(spec.details)
+        if isinstance(inner, dict):
+            yield from _run(
+                doc, known.found[name].schema, inner, (*base, spec.details), update=True
+            )
 
 
 def _run(

@@ -1,0 +1,170 @@
+"""An orientation's own rules, as data from its folder (``rules:`` in ``orientation.yaml``).
+
+Paths in a rule are relative to the orientation's section of a plan, dotted, with ``[]`` for
+"each item of this list" at any depth (``values[].committed_actions[].objective``). The kinds:
+
+* ``refers-to`` — the value (or each value of a list) at ``field`` is the id of one of the
+  plan's ``target`` (goals, objectives, problems, participants, interventions, services,
+  instruments);
+* ``complete-when`` — every item of the list ``each`` whose fields equal ``when`` also has the
+  fields of ``require`` (an EMDR target is complete only at SUD 0 and VOC 7);
+* ``at-most-count`` — the number at ``number`` is not more than the items of the list at
+  ``list``;
+* ``needs-section`` — when ``when`` holds something, the plan has ``section`` (a safety plan);
+* ``exact-values`` — in each item of ``each``, the ``field`` of the items of its ``list`` are
+  exactly ``values``, once each (the five levels of a GAS scale).
+
+An orientation made of modules (integrative) applies each module's own rules to its details,
+and an intervention's ``approach`` must name one of the plan's modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..spec.loader import DocPath
+from ..spec.model import Plan
+from ..spec.orientations import Orientation, Rule
+from ..text import did_you_mean
+from .report import Reporter
+
+
+def orientation_findings(report: Reporter, plan: Plan) -> None:
+    """Every orientation rule on *plan*'s section, and on each of its modules."""
+    if plan.orientation is None:
+        return
+    _apply(report, plan, plan.orientation, plan.details, ("orientation_details",))
+    for module in plan.modules:
+        if module.definition is not None:
+            _apply(report, plan, module.definition, module.details, module.details_at)
+    if plan.orientation.modules is not None:
+        drawn = {m.orientation for m in plan.modules if m.orientation}
+        for item in plan.interventions:
+            if item.approach is not None and item.approach not in drawn:
+                report.error(
+                    (*item.at, "approach"),
+                    f"intervention draws on `{item.approach}`, which is not one of the plan's modules{did_you_mean(item.approach, drawn)}",
+                    "ids.unresolved",
+                )
+
+
+def _apply(
+    report: Reporter, plan: Plan, orientation: Orientation, details: dict[str, Any], base: DocPath
+) -> None:
+    for rule in orientation.rules:
+        KINDS[rule.kind](report, plan, rule, details, base)
+
+
+def each(data: Any, dotted: str, base: DocPath) -> Iterator[tuple[DocPath, Any]]:
+    """(path, value) of every value at *dotted* (``[]``: each item of a list) under *data*."""
+
+    def walk(value: Any, path: DocPath, parts: list[str]) -> Iterator[tuple[DocPath, Any]]:
+        if not parts:
+            yield path, value
+            return
+        name, many = (parts[0][:-2], True) if parts[0].endswith("[]") else (parts[0], False)
+        child = value.get(name) if isinstance(value, dict) else None
+        if child is None:
+            return
+        if not many:
+            yield from walk(child, (*path, name), parts[1:])
+            return
+        for index, item in enumerate(child if isinstance(child, list) else []):
+            yield from walk(item, (*path, name, index), parts[1:])
+
+    yield from walk(data, base, dotted.split("."))
+
+
+def _refers_to(
+    report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
+) -> None:
+    known = _ids(plan, rule.options["target"])
+    for path, value in each(details, rule.options["field"], base):
+        refs = (
+            [(path, value)]
+            if not isinstance(value, list)
+            else [((*path, i), v) for i, v in enumerate(value)]
+        )
+        for where, ref in refs:
+            if isinstance(ref, str) and ref not in known:
+                report.error(where, f"{rule.message}: `{ref}`{did_you_mean(ref, known)}", rule.id)
+
+
+def _ids(plan: Plan, target: str) -> set[str]:
+    found: dict[str, Callable[[], set[str | None]]] = {
+        "goals": lambda: {g.id for g in plan.goals},
+        "objectives": lambda: {o.id for o in plan.objectives},
+        "problems": lambda: {p.id for p in plan.problems},
+        "participants": lambda: {p.id for p in plan.participants},
+        "interventions": lambda: {i.id for i in plan.interventions},
+        "services": lambda: {s.id for s in plan.services},
+        "instruments": lambda: set(plan.instruments),
+    }
+    return {i for i in found[target]() if i}
+
+
+def _complete_when(
+    report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
+) -> None:
+    when, require = rule.options["when"], rule.options["require"]
+    for path, items in each(details, rule.options["each"], base):
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict) or any(item.get(k) != v for k, v in when.items()):
+                continue
+            if any(item.get(k) != v for k, v in require.items()):
+                report.error(
+                    (*path, index, rule.options.get("at", next(iter(when)))), rule.message, rule.id
+                )
+
+
+def _at_most_count(
+    report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
+) -> None:
+    listed = next((v for _, v in each(details, rule.options["list"], base)), None)
+    for path, needed in each(details, rule.options["number"], base):
+        if isinstance(needed, int) and isinstance(listed, list) and needed > len(listed):
+            report.error(path, f"{rule.message} ({needed} needed, {len(listed)} listed)", rule.id)
+
+
+def _needs_section(
+    report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
+) -> None:
+    section = rule.options["section"]
+    present = {
+        "safety_plan": plan.has_safety_plan,
+        "guardian": plan.guardian is not None,
+        "supervisor": plan.supervisor is not None,
+    }
+    if present.get(section, True):
+        return
+    for path, value in each(details, rule.options["when"], base):
+        if value not in (None, "", [], {}, False):
+            report.error(path, rule.message, rule.id)
+
+
+def _exact_values(
+    report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
+) -> None:
+    wanted = sorted(rule.options["values"])
+    name, field = rule.options["list"], rule.options["field"]
+    for path, items in each(details, rule.options["each"], base):
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            inner = item.get(name) if isinstance(item, dict) else None
+            if not isinstance(inner, list) or len(inner) != len(wanted):
+                continue  # the schema says how many there are
+            values = sorted(
+                (v.get(field) for v in inner if isinstance(v, dict)),
+                key=lambda x: (str(type(x)), x),
+            )
+            if values != wanted:
+                report.error((*path, index, rule.options.get("at", name)), rule.message, rule.id)
+
+
+KINDS: dict[str, Callable[[Reporter, Plan, Rule, dict[str, Any], DocPath], None]] = {
+    "refers-to": _refers_to,
+    "complete-when": _complete_when,
+    "at-most-count": _at_most_count,
+    "needs-section": _needs_section,
+    "exact-values": _exact_values,
+}
