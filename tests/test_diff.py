@@ -23,8 +23,9 @@ from plandoc.render import context
 from plandoc.render.word import render_docx
 from plandoc.revise import diff, summary
 from plandoc.revise.diff import Change, DiffRefused, PlanDiff, word_edits
-from plandoc.revise.redline import W, accept_all, change_counts, paragraph_texts, reject_all
+from plandoc.revise.redline import W
 from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, model
+from tests.oracle import accept_all, change_counts, paragraph_texts, reject_all
 
 
 # These tests make plan variants as data; the library takes plan models.

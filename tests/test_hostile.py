@@ -382,7 +382,7 @@ PACKAGES = {
         lambda: word_template(
             '<w:p><w:r><w:instrText>INCLUDE</w:instrText></w:r><w:r><w:instrText>TEXT "/etc/passwd"</w:instrText></w:r></w:p>'
         ),
-        "INCLUDETEXT",
+        "INCLUDE",
     ),
     "simple-field": (
         lambda: word_template(
@@ -418,10 +418,10 @@ def test_hostile_word_templates_are_refused_everywhere(tmp_path: Path, name: str
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def test_a_field_assembled_by_the_template_is_refused_in_the_output(tmp_path: Path) -> None:
-    body = '<w:p><w:r><w:instrText>{{ "INCL" ~ "UDEPICTURE" }} "{{ "fi" ~ "le" }}:///etc/hostname"</w:instrText></w:r></w:p>'
+def test_a_field_whose_words_come_from_the_template_is_refused(tmp_path: Path) -> None:
+    body = '<w:p><w:r><w:instrText>{{ "INCL" ~ "UDEPICTURE" }} "x"</w:instrText></w:r></w:p>'
     folder = practice(tmp_path, {"plan.docx": word_template(body)})
-    refused(render_cbt(folder, tmp_path / "out", "docx"), "rendered document", "INCLUDEPICTURE")
+    refused(render_cbt(folder, tmp_path / "out", "docx"), "holds the field {{")
 
 
 def test_a_web_hyperlink_in_a_template_is_fine(tmp_path: Path) -> None:
@@ -760,3 +760,168 @@ def test_a_stuck_libreoffice_is_killed_with_its_children_and_the_word_file_is_ke
             not Path(f"/proc/{pid}").exists()
             or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
         ), f"{pid} still runs"
+
+
+# --- found by an independent review ---------------------------------------------------------------
+
+R_LINK = '<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="http://127.0.0.1:9/pic.png" TargetMode="External"/>'
+DRAWING = (
+    '<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+    '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="x">'
+    '<a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:link="rIdX"/>'
+    "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+)
+FIELD = '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>{}</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+
+
+def renamed(old: str, new: str, body: str = "") -> bytes:
+    """The built-in template with a part renamed (its relationships following)."""
+    source = zipfile.ZipFile(io.BytesIO(word_template(body)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = (
+                source.read(name)
+                .replace(old.encode(), new.encode())
+                .replace(old.removeprefix("word/").encode(), new.removeprefix("word/").encode())
+            )
+            target.writestr(name.replace(old, new), data)
+    return out.getvalue()
+
+
+REVIEWED = {
+    "web-link-used-as-picture": (
+        lambda: word_template(DRAWING, rels=R_LINK),
+        "used as something other than a link",
+    ),
+    "glued-field": (
+        lambda: word_template(FIELD.format('PAGEDDEAUTO c:\\x.exe "/k calc"')),
+        "the field PAGEDDEAUTO",
+    ),
+    "time-field": (lambda: word_template(FIELD.format('TIME \\@ "HH:mm"')), "the field TIME"),
+    "filename-field": (lambda: word_template(FIELD.format("FILENAME \\p")), "the field FILENAME"),
+    "renamed-header": (lambda: renamed("word/header1.xml", "word/head.xml", ""), ""),
+    "renamed-main-part": (
+        lambda: renamed("word/document.xml", "word/main.xml"),
+        "main document is not word/document.xml",
+    ),
+    "entities-in-web-settings": (
+        lambda: word_template(
+            add={
+                "word/webSettings2.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+            }
+        ),
+        "declares entities",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", REVIEWED)
+def test_what_the_review_found_is_refused(tmp_path: Path, name: str) -> None:
+    make, words = REVIEWED[name]
+    data = make()
+    if name == "renamed-header":  # a renamed header with a field that reads a file
+        source = zipfile.ZipFile(io.BytesIO(data))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for part in source.namelist():
+                body = source.read(part)
+                if part == "word/head.xml":
+                    body = body.replace(
+                        b"</w:hdr>",
+                        FIELD.format('INCLUDETEXT "/etc/hostname"').encode() + b"</w:hdr>",
+                    )
+                target.writestr(part, body)
+        data, words = out.getvalue(), "word/head.xml holds the field INCLUDETEXT"
+    folder = practice(tmp_path, {"plan.docx": data})
+    refused(render_cbt(folder, tmp_path / "out", "docx"), words)
+    refused(plandoc("templates", "check", str(folder)), words)
+
+
+def test_a_redline_of_huge_plans_finishes_in_bounded_time(tmp_path: Path) -> None:
+    """Thousands of alternating paragraphs: the alignment is bounded, the rest tracked whole."""
+    body = "{%p for i in range(6000) %}<w:p><w:r><w:t>{{ i % 2 }}</w:t></w:r></w:p>{%p endfor %}"
+    folder = practice(tmp_path, {"plan.docx": word_template(paragraph("x") + body)})
+    pair = [str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2)]
+    result = plandoc(
+        "diff",
+        *pair,
+        "-f",
+        "redline",
+        "-o",
+        str(tmp_path / "r.docx"),
+        "--templates",
+        str(folder),
+        "--today",
+        TODAY.isoformat(),
+    )
+    assert result.code in (0, 1) and "Traceback" not in result.output, result.output
+    assert result.seconds < 30, f"took {result.seconds:.0f} s"
+
+
+def test_templates_check_on_a_huge_template_is_bounded(tmp_path: Path) -> None:
+    source = "".join(f"{{{{v{i:06d}}}}}" for i in range(100000))
+    folder = practice(tmp_path, {"plan.md.j2": source})
+    result = plandoc("templates", "check", str(folder))
+    refused(result, "is not a template variable", "and 99980 more")
+
+
+def test_templates_check_on_a_deeply_nested_template_is_not_an_internal_error(
+    tmp_path: Path,
+) -> None:
+    folder = practice(tmp_path, {"plan.md.j2": "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"})
+    refused(plandoc("templates", "check", str(folder)), "[template.syntax]")
+
+
+def test_render_never_writes_into_a_template_folder(tmp_path: Path) -> None:
+    folder = practice(tmp_path, {"plan.md.j2": "{{ title }}"})
+    before = (folder / "plan.md.j2").read_bytes()
+    plan = tmp_path / "plan.yaml"
+    plan.write_bytes((SAMPLES / "cbt.yaml").read_bytes())
+    refused(
+        plandoc("render", str(plan), "-f", "md", "-o", str(folder), "--templates", str(folder)),
+        "inside the template folder",
+        code=2,
+    )
+    refused(
+        plandoc("diff", *PAIR, "-f", "md", "-o", str(folder / "x.md"), "--templates", str(folder)),
+        "inside the template folder",
+        code=2,
+    )
+    assert (folder / "plan.md.j2").read_bytes() == before
+
+
+def test_a_loop_inside_one_c_call_stops_near_the_cpu_limit(tmp_path: Path) -> None:
+    body = (
+        "{{ ([[0]] * 1000000) | sort | sort | sort | sort | sort | sort | sort | sort | length }}"
+        * 40
+    )
+    result = render_cbt(practice(tmp_path, {"plan.md.j2": body}), tmp_path / "out")
+    refused(result, "processor time")
+    assert result.seconds < 9
+
+
+def test_sum_of_lists_is_linear() -> None:
+    context = build_context(plan_at(SAMPLES / "cbt.yaml"))
+    with _folder({"plan.md.j2": "{{ ([[0]] * 999999) | sum(start=[]) | length }}"}) as folder:
+        start = time.monotonic()
+        assert render_markdown(context, templates=[folder]).strip() == "999999"
+        assert time.monotonic() - start < 4
+
+
+def test_export_never_writes_through_a_linked_folder(tmp_path: Path, run: Run) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    (folder / "orientations").symlink_to(victim)
+    result = run("templates", "export", "cbt", str(folder))
+    assert result.exit_code == 2 and "symbolic link" in result.output
+    assert list(victim.iterdir()) == []
+
+
+def test_a_letter_that_merely_mentions_the_marker_is_not_replaced(tmp_path: Path) -> None:
+    letter = tmp_path / "letter.md"
+    letter.write_text("My own clinical letter.\n<!-- plandoc:summary see below -->\nSigned, Dr X\n")
+    refused(plandoc("diff", *PAIR, "-f", "md", "-o", str(letter)), "pass --force", code=2)
+    assert letter.read_text().startswith("My own clinical letter.")

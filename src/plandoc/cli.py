@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import PlandocError
+from .errors import PlandocError, PlanInvalid
 from .text import printable
 
 
@@ -25,6 +25,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except PlanInvalid as exc:
+            say(*(f.format() for f in exc.findings), err=True)
+            ctx.exit(exc.exit_code)
         except PlandocError as exc:
             say(exc.format(), err=True)
             ctx.exit(exc.exit_code)
@@ -39,7 +42,8 @@ class _Group(click.Group):
                 traceback.print_exc()
             else:
                 say(
-                    f"internal error: {exc.__class__.__name__}: {exc}\nrun again with --debug and report it",
+                    f"internal error: {exc.__class__.__name__}: {exc}",
+                    "run again with --debug and report it",
                     err=True,
                 )
             ctx.exit(70)
@@ -54,10 +58,12 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["plandoc.debug"] = debug
 
 
-def say(text: str, *, err: bool = False) -> None:
-    """Print a line (or lines) that may carry a plan's own text: control characters are shown
-    as escapes, so a crafted plan cannot move the cursor or fake a result on the terminal."""
-    click.echo("\n".join(printable(line) for line in text.split("\n")), err=err)
+def say(*records: str, err: bool = False) -> None:
+    """Print records — each one line — that may carry a plan's own text: control characters,
+    line breaks included, are shown as escapes, so a crafted plan cannot move the cursor or
+    print a line of its own (a fake "ok") on the terminal."""
+    for record in records:
+        click.echo(printable(record), err=err)
 
 
 def plan_files(paths: Iterable[str]) -> list[Path]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from jinja2 import meta
 from ..errors import Finding, PlandocError, PlanInvalid, TemplateError, UsageError
 from ..render import worker
 from ..render.templating import make_env
+from ..render.word import lint_job
 from ..render.write import write_atomic
 from ..spec.library import builtin_root, library, read_template_bytes
 from ..spec.orientations import load_orientation, orientations
@@ -88,6 +88,8 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
         ]
     else:
         raise UsageError(f"unknown template `{name}`; one of: plan, diff, {', '.join(known)}")
+    for _, target in pairs:
+        _no_links_on_the_way(folder, target)
     clashes = [str(target) for _, target in pairs if target.exists()]
     if clashes and not force:
         raise UsageError(f"{', '.join(clashes)} already exist(s); pass --force to overwrite")
@@ -96,9 +98,20 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
     return [target for _, target in pairs]
 
 
+def _no_links_on_the_way(folder: Path, target: Path) -> None:
+    """Export writes into *folder* only: a folder on the way that is a link would send it
+    elsewhere. (A link at the file itself is replaced, not written through.)"""
+    current = folder
+    for part in target.relative_to(folder).parts[:-1]:
+        current = current / part
+        if current.is_symlink():
+            raise UsageError(
+                f"{current} is a symbolic link; export writes into {folder} only — remove the link"
+            )
+
+
 def lint(folder: Path) -> list[Finding]:
     """Every problem in a practice's template folder."""
-    env = make_env(templates=[folder], markdown=True)
     findings: list[Finding] = []
     for path, is_link in _walk(folder):
         if is_link:
@@ -114,9 +127,9 @@ def lint(folder: Path) -> list[Finding]:
         elif path.parent.name == "profiles" and path.suffix == ".yaml":
             findings += _lint_profile(path)
         elif path.suffix == ".j2":
-            findings += _lint_text(env, path)
+            findings += _lint_text(path)
         elif path.suffix == ".docx":
-            findings += _lint_docx(env, path)
+            findings += _lint_docx(path)
     return findings
 
 
@@ -160,53 +173,78 @@ def _finding(path: Path | str, message: str, rule: str, line: int = 1) -> Findin
     return Finding(str(path), line, 1, "error", message, rule)
 
 
-def _lint_text(env: jinja2.Environment, path: Path) -> list[Finding]:
+def _lint_text(path: Path) -> list[Finding]:
     try:
         source = read_template_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         return [_finding(path, "not UTF-8 text; save the template as UTF-8", "template.encoding")]
     except TemplateError as exc:
         return [_finding(path, str(exc).removeprefix(f"{path}: "), "template.file")]
-    return list(_lint_jinja(env, source, str(path), _variables_for(path)))
+    return _lint_source(source, str(path), _variables_for(path))
 
 
 def _variables_for(path: Path) -> frozenset[str]:
     return DIFF_VARIABLES if path.name.startswith("diff") else PLAN_VARIABLES | {"b"}
 
 
-def _lint_jinja(
-    env: jinja2.Environment, source: str, shown: str, known: frozenset[str]
-) -> Iterator[Finding]:
+MAX_REPORTED = 20
+"""Unknown variables reported per template; the rest are counted."""
+
+
+def _lint_source(source: str, shown: str, known: frozenset[str]) -> list[Finding]:
+    """Syntax and unknown variables, found in the bounded worker (a template may be huge or
+    nest deeply)."""
+    payload = {"source": source, "known": sorted(known), "what": shown}
+    try:
+        found = json.loads(worker.run(lint_source_job, payload, what=shown))
+    except PlandocError as exc:
+        return [_finding(shown, str(exc).removeprefix(f"{shown}: "), "template.syntax")]
+    return [Finding(shown, line, 1, "error", message, rule) for line, message, rule in found]
+
+
+@worker.task
+def lint_source_job(source: str, known: list[str], what: str) -> bytes:
+    """In the worker: the syntax and unknown variables of one template source, as JSON."""
+    env = make_env(markdown=True)
     try:
         tree = env.parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        yield Finding(
-            shown,
-            exc.lineno or 1,
-            1,
-            "error",
-            f"template syntax error: {exc.message}",
-            "template.syntax",
+        found = [(exc.lineno or 1, f"template syntax error: {exc.message}", "template.syntax")]
+        return json.dumps(found).encode("utf-8")
+    except RecursionError:
+        found = [(1, "the template nests too deeply to read", "template.syntax")]
+        return json.dumps(found).encode("utf-8")
+    unknown = sorted(meta.find_undeclared_variables(tree) - set(known))
+    lines: dict[str, int] = {}
+    wanted = set(unknown[:MAX_REPORTED])
+    for node in tree.find_all(jinja2.nodes.Name):
+        if node.name in wanted and node.name not in lines:
+            lines[node.name] = node.lineno
+    found = [
+        (
+            lines.get(name, 1),
+            f"`{name}` is not a template variable{did_you_mean(name, known)}; see docs/templates.md for the variables",
+            "template.variable",
         )
-        return
-    for name in sorted(meta.find_undeclared_variables(tree) - known):
-        msg = f"`{name}` is not a template variable{did_you_mean(name, known)}; see docs/templates.md for the variables"
-        yield Finding(shown, _line_of(source, name), 1, "error", msg, "template.variable")
+        for name in unknown[:MAX_REPORTED]
+    ]
+    if len(unknown) > MAX_REPORTED:
+        found.append(
+            (
+                1,
+                f"and {len(unknown) - MAX_REPORTED} more variables templates do not have",
+                "template.variable",
+            )
+        )
+    return json.dumps(found).encode("utf-8")
 
 
-def _line_of(source: str, name: str) -> int:
-    for number, line in enumerate(source.splitlines(), 1):
-        if re.search(rf"\b{re.escape(name)}\b", line):
-            return number
-    return 1
-
-
-def _lint_docx(env: jinja2.Environment, path: Path) -> Iterator[Finding]:
+def _lint_docx(path: Path) -> Iterator[Finding]:
     """The package is inspected and its tags read in the bounded worker: a Word file from
     outside may be a zip bomb or carry macros, links or fields that read other files."""
     try:
         report = json.loads(
-            worker.run("lint-docx", {"path": str(path), "what": str(path)}, what=str(path))
+            worker.run(lint_job, {"path": str(path), "what": str(path)}, what=str(path))
         )
     except PlandocError as exc:
         yield _finding(path, str(exc).removeprefix(f"{path}: "), "template.docx")
@@ -218,4 +256,4 @@ def _lint_docx(env: jinja2.Environment, path: Path) -> Iterator[Finding]:
         if part["split"]:
             msg = "a {{ }} or {% %} tag is split across several runs (Word does this when a tag is edited in pieces); delete it and type it again in one go"
             yield Finding(shown, 1, 1, "warning", msg, "template.split-tag")
-        yield from _lint_jinja(env, part["source"], shown, _variables_for(path))
+        yield from _lint_source(part["source"], shown, _variables_for(path))

@@ -44,7 +44,7 @@ def _render(
         "context": plain(context),
         "what": " or ".join(names),
     }
-    return worker.run("markdown", payload, what=payload["what"], limits=limits).decode("utf-8")
+    return worker.run(run_job, payload, what=payload["what"], limits=limits).decode("utf-8")
 
 
 @cache
@@ -52,6 +52,7 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
     return make_env(templates=templates, markdown=True)
 
 
+@worker.task
 def run_job(names: list[str], templates: list[str], context: dict[str, Any], what: str) -> bytes:
     """In the worker: render the first of *names* the library holds."""
     env = _env(tuple(Path(t) for t in templates))

@@ -45,13 +45,7 @@ _FORBIDDEN_CONTENT = ("macroEnabled", "vbaProject", "activeX", "oleObject", "vba
 _FORBIDDEN_PARTS = re.compile(
     r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^word/(activeX|embeddings)/", re.I
 )
-_FORBIDDEN_FIELDS = re.compile(
-    r"INCLUDETEXT|INCLUDEPICTURE|\bINCLUDE\b|\bLINK\b|\bDDE(AUTO)?\b|\bIMPORT\b|\bDATABASE\b|FILE:|\\\\\\\\"
-)
 _FORBIDDEN_ELEMENTS = {f"{{{_W}}}{name}" for name in ("altChunk", "subDoc", "object", "control")}
-_STORY = re.compile(
-    r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments|glossary/document)\.xml"
-)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
@@ -113,7 +107,8 @@ def _size_problems(package: zipfile.ZipFile) -> list[str]:
 
 
 def _content_problems(package: zipfile.ZipFile) -> Iterator[str]:
-    for name in package.namelist():
+    names = package.namelist()
+    for name in names:
         if _FORBIDDEN_PARTS.search(name):
             yield f"holds {name}: macros, ActiveX controls and embedded objects are not allowed; remove them in Word and save as .docx"
     types = _read(package, "[Content_Types].xml")
@@ -123,11 +118,28 @@ def _content_problems(package: zipfile.ZipFile) -> Iterator[str]:
     for word in _FORBIDDEN_CONTENT:
         if word.lower() in types.lower():
             yield f"declares {word} content: save it in Word as a plain Word document (.docx), not a macro-enabled one"
-    for name in package.namelist():
+    if (
+        "word/document.xml" not in names
+        or MAIN_TARGET.search(_read(package, "_rels/.rels") or "") is None
+    ):
+        yield "its main document is not word/document.xml: open it in Word and save it again as .docx"
+    for name in names:
         if name.endswith(".rels"):
-            yield from _relationship_problems(name, _read(package, name) or "")
-        elif _STORY.fullmatch(name):
-            yield from story_problems(name, _read(package, name) or "")
+            yield from _relationship_problems(package, name)
+        elif _looks_like_xml(package, name):
+            yield from xml_part_problems(name, _read(package, name) or "")
+
+
+MAIN_TARGET = re.compile(
+    r'Type="[^"]*/officeDocument"\s+Target="/?word/document\.xml"|Target="/?word/document\.xml"\s+Type="[^"]*/officeDocument"'
+)
+
+
+def _looks_like_xml(package: zipfile.ZipFile, name: str) -> bool:
+    """Every part that is XML, whatever it is called (pictures and fonts are not)."""
+    with package.open(name) as part:
+        head = part.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<")
 
 
 def _read(package: zipfile.ZipFile, name: str) -> str | None:
@@ -137,7 +149,7 @@ def _read(package: zipfile.ZipFile, name: str) -> str | None:
         return None
 
 
-def _xml(name: str, text: str) -> etree._Element | None:
+def _xml(text: str) -> etree._Element | None:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         return None
     try:
@@ -146,30 +158,127 @@ def _xml(name: str, text: str) -> etree._Element | None:
         return None
 
 
-def _relationship_problems(name: str, text: str) -> Iterator[str]:
-    root = _xml(name, text)
+def _source_of(rels: str) -> str:
+    """The part a relationships part belongs to: ``word/_rels/document.xml.rels`` →
+    ``word/document.xml``; the package's own (``_rels/.rels``) → ""."""
+    folder, _, name = rels.rpartition("_rels/")
+    return f"{folder}{name.removesuffix('.rels')}" if name != ".rels" else ""
+
+
+def _relationship_problems(package: zipfile.ZipFile, name: str) -> Iterator[str]:
+    root = _xml(_read(package, name) or "")
     if root is None:
         yield f"its part {name} is not valid XML (or declares entities)"
         return
+    uses = _uses(package, _source_of(name))
     for rel in root.iter(f"{{{_REL_NS}}}Relationship"):
-        kind, target = rel.get("Type", ""), rel.get("Target", "")
-        external = rel.get("TargetMode") == "External"
+        kind, target, ident = rel.get("Type", ""), rel.get("Target", ""), rel.get("Id", "")
+        external = rel.get("TargetMode", "").lower() == "external"
         if any(kind.endswith(t) for t in _FORBIDDEN_TYPES):
             yield f"{name} links a {kind.rsplit('/', 1)[-1]} ({target[:80]}); Word would fetch or run it — remove it"
         elif target.lower().startswith("file:") or target.startswith("\\\\"):
             yield f"{name} points at a local file ({target[:80]}); remove the link"
-        elif external and not (kind.endswith("/hyperlink") and _web_link(target)):
+        elif not external:
+            continue
+        elif not (kind.endswith("/hyperlink") and _web_link(target)):
             yield f"{name} links outside content ({target[:80]}); Word would fetch it — remove the link or embed the picture"
+        elif uses.get(ident, set()) - _CLICKED:
+            yield f"{name}: the web link {target[:80]} is used as something other than a link a reader clicks; Word or LibreOffice would fetch it — remove it"
+
+
+# The elements that may use a web hyperlink: a link the reader clicks, nothing fetched.
+_CLICKED = {
+    f"{{{_W}}}hyperlink",
+    "{http://schemas.openxmlformats.org/drawingml/2006/main}hlinkClick",
+    "{http://schemas.openxmlformats.org/drawingml/2006/main}hlinkHover",
+}
+_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _uses(package: zipfile.ZipFile, source: str) -> dict[str, set[str]]:
+    """For each relationship id, the elements of *source* that use it (by any attribute in the
+    relationships namespace: ``r:id``, ``r:link``, ``r:embed`` …)."""
+    found: dict[str, set[str]] = {}
+    root = _xml(_read(package, source) or "") if source else None
+    for element in root.iter() if root is not None else ():
+        for attribute, value in element.attrib.items():
+            if attribute.startswith(f"{{{_R_NS}}}"):
+                found.setdefault(value, set()).add(element.tag)
+    return found
 
 
 def _web_link(target: str) -> bool:
     return urlparse(target).scheme.lower() in ("http", "https", "mailto")
 
 
-def story_problems(name: str, text: str) -> Iterator[str]:
-    """What a part with text (the body, a header …) must not hold: embedded objects and fields
-    that read other files."""
-    root = _xml(name, text)
+# The fields a treatment-plan template may use: page numbers, references, document
+# properties, web links, formulas. Anything else — fields that read files or run programs
+# (INCLUDETEXT, INCLUDEPICTURE, LINK, DDE …), or that differ at each opening (DATE, TIME,
+# FILENAME, USERNAME) — is refused, judged by the whole first word of each field.
+ALLOWED_FIELDS = frozenset(
+    [
+        "PAGE",
+        "NUMPAGES",
+        "SECTIONPAGES",
+        "SECTION",
+        "TOC",
+        "PAGEREF",
+        "REF",
+        "NOTEREF",
+        "SEQ",
+        "STYLEREF",
+        "TITLE",
+        "SUBJECT",
+        "AUTHOR",
+        "KEYWORDS",
+        "COMMENTS",
+        "DOCPROPERTY",
+        "NUMWORDS",
+        "NUMCHARS",
+        "HYPERLINK",
+        "IF",
+        "=",
+        "QUOTE",
+        "FORMTEXT",
+        "FORMCHECKBOX",
+        "FORMDROPDOWN",
+        "XE",
+        "TC",
+        "TA",
+        "INDEX",
+        "LISTNUM",
+        "SYMBOL",
+        "ADVANCE",
+        "EQ",
+    ]
+)
+
+
+def field_instructions(root: etree._Element) -> Iterator[str]:
+    """Each field's instruction, nested fields on their own, however Word split it into runs."""
+    stack: list[list[str]] = []
+    for element in root.iter(f"{{{_W}}}fldChar", f"{{{_W}}}instrText", f"{{{_W}}}fldSimple"):
+        tag = etree.QName(element).localname
+        if tag == "fldSimple":
+            yield element.get(f"{{{_W}}}instr", "")
+        elif tag == "instrText":
+            if stack:
+                stack[-1].append(element.text or "")
+            else:
+                yield element.text or ""
+        else:
+            kind = element.get(f"{{{_W}}}fldCharType")
+            if kind == "begin":
+                stack.append([])
+            elif stack and kind in ("separate", "end"):
+                yield "".join(stack.pop())
+    yield from ("".join(parts) for parts in stack)
+
+
+def xml_part_problems(name: str, text: str) -> Iterator[str]:
+    """What any XML part must not hold: entity declarations, embedded objects and outside
+    content, and fields other than the allowed ones."""
+    root = _xml(text)
     if root is None:
         yield f"its part {name} is not valid XML (or declares entities)"
         return
@@ -177,8 +286,10 @@ def story_problems(name: str, text: str) -> Iterator[str]:
         tag = etree.QName(element).localname
         yield f"{name} holds a <w:{tag}> (an embedded object or outside content); remove it"
         break
-    instructions = "".join(t.text or "" for t in root.iter(f"{{{_W}}}instrText"))
-    instructions += " ".join(f.get(f"{{{_W}}}instr", "") for f in root.iter(f"{{{_W}}}fldSimple"))
-    found = _FORBIDDEN_FIELDS.search(instructions.upper())
-    if found:
-        yield f"{name} holds a field that reads another file or program ({found.group(0).strip()}); remove the field"
+    for instruction in field_instructions(root):
+        words = instruction.replace("\\", " ").split()
+        first = words[0].upper() if words else ""
+        if first and first not in ALLOWED_FIELDS:
+            yield f"{name} holds the field {first[:20]}, which plan templates may not use (it reads other files or programs, or changes each time the document opens); remove the field"
+        elif first == "HYPERLINK" and any(w.strip('"').lower().startswith("file:") for w in words):
+            yield f"{name} holds a link to a local file; remove it"

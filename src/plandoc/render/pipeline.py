@@ -18,7 +18,7 @@ from ..errors import Finding, PlandocError, RenderError, UsageError
 from .context import build_context
 from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
-from .write import write_set
+from .write import refuse_template_folders, write_set
 
 FORMATS = ("md", "docx", "pdf")
 
@@ -141,6 +141,7 @@ def render_files(
         raise UsageError(
             f"several plans would write the same output ({', '.join(clashes)}); render them to different folders"
         )
+    refuse_template_folders(options.outdir, options.templates)
     if "pdf" in options.formats:
         require_soffice()
     results = []

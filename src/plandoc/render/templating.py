@@ -299,6 +299,20 @@ def _filter_checks() -> dict[str, Callable[..., None]]:
 _CHECKS = _filter_checks()
 
 
+def _linear_sum(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``sum`` of lists in linear time (Python's own copies the running list at every step)."""
+
+    @wraps(original)
+    def summed(environment: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+        if isinstance(start, list | tuple) and attribute is None:
+            items = list(iterable)
+            if all(isinstance(i, list | tuple) for i in items):
+                return [*start, *(x for i in items for x in i)]
+        return original(environment, iterable, attribute, start)
+
+    return summed
+
+
 def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     check = _CHECKS.get(name)
     passes_context = getattr(function, "jinja_pass_arg", None)
@@ -415,6 +429,7 @@ def make_env(*, templates: Sequence[Path] = (), markdown: bool) -> jinja2.Enviro
     )
     env.globals.pop("lipsum", None)  # random text: output would differ from run to run
     env.filters.pop("random", None)  # likewise
+    env.filters["sum"] = _linear_sum(env.filters["sum"])
     env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}
     env.filters.update(
         {"date": show_date, "label": label, "words": words, "show": show, "num": show_number}

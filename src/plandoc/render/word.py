@@ -30,7 +30,7 @@ from ..spec.library import library, read_template_bytes
 from . import worker
 from .chart import sparkline
 from .context import plain
-from .package import inspect_package, story_problems
+from .package import inspect_package, package_problems
 from .templating import PICTURE_MARK, Picture, bounded_render, make_env, template_error
 from .worker import DEFAULT_LIMITS, Limits
 from .write import stable_zip
@@ -95,7 +95,7 @@ def _render(
         "properties": properties,
         "what": names[-1],
     }
-    return worker.run("word", payload, what=names[-1], limits=limits)
+    return worker.run(run_job, payload, what=names[-1], limits=limits)
 
 
 def _chart(row: dict[str, Any]) -> bytes:
@@ -208,6 +208,7 @@ def _load(names: list[str], templates: list[str]) -> tuple[Path, bytes]:
     raise TemplateError(f"no Word template found (looked for {' or '.join(names)})")
 
 
+@worker.task
 def run_job(
     names: list[str],
     templates: list[str],
@@ -239,13 +240,12 @@ def run_job(
     return rendered
 
 
+@worker.task
 def lint_job(path: str, what: str) -> bytes:
     """In the worker: the linter's Word checks, as JSON — the package's problems, then for each
     part with tags whether one is split across runs and its source as docxtpl will compile it."""
     import json
     import zipfile
-
-    from .package import package_problems
 
     data = read_template_bytes(Path(path))
     problems = package_problems(data)
@@ -266,14 +266,11 @@ _TAGGED_PART = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 
 
 def _inspect_rendered(data: bytes, path: Path) -> None:
-    """The output again: a template's text could have assembled a field that reads a file."""
-    import zipfile
-
-    package = zipfile.ZipFile(io.BytesIO(data))
-    for name in package.namelist():
-        if re.fullmatch(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml", name):
-            for problem in story_problems(name, package.read(name).decode("utf-8", "replace")):
-                raise TemplateError(f"{path}: the rendered document {problem}")
+    """The output inspected like a template: a template's text could have assembled a field
+    that reads a file, or anything else a package may not carry."""
+    problems = package_problems(data)
+    if problems:
+        raise TemplateError(f"{path}: the rendered document {problems[0]}")
 
 
 def _place_pictures(document: Any, pictures: dict[str, bytes]) -> None:

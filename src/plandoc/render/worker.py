@@ -32,17 +32,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import PlandocError, TemplateError
 from ..text import number
 
-# The jobs a worker runs, by name: "module:function" under plandoc.render.
-TASKS = {
-    "markdown": "plandoc.render.markdown:run_job",
-    "word": "plandoc.render.word:run_job",
-    "lint-docx": "plandoc.render.word:lint_job",
-}
+F = TypeVar("F", bound=Callable[..., bytes])
+
+
+def task(function: F) -> F:
+    """Mark a module-level function as one the worker may run (it takes plain keyword data and
+    returns bytes). The worker refuses to run anything not marked."""
+    function.plandoc_worker_task = True  # type: ignore[attr-defined]
+    return function
+
 
 _HEADER = struct.Struct(">cI")  # status (b"O" ok, b"E" error), payload length
 MAX_RESULT = 256 * 1024 * 1024
@@ -57,8 +61,9 @@ class Limits:
 
     @property
     def wall_seconds(self) -> float:
-        """How long the caller waits: CPU time plus room for a busy machine and start-up."""
-        return self.cpu_seconds * 3 + 5
+        """How long the caller waits at most: CPU time, plus room for a busy machine and
+        start-up (the CPU time itself is watched more closely, see :func:`_cpu_seconds`)."""
+        return self.cpu_seconds * 2 + 3
 
 
 DEFAULT_LIMITS = Limits()
@@ -105,10 +110,25 @@ class _Worker:
         process = self.process
         assert process.stdin is not None and process.stdout is not None
         deadline = time.monotonic() + self.limits.wall_seconds
+        started = _cpu_seconds(process.pid)
+        limit = self.limits.cpu_seconds + 1
+
+        def watch() -> None:
+            """A loop inside one C call never reaches the worker's own signal handler: watch
+            its processor time from here too."""
+            now = _cpu_seconds(process.pid)
+            if now is not None and started is not None and now - started > limit:
+                raise _CpuOver
+
         try:
             process.stdin.write(struct.pack(">I", len(job)) + job)
             process.stdin.flush()
-            return _read_frame(process.stdout.fileno(), deadline)
+            return _read_frame(process.stdout.fileno(), deadline, watch)
+        except _CpuOver:
+            self.stop()
+            raise TemplateError(
+                f"{what}: used more than {self.limits.cpu_seconds} s of processor time; the template loops too much"
+            ) from None
         except TimeoutError:
             self.stop()
             raise TemplateError(
@@ -139,7 +159,7 @@ class _WorkerGone(Exception):
 
 def _death(what: str, code: int | None, limits: Limits) -> str:
     if code == -signal.SIGXCPU:
-        return f"{what}: rendering used more than {limits.cpu_seconds} s of processor time; the template loops too much"
+        return f"{what}: used more than {limits.cpu_seconds} s of processor time; the template loops too much"
     return (
         f"{what}: the template stopped the renderer (it needed more than "
         f"{limits.memory_mb} MB of memory, or crashed it)"
@@ -155,12 +175,28 @@ def _error_class(name: str) -> Callable[[str], PlandocError]:
     return TemplateError
 
 
-def _read_exact(fd: int, size: int, deadline: float) -> bytes:
+class _CpuOver(Exception):
+    pass
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """A process's processor time so far (Linux's /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _read_exact(fd: int, size: int, deadline: float, watch: Callable[[], None]) -> bytes:
     chunks, left = [], size
     while left:
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+        if remaining <= 0:
             raise TimeoutError
+        if not select.select([fd], [], [], min(remaining, 0.25))[0]:
+            watch()
+            continue
         chunk = os.read(fd, min(left, 1 << 20))
         if not chunk:
             raise EOFError
@@ -169,26 +205,34 @@ def _read_exact(fd: int, size: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def _read_frame(fd: int, deadline: float) -> tuple[bytes, bytes]:
-    status, size = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+def _read_frame(fd: int, deadline: float, watch: Callable[[], None]) -> tuple[bytes, bytes]:
+    status, size = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline, watch))
     if status not in (b"O", b"E") or size > MAX_RESULT:
         raise EOFError
-    return status, _read_exact(fd, size, deadline)
+    return status, _read_exact(fd, size, deadline, watch)
 
 
 _WORKERS: dict[Limits, _Worker] = {}
 _WORKERS_LOCK = threading.Lock()
 
 
-def run(task: str, payload: dict[str, Any], *, what: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Run a rendering job in a bounded worker; a :class:`PlandocError` says what went wrong."""
-    if task not in TASKS:
-        raise ValueError(f"unknown worker task {task!r}")
+def run(
+    function: Callable[..., bytes],
+    payload: dict[str, Any],
+    *,
+    what: str,
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
+    """Run ``function(**payload)`` in a bounded worker; a :class:`PlandocError` says what went
+    wrong. *function* is a :func:`task` of plandoc's own."""
+    if not getattr(function, "plandoc_worker_task", False):
+        raise ValueError(f"{function!r} is not a worker task")
+    name = f"{function.__module__}:{function.__qualname__}"
     with _WORKERS_LOCK:
         worker = _WORKERS.get(limits)
         if worker is None:
             worker = _WORKERS[limits] = _Worker(limits)
-    return worker.run(task, payload, what)
+    return worker.run(name, payload, what)
 
 
 @atexit.register
@@ -238,11 +282,20 @@ def _run_one(task: str, cpu_seconds: int, payload: dict[str, Any]) -> tuple[byte
     resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
     what = str(payload.get("what", "template"))
     try:
-        module, _, function = TASKS[task].partition(":")
-        result = getattr(importlib.import_module(module), function)(**payload)
+        module, _, name = task.partition(":")
+        function = (
+            getattr(importlib.import_module(module), name)
+            if module.startswith("plandoc.")
+            else None
+        )
+        if not getattr(function, "plandoc_worker_task", False):
+            raise TemplateError(f"{task} is not a worker task")
+        result = function(**payload)  # type: ignore[misc]
         return b"O", bytes(result)
     except _CpuExceeded:
-        message = f"{what}: rendering used more than {cpu_seconds} s of processor time; the template loops too much"
+        message = (
+            f"{what}: used more than {cpu_seconds} s of processor time; the template loops too much"
+        )
         return b"E", f"TemplateError\n{message}".encode()
     except PlandocError as exc:
         return b"E", f"{exc.__class__.__name__}\n{exc}".encode("utf-8", "replace")

@@ -62,6 +62,18 @@ def write_set(outputs: Mapping[Path, bytes], *, protect: Iterable[Path] = ()) ->
             _discard(item)
 
 
+def refuse_template_folders(target: Path, templates: Iterable[Path]) -> None:
+    """An output never goes into a practice's template folder: it could replace a template
+    (a rendered plan written over ``plan.docx`` would print one client's data for every other)."""
+    where = target.resolve()
+    for folder in templates:
+        root = Path(folder).resolve()
+        if where == root or root in where.parents:
+            raise UsageError(
+                f"{target} is inside the template folder {folder}; write the output somewhere else"
+            )
+
+
 def _refuse_inputs(outputs: Mapping[Path, bytes], protect: Iterable[Path]) -> None:
     for source in protect:
         for target in outputs:

@@ -115,7 +115,8 @@ MARKER_PREFIX = {
     "docx": "plandoc:summary:",
     "redline": "plandoc:redline:",
 }
-REDLINE_SECONDS = 10.0
+REDLINE_SECONDS = 3.0
+MD_MARKER = re.compile(r"<!-- plandoc:summary \S+ versions \d+ to \d+ -->")
 
 
 def render_diff(
@@ -149,9 +150,10 @@ def _redline(
     templates: Sequence[Path],
     seconds: float,
 ) -> bytes:
+    from ..render import worker
     from ..render.context import build_context
     from ..render.word import render_docx
-    from .redline import redline
+    from .redline import redline_job
 
     then = old
     if old.info.status == "superseded":  # marked when the new version was written
@@ -166,7 +168,11 @@ def _redline(
     before = render_docx(build_context(then), templates=templates)
     after = render_docx(build_context(new), templates=templates)
     identifier = f"{MARKER_PREFIX['redline']}{diff.plan_id}:{diff.old_version}:{diff.new_version}"
-    return redline(before, after, author=author, when=when, identifier=identifier, seconds=seconds)
+    payload = {
+        "old_docx": before, "new_docx": after, "author": author, "when": when,
+        "identifier": identifier, "seconds": seconds,
+    }  # fmt: skip
+    return worker.run(redline_job, payload, what="the redline")
 
 
 def diff_files(
@@ -186,11 +192,12 @@ def diff_files(
     only when it is an earlier output of the same kind (or with *force*), and an input never.
     Returns the path written and the diff's warnings."""
     from ..check.pipeline import check_file
-    from ..render.write import write_set
+    from ..render.write import refuse_template_folders, write_set
 
     target = Path(output)
     if target.is_dir() or str(output).endswith(("/", os.sep)):
         target = target / f"{new.stem}{SUFFIXES[fmt]}"
+    refuse_template_folders(target, templates)
     for source in (old, new):
         if target.exists() and source.exists() and target.samefile(source):
             raise UsageError(
@@ -219,7 +226,8 @@ def previous_output(path: Path, fmt: str) -> bool:
         if fmt == "md":
             with path.open("rb") as handle:
                 handle.seek(max(path.stat().st_size - 512, 0))
-                return MARKER_PREFIX["md"].encode() in handle.read()
+                last = handle.read().decode("utf-8", "replace").rstrip("\n").rsplit("\n", 1)[-1]
+            return MD_MARKER.fullmatch(last) is not None
         with zipfile.ZipFile(path) as package:
             info = package.getinfo("docProps/core.xml")
             if info.file_size > 1024 * 1024:

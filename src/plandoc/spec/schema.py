@@ -591,7 +591,7 @@ def _build(orientation_schema: Schema | None) -> Schema:
         "type": "dict",
         "required": True,
         "meta": {
-            "description": "The section that makes the plan CBT, DBT, EMDR … (see the orientation tables below)."
+            "description": "The orientation's own section: the fields its folder defines (see the orientation tables below)."
         },
     }
     if orientation_schema is not None:
