@@ -41,6 +41,15 @@ def test_every_rule_in_the_code_is_documented() -> None:
     assert len(rules) > 60
 
 
+def test_the_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["plan"].client.name == "Maya Okafor"  # type: ignore[attr-defined]
+
+
 def test_every_orientation_rule_is_in_the_spec_reference() -> None:
     from plandoc.spec.orientations import orientations
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 from .check.pipeline import CheckResult, check_document, check_file
 from .errors import Finding, PlandocError, PlanInvalid, UsageError
 from .spec.loader import Document, load_file
+from .spec.model import Plan
 
 __all__ = [
     "CheckResult",
     "Document",
     "Finding",
+    "Plan",
     "PlanInvalid",
     "PlandocError",
     "UsageError",

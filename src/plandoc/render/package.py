@@ -14,6 +14,7 @@ The rendered document is inspected again, since a template's text can assemble a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
@@ -61,8 +62,10 @@ def inspect_package(data: bytes, name: str) -> None:
         raise TemplateError(f"{name}: {problems[0]}{more}")
 
 
-def package_problems(data: bytes) -> list[str]:
-    """Every reason not to use the Word package *data*; empty when it is safe."""
+def package_problems(data: bytes, *, inspected: dict[str, str] | None = None) -> list[str]:
+    """Every reason not to use the Word package *data*; empty when it is safe. *inspected*
+    (part name → SHA-256, from :func:`part_digests`) names parts already inspected in the
+    template a document was rendered from: an identical part is not read again."""
     directory = _directory_problem(data)
     if directory:
         return [directory]
@@ -73,7 +76,21 @@ def package_problems(data: bytes) -> list[str]:
     sizes = _size_problems(package)
     if sizes:
         return sizes
-    return list(_content_problems(package))
+    same = {
+        name for name, digest in (inspected or {}).items()
+        if name in package.namelist() and _digest(package, name) == digest
+    }  # fmt: skip
+    return list(_content_problems(package, same))
+
+
+def part_digests(data: bytes) -> dict[str, str]:
+    """Each part's SHA-256 (a package already inspected, to skip its parts next time)."""
+    package = zipfile.ZipFile(io.BytesIO(data))
+    return {name: _digest(package, name) for name in package.namelist()}
+
+
+def _digest(package: zipfile.ZipFile, name: str) -> str:
+    return hashlib.sha256(package.read(name)).hexdigest()
 
 
 def _directory_problem(data: bytes) -> str:
@@ -106,7 +123,7 @@ def _size_problems(package: zipfile.ZipFile) -> list[str]:
     return []
 
 
-def _content_problems(package: zipfile.ZipFile) -> Iterator[str]:
+def _content_problems(package: zipfile.ZipFile, same: set[str]) -> Iterator[str]:
     names = package.namelist()
     for name in names:
         if _FORBIDDEN_PARTS.search(name):
@@ -125,8 +142,9 @@ def _content_problems(package: zipfile.ZipFile) -> Iterator[str]:
         yield "its main document is not word/document.xml: open it in Word and save it again as .docx"
     for name in names:
         if name.endswith(".rels"):
-            yield from _relationship_problems(package, name)
-        elif _looks_like_xml(package, name):
+            if name not in same or _source_of(name) not in same | {""}:
+                yield from _relationship_problems(package, name)
+        elif name not in same and _looks_like_xml(package, name):
             yield from xml_part_problems(name, _read(package, name) or "")
 
 

@@ -30,7 +30,7 @@ from ..spec.library import library, read_template_bytes
 from . import worker
 from .chart import sparkline
 from .context import plain
-from .package import inspect_package, package_problems
+from .package import inspect_package, package_problems, part_digests
 from .templating import PICTURE_MARK, Picture, bounded_render, make_env, template_error
 from .worker import DEFAULT_LIMITS, Limits
 from .write import stable_zip
@@ -142,7 +142,7 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
 
 _COMPILED: dict[tuple[int, str], jinja2.Template] = {}
 _PATCHED: dict[str, str] = {}
-_INSPECTED: set[str] = set()
+_INSPECTED: dict[str, dict[str, str]] = {}  # a template's SHA-256 → its parts' digests
 _LITERAL = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
 
 
@@ -203,7 +203,7 @@ def _load(names: list[str], templates: list[str]) -> tuple[Path, bytes]:
             digest = hashlib.sha256(data).hexdigest()
             if digest not in _INSPECTED:
                 inspect_package(data, str(path))
-                _INSPECTED.add(digest)
+                _INSPECTED[digest] = part_digests(data)
             return path, data
     raise TemplateError(f"no Word template found (looked for {' or '.join(names)})")
 
@@ -236,7 +236,7 @@ def run_job(
     out = io.BytesIO()
     template.save(out)
     rendered = stable_zip(out.getvalue())
-    _inspect_rendered(rendered, path)
+    _inspect_rendered(rendered, path, _INSPECTED[hashlib.sha256(data).hexdigest()])
     return rendered
 
 
@@ -265,10 +265,10 @@ _SPLIT_TAG = re.compile(r"\{[{%](?:(?![}%]\}).)*?</w:t>.*?<w:t[ >]", re.DOTALL)
 _TAGGED_PART = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 
 
-def _inspect_rendered(data: bytes, path: Path) -> None:
-    """The output inspected like a template: a template's text could have assembled a field
-    that reads a file, or anything else a package may not carry."""
-    problems = package_problems(data)
+def _inspect_rendered(data: bytes, path: Path, template: dict[str, str]) -> None:
+    """The output inspected like a template — a template's text could have assembled a field
+    that reads a file — except the parts it holds unchanged from the inspected template."""
+    problems = package_problems(data, inspected=template)
     if problems:
         raise TemplateError(f"{path}: the rendered document {problems[0]}")
 

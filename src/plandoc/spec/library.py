@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,14 +45,6 @@ class Library:
 
     roots: tuple[Path, ...]
 
-    @property
-    def practice_roots(self) -> tuple[Path, ...]:
-        return self.roots[:-1]
-
-    @property
-    def builtin(self) -> Path:
-        return self.roots[-1]
-
     def find(self, relative: str) -> Path | None:
         """The first regular file at *relative* in the search path, or None.
 
@@ -62,24 +54,6 @@ class Library:
             if found is not None:
                 return found
         return None
-
-    def subfolders(self, relative: str) -> Iterator[tuple[str, Path]]:
-        """(name, folder) for each folder under *relative* in every root, first root first;
-        a name already seen in an earlier root is skipped."""
-        seen: set[str] = set()
-        for root in self.roots:
-            base = safe_path(root, relative, folder=True)
-            if base is None:
-                continue
-            for entry in sorted(base.iterdir()):
-                if entry.name in seen or entry.name.startswith("."):
-                    continue
-                mode = os.lstat(entry).st_mode
-                if stat.S_ISLNK(mode):
-                    raise _link_error(root, entry)
-                if stat.S_ISDIR(mode):
-                    seen.add(entry.name)
-                    yield entry.name, entry
 
     def files(self, relative: str, suffix: str) -> Iterator[tuple[str, Path]]:
         """(stem, file) for each ``*suffix`` file under *relative*, first root wins."""
@@ -158,8 +132,3 @@ def read_template_bytes(path: Path, *, limit: int = MAX_TEMPLATE_BYTES) -> bytes
     if len(data) > limit:
         raise TemplateError(f"{path}: grew past {limit // 1024 // 1024} MiB while being read")
     return data
-
-
-def template_folders(templates: Sequence[Path]) -> tuple[Path, ...]:
-    """The practice folders as a hashable tuple (the key of the caches built on a library)."""
-    return tuple(Path(t) for t in templates)
