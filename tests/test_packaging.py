@@ -19,8 +19,9 @@ from tests.conftest import ROOT, SAMPLES
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built from a clean copy of the tree: setuptools reuses a ``build/`` folder it finds, and
-    stale files there would hide a file the packaging no longer includes."""
+    """Built from a clean copy of the tree (setuptools reuses a ``build/`` folder it finds, and
+    stale files there would hide a file the packaging no longer includes), with the installed
+    setuptools, so the test needs no network."""
     source = tmp_path_factory.mktemp("source") / "plandoc"
     junk = shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "out"
@@ -28,7 +29,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT, source, ignore=junk)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(source)],
         check=True, capture_output=True,
     )  # fmt: skip
     return next(out.glob("plandoc-*.whl"))
