@@ -117,3 +117,28 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PlanInvalid) as caught:
         load_file(tmp_path / "nope.yaml")
     assert caught.value.findings[0].rule == "file.missing"
+
+
+def test_an_unquoted_comma_in_braces_says_to_quote_the_value() -> None:
+    doc = load_bytes(b"clinician: {name: Rosa Delgado, PsyD, npi: '1457382913'}\n", "p.yaml")
+    (finding,) = doc.problems
+    assert (finding.line, finding.column, finding.rule) == (1, 33, "yaml.flow-comma")
+    assert "quote a value that contains a comma" in finding.message
+    assert '`name: "Rosa Delgado, PsyD"`' in finding.message
+    assert doc.data == {"clinician": {"name": "Rosa Delgado", "npi": "1457382913"}}
+
+
+def test_commas_that_yaml_reads_as_intended_are_not_flagged() -> None:
+    raw = b"a: {name: x, empty: }\nb: Rosa Delgado, PsyD\nc: [Rosa Delgado, PsyD]\nd: {n: 'x, y'}\n"
+    doc = load_bytes(raw, "p.yaml")
+    assert doc.problems == []
+    assert doc.data["b"] == "Rosa Delgado, PsyD"
+
+
+def test_a_hash_line_inside_a_folded_block_is_a_warning_not_a_comment() -> None:
+    raw = b"summary: >\n  She sleeps five hours.\n  # ask about naps\n  Works nights.\nnote: a # not a block\n"
+    doc = load_bytes(raw, "p.yaml")
+    (finding,) = doc.problems
+    assert (finding.line, finding.column, finding.severity) == (3, 3, "warning")
+    assert finding.rule == "yaml.comment-in-text"
+    assert "# ask about naps" in doc.data["summary"]  # YAML keeps it as text: hence the warning

@@ -93,6 +93,14 @@ CASES = {
         "text.control-character",
         edits=edit("title: CBT treatment plan", 'title: "CBT \\a treatment plan"'),
     ),
+    "yaml.flow-comma": Case(
+        "yaml.flow-comma",
+        edits=edit(CLINICIAN_SIGNATURE, CLINICIAN_SIGNATURE.replace("Reyes,", "Reyes, LCSW,")),
+    ),
+    "yaml.comment-in-text": Case(
+        "yaml.comment-in-text",
+        edits=edit("participation: >-\n", "participation: >-\n    # ask Maya to confirm\n"),
+    ),
     # the spec
     "schema.required": Case("schema.required", edits=edit("  start_date: 2026-10-05\n", "")),
     "schema.unknown": Case("schema.unknown", edits=edit("  title: CBT", "  titel: CBT")),
@@ -175,6 +183,9 @@ CASES = {
         "participants.guardian",
         edits=edit("date_of_birth: 1991-03-14", "date_of_birth: 2012-03-14"),
     ),
+    "age:participants.guardian": Case(
+        "participants.guardian", edits=edit("date_of_birth: 1991-03-14", "age: 15")
+    ),
     "signatures.date": Case(
         "signatures.date",
         edits=edit(CLIENT_SIGNATURE, "{role: client, name: Maya Okafor, status: signed}"),
@@ -209,6 +220,11 @@ CASES = {
             + "\n  - {role: guardian, name: Ada Okafor, status: signed, date: 2026-10-05}",
         ),
     ),
+    "not-a-guardian:signatures.guardian": Case(
+        "signatures.guardian",
+        sample="narrative",
+        edits=edit("{role: guardian, name: Carla Ramos,", "{role: guardian, name: Erik Lindqvist,"),
+    ),
     "signatures.participant": Case(
         "signatures.participant", edits=edit("    pronouns: she/her\n", SECOND_PERSON)
     ),
@@ -221,6 +237,60 @@ CASES = {
     "safety.missing": Case(
         "safety.missing",
         edits=edit("    level: low\n", "    level: moderate\n", "safety_plan:", "old_safety_plan:"),
+    ),
+    "withdrawal:safety.missing": Case(
+        "safety.missing",
+        edits=edit(
+            "    assessed_on: 2026-09-28\n\ninstruments:",
+            "    assessed_on: 2026-09-28\n  risks:\n    - {domain: self_harm, level: high}\n\ninstruments:",
+            "safety_plan:",
+            "old_safety_plan:",
+        ),
+    ),
+    "safety.crisis-plan": Case(
+        "safety.crisis-plan",
+        edits=edit(
+            "    assessed_on: 2026-09-28\n\ninstruments:",
+            "    assessed_on: 2026-09-28\n  risks:\n    - {domain: withdrawal_medical, level: moderate}\n\ninstruments:",
+        ),
+    ),
+    "goals.wording": Case(
+        "goals.wording",
+        edits=edit(
+            '    client_words: "I want to stop being scared of my own heartbeat."\n'
+            "    description: Reduce the frequency of panic attacks and the fear of bodily sensations.\n",
+            "",
+        ),
+    ),
+    "services.code": Case("services.code", edits=edit('    code: "90837"\n', "")),
+    "services.minutes": Case("services.minutes", edits=edit("    session_minutes: 53\n", "")),
+    "services.code-mismatch": Case(
+        "services.code-mismatch", edits=edit('code: "90837"', 'code: "90832"')
+    ),
+    "group:services.code-mismatch": Case(
+        "services.code-mismatch",
+        edits=edit("  - id: S1\n    modality: individual", "  - id: S1\n    modality: group"),
+    ),
+    "services.evaluation": Case(
+        "services.evaluation", edits=edit('code: "90837"', 'code: "90791"')
+    ),
+    "services.sessions": Case(
+        "services.sessions",
+        edits=edit("    duration_weeks: 26\n", "    duration_weeks: 26\n    sessions: 16\n"),
+    ),
+    "substance.level-reason": Case(
+        "substance.level-reason",
+        edits=edit(
+            "\nsafety_plan:",
+            "\nsubstance_use:\n  recommended_level: '2.1'\n  actual_level: '1'\n\nsafety_plan:",
+        ),
+    ),
+    "substance.consent": Case(
+        "substance.consent",
+        edits=edit(
+            "\nsafety_plan:",
+            "\nsubstance_use:\n  referral: {source: County drug court, mandated: true}\n\nsafety_plan:",
+        ),
     ),
     "services.duration": Case(
         "services.duration", edits=edit("duration_weeks: 26", "duration_weeks: 60")
@@ -280,8 +350,21 @@ CASES = {
     ),
     # payer profiles
     "profile.<name>.required": Case(
-        "profile.medicare.required",
-        edits=edit('  npi: "1457382913"\n', ""),
+        "profile.carf.required",
+        edits=edit('    client_words: "I want to stop being scared of my own heartbeat."\n', ""),
+        args=("--profile", "carf"),
+    ),
+    "profile.<name>.signed": Case(
+        "profile.medicare.signed",
+        edits=edit(
+            CLINICIAN_SIGNATURE,
+            "{role: clinician, name: Daniel Reyes, credentials: LCSW, status: pending, attempts: [{date: 2026-10-05, method: in person}]}",
+        ),
+        args=("--profile", "medicare"),
+    ),
+    "profile.<name>.status": Case(
+        "profile.medicare.status",
+        edits=edit("status: active", "status: draft"),
         args=("--profile", "medicare"),
     ),
     "profile.<name>.review-interval": Case(
@@ -316,6 +399,14 @@ CASES = {
     ),
     "narrative.indicators": Case(
         "narrative.indicators", sample="narrative", edits=edit("needed: 3", "needed: 30")
+    ),
+    "dbt.diary-card-target": Case(
+        "dbt.diary-card-target",
+        sample="dbt",
+        edits=edit("{target: LT3, rating: urge_0_5}", "{target: T9, rating: urge_0_5}"),
+    ),
+    "cbt.planned-sessions": Case(
+        "cbt.planned-sessions", edits=edit("planned_sessions: 26", "planned_sessions: 16")
     ),
     "dbt:safety.missing": Case(
         "safety.missing",

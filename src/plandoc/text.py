@@ -20,6 +20,15 @@ def number(value: Any) -> str:
     return str(value)
 
 
+_ENUM = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
+
+
+def words(value: Any) -> str:
+    """An enum word inside running text: ``all_or_nothing`` → ``all or nothing``."""
+    text = "" if value is None else str(value)
+    return text.replace("_", " ") if _ENUM.match(text) else text
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """ " — did you mean `x`?" for the closest option, or nothing when none is close."""
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)

@@ -12,7 +12,13 @@ Paths in a rule are relative to the orientation's section of a plan, dotted, wit
   ``list``;
 * ``needs-section`` — when ``when`` holds something, the plan has ``section`` (a safety plan);
 * ``exact-values`` — in each item of ``each``, the ``field`` of the items of its ``list`` are
-  exactly ``values``, once each (the five levels of a GAS scale).
+  exactly ``values``, once each (the five levels of a GAS scale);
+* ``sessions-agree`` — a number of planned sessions at ``field`` agrees with what the plan's
+  services add up to (frequency times duration), within 15 % or two sessions.
+
+A ``refers-to`` rule may take its ids from the section itself (``ids_at``: paths whose values
+are the valid ids) and check only values that look like ids (``only_id_like``: no spaces, a
+digit), where a field holds an id or a name. Any rule may be a ``severity: warning``.
 
 An orientation made of modules (integrative) applies each module's own rules to its details,
 and an intervention's ``approach`` must name one of the plan's modules.
@@ -79,7 +85,16 @@ def each(data: Any, dotted: str, base: DocPath) -> Iterator[tuple[DocPath, Any]]
 def _refers_to(
     report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
 ) -> None:
-    known = _ids(plan, rule.options["target"])
+    if "target" in rule.options:
+        known = _ids(plan, rule.options["target"])
+    else:
+        known = {
+            v
+            for path in rule.options["ids_at"]
+            for _, v in each(details, path, ())
+            if isinstance(v, str)
+        }
+    id_like = rule.options.get("only_id_like", False)
     for path, value in each(details, rule.options["field"], base):
         refs = (
             [(path, value)]
@@ -87,8 +102,15 @@ def _refers_to(
             else [((*path, i), v) for i, v in enumerate(value)]
         )
         for where, ref in refs:
-            if isinstance(ref, str) and ref not in known:
-                report.error(where, f"{rule.message}: `{ref}`{did_you_mean(ref, known)}", rule.id)
+            if not isinstance(ref, str) or ref in known:
+                continue
+            if id_like and (" " in ref.strip() or not any(c.isdigit() for c in ref)):
+                continue  # a name, not an id
+            _report(report, rule, where, f"{rule.message}: `{ref}`{did_you_mean(ref, known)}")
+
+
+def _report(report: Reporter, rule: Rule, path: DocPath, message: str) -> None:
+    report.add(rule.options.get("severity", "error"), path, message, rule.id)
 
 
 def _ids(plan: Plan, target: str) -> set[str]:
@@ -113,9 +135,8 @@ def _complete_when(
             if not isinstance(item, dict) or any(item.get(k) != v for k, v in when.items()):
                 continue
             if any(item.get(k) != v for k, v in require.items()):
-                report.error(
-                    (*path, index, rule.options.get("at", next(iter(when)))), rule.message, rule.id
-                )
+                where = (*path, index, rule.options.get("at", next(iter(when))))
+                _report(report, rule, where, rule.message)
 
 
 def _at_most_count(
@@ -124,7 +145,7 @@ def _at_most_count(
     listed = next((v for _, v in each(details, rule.options["list"], base)), None)
     for path, needed in each(details, rule.options["number"], base):
         if isinstance(needed, int) and isinstance(listed, list) and needed > len(listed):
-            report.error(path, f"{rule.message} ({needed} needed, {len(listed)} listed)", rule.id)
+            _report(report, rule, path, f"{rule.message} ({needed} needed, {len(listed)} listed)")
 
 
 def _needs_section(
@@ -140,7 +161,7 @@ def _needs_section(
         return
     for path, value in each(details, rule.options["when"], base):
         if value not in (None, "", [], {}, False):
-            report.error(path, rule.message, rule.id)
+            _report(report, rule, path, rule.message)
 
 
 def _exact_values(
@@ -158,7 +179,20 @@ def _exact_values(
                 key=lambda x: (str(type(x)), x),
             )
             if values != wanted:
-                report.error((*path, index, rule.options.get("at", name)), rule.message, rule.id)
+                _report(report, rule, (*path, index, rule.options.get("at", name)), rule.message)
+
+
+def _sessions_agree(
+    report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
+) -> None:
+    counts = [s.sessions or s.expected_sessions for s in plan.services]
+    if not counts or any(c is None for c in counts):
+        return
+    total = sum(c for c in counts if c is not None)
+    for path, planned in each(details, rule.options["field"], base):
+        if isinstance(planned, int) and abs(planned - total) > max(2, 0.15 * total):
+            message = f"{rule.message} ({planned} planned; the services add up to {total})"
+            _report(report, rule, path, message)
 
 
 KINDS: dict[str, Callable[[Reporter, Plan, Rule, dict[str, Any], DocPath], None]] = {
@@ -167,4 +201,5 @@ KINDS: dict[str, Callable[[Reporter, Plan, Rule, dict[str, Any], DocPath], None]
     "at-most-count": _at_most_count,
     "needs-section": _needs_section,
     "exact-values": _exact_values,
+    "sessions-agree": _sessions_agree,
 }

@@ -18,6 +18,8 @@ from ..errors import Finding, PlanInvalid, UsageError
 from ..spec.library import library, read_template_bytes
 from ..spec.loader import DocPath, load_bytes
 from ..spec.model import Plan
+from ..spec.schema import PLAN_STATUSES, SIGNER_ROLES
+from .orientation import each
 from .report import Reporter
 
 
@@ -29,6 +31,8 @@ class Profile:
     review_interval_max_days: int | None = None
     max_service_weeks: int | None = None
     max_plan_age_days: int | None = None
+    signed: tuple[str, ...] = ()  # roles whose signature must be signed
+    refuse_statuses: tuple[str, ...] = ()  # plan statuses the receiver does not accept
 
 
 @cache
@@ -54,16 +58,23 @@ def load_profile(name: str, path: Path) -> Profile:
         problems.append(Finding(str(path), line, column, "error", message, "profile.invalid"))
 
     for key in data:
-        if key not in ("name", "description", "require", *_NUMBERS):
+        if key not in ("name", "description", "require", "signed", "refuse_statuses", *_NUMBERS):
             wrong(
                 key,
-                f"unknown field `{key}`; a profile has name, description, require, {', '.join(_NUMBERS)}",
+                f"unknown field `{key}`; a profile has name, description, require, signed, refuse_statuses, {', '.join(_NUMBERS)}",
             )
+    for key, allowed in (("signed", SIGNER_ROLES), ("refuse_statuses", PLAN_STATUSES)):
+        given = data.get(key, [])
+        if not isinstance(given, list) or any(v not in allowed for v in given):
+            wrong(key, f"`{key}` is a list of: {', '.join(allowed)}")
     if data.get("name") != name:
         wrong("name", f"`name` must be the file's name, `{name}`")
     require = data.get("require", [])
     if not isinstance(require, list) or not all(isinstance(r, str) for r in require):
-        wrong("require", "`require` is a list of dotted field paths (`clinician.npi`)")
+        wrong(
+            "require",
+            "`require` is a list of dotted field paths (`clinician.npi`, `goals[].client_words`)",
+        )
     for key in _NUMBERS:
         if key in data and (
             not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 1
@@ -75,6 +86,8 @@ def load_profile(name: str, path: Path) -> Profile:
         name=name,
         description=" ".join(str(data.get("description", "")).split()),
         require=tuple(require),
+        signed=tuple(data.get("signed", [])),
+        refuse_statuses=tuple(data.get("refuse_statuses", [])),
         **{key: data[key] for key in _NUMBERS if key in data},
     )
 
@@ -90,9 +103,30 @@ def profile_findings(report: Reporter, plan: Plan, profile: Profile, *, today: d
     """The profile's findings on *plan*, as errors added to *report*."""
     rule = f"profile.{profile.name}"
     for dotted in profile.require:
-        path: DocPath = tuple(dotted.split("."))
-        if not _present(plan.data, path):
-            report.error(path, f"{profile.name} requires `{dotted}`; add it", f"{rule}.required")
+        holder, _, field = dotted.rpartition(".")
+        places: list[tuple[DocPath, Any]] = (
+            list(each(plan.data, holder, ())) if holder else [((), plan.data)]
+        )
+        if not places and "[]" not in holder:  # the whole part is missing
+            places = [(tuple(holder.split(".")), {})]
+        for where, item in places:
+            if not _present(item, (field,)):
+                report.error(
+                    (*where, field),
+                    f"{profile.name} requires `{dotted}`; add it",
+                    f"{rule}.required",
+                )
+    for role in profile.signed:
+        if not any(s.role == role and s.signed for s in plan.signatures):
+            msg = f"{profile.name} requires the {role}'s signature, signed and dated"
+            report.error(
+                ("signatures",) if plan.signatures else (*plan.info.at, "status"),
+                msg,
+                f"{rule}.signed",
+            )
+    if plan.info.status in profile.refuse_statuses:
+        msg = f"{profile.name} does not accept a plan that is {plan.info.status}; finish and sign it first"
+        report.error((*plan.info.at, "status"), msg, f"{rule}.status")
     info = plan.info
     limit = profile.review_interval_max_days
     if limit and info.start_date and info.review_anchor and info.next_review:

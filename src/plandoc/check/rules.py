@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..spec import icd
+from ..spec.codes import CODE_PATTERNS, service_code
 from ..spec.instruments import Instrument, builtin_instruments
 from ..spec.loader import DocPath
-from ..spec.model import ADULT_AGE, Objective, Plan, Signature, add_days
-from ..text import did_you_mean, number
+from ..spec.model import Goal, Objective, Plan, Service, Signature, add_days
+from ..text import did_you_mean, number, words
 from .orientation import orientation_findings
 from .report import Reporter
 
@@ -108,6 +109,73 @@ def check_references(report: Reporter, plan: Plan, today: dt.date) -> None:
         _participant_ref(report, (*item.at, "participant"), item.participant, people, "measurement")
     for sig in plan.signatures:
         _participant_ref(report, (*sig.at, "participant"), sig.participant, people, "signature")
+    _check_new_references(report, plan, people)
+
+
+def _check_new_references(report: Reporter, plan: Plan, people: set[str]) -> None:
+    """Shared interventions, team members, services and participants named across the plan."""
+    shared = {i.id for i in plan.shared_interventions if i.id}
+    team = {m.id for m in plan.team if m.id}
+    services = {s.id for s in plan.services if s.id}
+    for objective in plan.objectives:
+        for index, ref in enumerate(objective.uses):
+            _ref(
+                report,
+                (*objective.at, "uses", index),
+                ref,
+                shared,
+                "objective uses intervention",
+                "`interventions`",
+            )
+    members = [(i.at, i.member) for i in plan.interventions]
+    members += [(s.at, s.member) for s in plan.services] + [
+        (g.at, g.member) for g in plan.signatures
+    ]
+    for at, member in members:
+        _ref(report, (*at, "member"), member, team, "names team member", "`team`")
+    named: list[tuple[DocPath, str | None, str]] = [
+        *(((*d.at, "participant"), d.participant, "diagnosis") for d in plan.assessment.diagnoses),
+        *(((*s.at, "participant"), s.participant, "service") for s in plan.services),
+        *(((*i.at, "participant"), i.participant, "intervention") for i in plan.interventions),
+        *(((*o.at, "participant"), o.participant, "objective") for o in plan.objectives),
+        *(((*g.at, "participant"), g.participant, "guardian") for g in plan.guardians),
+        *(((*g.at, "speaker"), g.speaker, "quotation") for g in plan.goals),
+        (
+            (
+                (*plan.assessment.at, "presenting_problem", "speaker"),
+                plan.assessment.speaker,
+                "quotation",
+            )
+        ),
+    ]
+    for path, who, what in named:
+        _participant_ref(report, path, who, people, what)
+    frames = [g.within for g in plan.goals] + [o.within for o in plan.objectives]
+    for frame in frames:
+        if frame is not None:
+            _ref(
+                report,
+                (*frame.at, "service"),
+                frame.service,
+                services,
+                "counts from service",
+                "`services`",
+            )
+    use = plan.substance_use
+    if use is not None:
+        path = (*use.at, "toxicology", "instrument")
+        _instrument_ref(report, path, use.toxicology_instrument, plan.instruments)
+
+
+def _ref(
+    report: Reporter, path: DocPath, ref: str | None, known: set[str], what: str, where: str
+) -> None:
+    if ref is not None and ref not in known:
+        report.error(
+            path,
+            f"{what} `{ref}`, which is not in {where}{did_you_mean(ref, known)}",
+            "ids.unresolved",
+        )
 
 
 def _participant_ref(
@@ -193,9 +261,9 @@ def check_participants(report: Reporter, plan: Plan, today: dt.date) -> None:
                 "date of birth is not before the plan's start date",
                 "dates.order",
             )
-    years = plan.client.age_on(start) if plan.client and start else None
-    if years is not None and years < ADULT_AGE and plan.guardian is None:
-        msg = f"the client is {years} at the plan's start; add a `guardian` for a minor"
+    if plan.minor(plan.client) and not plan.guardians and plan.client and start:
+        years = plan.client.age_on(start)
+        msg = f"the client is {years} at the plan's start; add a `guardian` (or `guardians`) for a minor"
         report.error(("participants",), msg, "participants.guardian")
 
 
@@ -215,16 +283,21 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
         )
     _check_review_schedule(report, plan, start, today)
     for objective in plan.objectives:
-        target = objective.target_date
+        if objective.achieved_on and objective.achieved_on > today:
+            msg = f"achieved on {objective.achieved_on}, which is in the future"
+            report.error((*objective.at, "achieved_on"), msg, "dates.future")
+    timed: list[Goal | Objective] = [*plan.goals, *plan.objectives]
+    for item in timed:
+        target = plan.due(item)
         if target and target <= start:
             report.error(
-                (*objective.at, "target_date"),
+                (*item.at, "target_date"),
                 f"target date {target} is not after the plan's start date {start}",
                 "dates.order",
             )
         if target and expiry and target > expiry:
             report.error(
-                (*objective.at, "target_date"),
+                (*item.at, "target_date"),
                 f"target date {target} is after the plan expires ({expiry})",
                 "dates.after-expiry",
             )
@@ -243,11 +316,11 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
                 f"baseline date {measured} is not before the target date {target}",
                 "dates.order",
             )
-    for item in plan.measurements:
-        if item.date and item.date > today:
+    for score in plan.measurements:
+        if score.date and score.date > today:
             report.error(
-                (*item.at, "date"),
-                f"measurement dated {item.date} is in the future",
+                (*score.at, "date"),
+                f"measurement dated {score.date} is in the future",
                 "dates.future",
             )
     for rev in plan.revisions:
@@ -392,10 +465,17 @@ def check_signatures(report: Reporter, plan: Plan, today: dt.date) -> None:
                 f"{sig.role or 'a'} signature is {sig.status}; log the attempts to obtain it under `attempts`",
                 "signatures.attempts",
             )
-        if sig.role == "guardian" and plan.guardian is None:
+        if sig.role == "guardian" and not plan.guardians:
             report.error(
                 (*sig.at, "role"),
                 "a guardian signs, but the plan has no `guardian`; add the guardian's details",
+                "signatures.guardian",
+            )
+        elif sig.role == "guardian" and sig.name not in {g.name for g in plan.guardians}:
+            names = ", ".join(g.name or "?" for g in plan.guardians)
+            report.error(
+                (*sig.at, "name"),
+                f"{sig.name} signs as guardian but is not one of the plan's guardians ({names})",
                 "signatures.guardian",
             )
     if not plan.info.signed_status:
@@ -454,6 +534,8 @@ def _check_each_adult_signs(
 
 
 def check_safety(report: Reporter, plan: Plan, today: dt.date) -> None:
+    """Suicide and self-harm risk needs a safety plan; any other raised risk a crisis plan of
+    its own (a withdrawal or drink-driving risk does not call for a suicide safety plan)."""
     level = plan.assessment.risk_level
     if level in ("moderate", "high") and not plan.has_safety_plan:
         report.error(
@@ -461,6 +543,16 @@ def check_safety(report: Reporter, plan: Plan, today: dt.date) -> None:
             f"risk is {level}: add a `safety_plan`",
             "safety.missing",
         )
+    for risk in plan.assessment.risks:
+        if not risk.raised:
+            continue
+        if risk.domain in ("suicide", "self_harm"):
+            if not plan.has_safety_plan:
+                msg = f"{words(risk.domain)} risk is {risk.level}: add a `safety_plan`"
+                report.error((*risk.at, "level"), msg, "safety.missing")
+        elif risk.domain not in plan.crisis_plans:
+            msg = f"{words(risk.domain)} risk is {risk.level}: add a crisis plan for it under `crisis_plans` (domain: {risk.domain})"
+            report.error((*risk.at, "level"), msg, "safety.crisis-plan")
 
 
 def check_services(report: Reporter, plan: Plan, today: dt.date) -> None:
@@ -472,6 +564,63 @@ def check_services(report: Reporter, plan: Plan, today: dt.date) -> None:
                 f"expected duration is {weeks} weeks; payers want a duration under a year — plan a review instead",
                 "services.duration",
             )
+        _check_service_code(report, service)
+        if service.session_minutes is None and not service.per_diem:
+            report.error(
+                service.at,
+                "a service needs `session_minutes`, unless it is `per_diem`",
+                "services.minutes",
+            )
+        expected = service.expected_sessions
+        if (
+            service.sessions
+            and expected
+            and abs(service.sessions - expected) > max(1, 0.1 * expected)
+        ):
+            msg = f"{service.sessions} sessions planned, but the frequency over {weeks} weeks makes {expected}"
+            report.warning((*service.at, "sessions"), msg, "services.sessions")
+        start = plan.service_start(service)
+        if service.end_date and start and service.end_date <= start:
+            report.error(
+                (*service.at, "end_date"),
+                f"end date {service.end_date} is not after the start {start}",
+                "dates.order",
+            )
+
+
+def _check_service_code(report: Reporter, service: Service) -> None:
+    system, code = service.system, service.code
+    if code is None and system in (None, *CODE_PATTERNS):
+        msg = "a service needs its billing `code`, or `code_system: none` (or `local`) where services are not coded"
+        report.error(service.at, msg, "services.code")
+        return
+    if system in CODE_PATTERNS and code and not CODE_PATTERNS[system].fullmatch(code):
+        form = "five digits (`90837`)" if system == "cpt" else "a letter and four digits (`H0015`)"
+        report.error(
+            (*service.at, "code"),
+            f"`{code}` is not a {system.upper()} code: write {form}",
+            "services.code",
+        )
+        return
+    found = service_code(code) if system in CODE_PATTERNS else None
+    if found is None:
+        return
+    where = (*service.at, "code")
+    if service.modality and service.modality not in found.modalities:
+        msg = f"{code} ({found.name}) is billed for {' or '.join(found.modalities)} services, not {service.modality}"
+        report.warning(where, msg, "services.code-mismatch")
+    minutes = service.session_minutes
+    if minutes is not None and not found.per_diem and not found.fits_minutes(minutes):
+        low, high = found.minutes or (0, None)
+        span = f"{low}–{high}" if high else f"{low} or more"
+        report.warning(
+            where,
+            f"{code} ({found.name}) needs {span} minutes, not {minutes}",
+            "services.code-mismatch",
+        )
+    if found.evaluation and (service.expected_sessions or 0) > 2:
+        msg = f"{code} ({found.name}) is billed once (at most twice) per episode, not as a recurring session; bill the sessions after it with a psychotherapy code"
+        report.warning(where, msg, "services.evaluation")
 
 
 def check_revisions(report: Reporter, plan: Plan, today: dt.date) -> None:
@@ -510,6 +659,26 @@ def check_revisions(report: Reporter, plan: Plan, today: dt.date) -> None:
         previous = (rev.version, rev.date)
 
 
+def check_goal_wording(report: Reporter, plan: Plan, today: dt.date) -> None:
+    for goal in plan.goals:
+        if goal.client_words is None and goal.description is None:
+            msg = f"goal `{goal.id}` has no wording: write the client's own words (`client_words`), the clinician's (`description`), or both"
+            report.error(goal.at, msg, "goals.wording")
+
+
+def check_substance_use(report: Reporter, plan: Plan, today: dt.date) -> None:
+    use = plan.substance_use
+    if use is None:
+        return
+    levels = (use.recommended_level, use.actual_level)
+    if all(levels) and levels[0] != levels[1] and not use.difference_reason:
+        msg = f"the level of care given ({levels[1]}) differs from the one recommended ({levels[0]}); say why under `difference_reason`"
+        report.warning((*use.at, "actual_level"), msg, "substance.level-reason")
+    if use.mandated and not use.reporting_consent:
+        msg = "treatment is mandated but the person's consent to report to the referral source is not recorded (`reporting_consent: true`)"
+        report.warning((*use.at, "referral"), msg, "substance.consent")
+
+
 def check_orientation(report: Reporter, plan: Plan, today: dt.date) -> None:
     orientation_findings(report, plan)
 
@@ -527,5 +696,7 @@ CHECKS: tuple[Check, ...] = (
     check_safety,
     check_services,
     check_revisions,
+    check_goal_wording,
+    check_substance_use,
     check_orientation,
 )

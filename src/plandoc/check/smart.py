@@ -62,35 +62,36 @@ def _objectives(report: Reporter, plan: Plan) -> None:
     for objective in plan.objectives:
         name = objective.id or "objective"
         measure = objective.measure
-        if measure is None:
+        if not objective.measurable:
             report.warning(
                 objective.at,
-                f"objective `{name}` has no `measure`: name an instrument or count, with a baseline and a target",
+                f"objective `{name}` has no `measure` or `criterion`: name an instrument or count "
+                "with a baseline and a target, or what must be observed for it to be met",
                 "smart.no-measure",
             )
             match = VAGUE.search(objective.description or "")
             if match:
                 msg = f"objective `{name}` says “{match.group(0)}” with nothing to measure it; say what will be observed or counted"
                 report.warning((*objective.at, "description"), msg, "smart.vague")
-        else:
-            for field, value in (("baseline", measure.baseline), ("target", measure.target)):
-                if value is None:
-                    report.warning(
-                        measure.at,
-                        f"objective `{name}` has no {field} on its measure",
-                        f"smart.no-{field}",
-                    )
-        target = objective.target_date
-        if target is None:
+        elif measure is not None:
+            if measure.baseline is None and not measure.baseline_planned:
+                msg = f"objective `{name}` has no baseline on its measure (or `baseline_due` / `baseline_note` saying when it will be taken)"
+                report.warning(measure.at, msg, "smart.no-baseline")
+            if not measure.has_target:
+                msg = f"objective `{name}` has no target on its measure (a score, or `target_change_percent`)"
+                report.warning(measure.at, msg, "smart.no-target")
+        due = plan.due(objective)
+        if due is None:
             report.warning(
                 objective.at,
-                f"objective `{name}` has no `target_date`; make it time-limited",
+                f"objective `{name}` has no `target_date` (or `within`); make it time-limited",
                 "smart.no-target-date",
             )
-        elif horizon and target > horizon:
-            msg = f"objective `{name}` targets {target}, beyond the plan's services (they end by {horizon}); shorten it or extend the services"
-            report.warning((*objective.at, "target_date"), msg, "smart.beyond-plan")
-        if not objective.interventions:
+        elif horizon and due > horizon:
+            where = (*objective.at, "target_date" if objective.target_date else "within")
+            msg = f"objective `{name}` is due {due}, beyond the plan's services (they end by {horizon}); shorten it or extend the services"
+            report.warning(where, msg, "smart.beyond-plan")
+        if not objective.interventions and not objective.uses:
             report.warning(
                 objective.at,
                 f"objective `{name}` has no interventions; say what will be done, by whom and how often",

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
-from ..text import number
-
-_ENUM = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
+from ..text import number, words
 
 
 def show_date(value: Any) -> str:
@@ -27,12 +24,6 @@ def label(value: Any) -> str:
     """An enum word as a label: ``in_progress`` → ``In progress``, ``active`` → ``Active``."""
     text = "" if value is None else str(value).replace("_", " ")
     return text[:1].upper() + text[1:]
-
-
-def words(value: Any) -> str:
-    """An enum word inside running text: ``all_or_nothing`` → ``all or nothing``."""
-    text = "" if value is None else str(value)
-    return text.replace("_", " ") if _ENUM.match(text) else text
 
 
 def show(value: Any, *, enum: bool = False) -> str:

@@ -38,7 +38,8 @@ from markupsafe import Markup
 
 from ..errors import TemplateError
 from ..spec.library import Library, library, read_template_bytes
-from .formatting import label, show, show_date, show_number, words
+from ..text import words
+from .formatting import label, show, show_date, show_number
 
 MAX_VALUE = 1_000_000
 """Characters (or items) one value in a template may grow to."""

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import Finding, PlanInvalid
+from ..errors import Finding, PlanInvalid, Severity
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
@@ -130,8 +130,10 @@ def _decode(raw: bytes, path: str) -> str:
         raise PlanInvalid([_finding(path, (line, column), msg, "file.encoding")]) from None
 
 
-def _finding(path: str, pos: Position, message: str, rule: str) -> Finding:
-    return Finding(path, pos[0], pos[1], "error", message, rule)
+def _finding(
+    path: str, pos: Position, message: str, rule: str, severity: Severity = "error"
+) -> Finding:
+    return Finding(path, pos[0], pos[1], severity, message, rule)
 
 
 def _position_in(text: str, offset: int, *, in_bytes: bool) -> Position:
@@ -153,10 +155,12 @@ class _Builder:
         self.path = path
         self.doc = Document(path, {})
         self.problems: list[Finding] = []
+        self.text = ""
         self.nodes = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
     def build(self, text: str) -> Document:
+        self.text = text
         try:
             events = iter(yaml.parse(text, Loader=_PARSER))
             root = self._stream(events)
@@ -233,7 +237,7 @@ class _Builder:
             return self._scalar(event)
         if isinstance(event, yaml.SequenceStartEvent):
             return self._sequence(events, path, depth)
-        return self._mapping(events, path, depth)
+        return self._mapping(events, path, depth, flow=bool(event.flow_style))
 
     def _check_tag(self, event: Any) -> None:
         tag = getattr(event, "tag", None)
@@ -279,6 +283,8 @@ class _Builder:
             return None
         if isinstance(value, str):
             self._check_text(value, event)
+            if event.style in (">", "|"):
+                self._check_block_comment(event)
         return value
 
     def _check_text(self, value: str, event: Any) -> None:
@@ -290,6 +296,24 @@ class _Builder:
             msg = f"the text holds {char}, a control character documents cannot show; remove it"
             self._error(event.start_mark, msg, "text.control-character")
 
+    def _check_block_comment(self, event: Any) -> None:
+        """Inside a ``>`` or ``|`` block a ``#`` line is text, not a comment: it would reach the
+        documents. A warning, since a hash can be meant (``# of drinks``)."""
+        block = self.text[event.start_mark.index : event.end_mark.index]
+        for number, line in enumerate(block.split("\n")[1:], start=event.start_mark.line + 2):
+            if line.lstrip().startswith("#"):
+                column = len(line) - len(line.lstrip()) + 1
+                msg = (
+                    f"`{line.strip()[:40]}` is inside a `{event.style}` block, so it is text that "
+                    "will appear in the documents, not a comment; move the comment above the "
+                    "field, or keep it if it is meant as text"
+                )
+                at = (number, column)
+                self.problems.append(
+                    _finding(self.path, at, msg, "yaml.comment-in-text", "warning")
+                )
+                return
+
     def _sequence(self, events: Iterator[Any], path: DocPath, depth: int) -> list[Any]:
         items: list[Any] = []
         for event in events:
@@ -298,16 +322,33 @@ class _Builder:
             items.append(self._node(event, events, (*path, len(items)), depth + 1))
         raise _Abort  # pragma: no cover - the parser always closes a sequence
 
-    def _mapping(self, events: Iterator[Any], path: DocPath, depth: int) -> dict[str, Any]:
+    def _mapping(
+        self, events: Iterator[Any], path: DocPath, depth: int, *, flow: bool = False
+    ) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for event in events:
             if isinstance(event, yaml.MappingEndEvent):
                 return result
             key, duplicate = self._key(event, events, path, depth)
-            value = self._node(next(events), events, (*path, key), depth + 1)
+            value_event = next(events)
+            if flow and result and _bare_key(event, value_event):
+                self._comma_in_flow(event, result)
+                continue
+            value = self._node(value_event, events, (*path, key), depth + 1)
             if not duplicate:  # a duplicate key was reported; the first value stands
                 result[key] = value
         raise _Abort  # pragma: no cover - the parser always closes a mapping
+
+    def _comma_in_flow(self, key_event: Any, result: dict[str, Any]) -> None:
+        """``{name: Rosa Delgado, PsyD}``: the comma ended ``name`` and ``PsyD`` became a key."""
+        previous, value = list(result.items())[-1]
+        whole = f"{value}, {key_event.value}"
+        msg = (
+            f"`{key_event.value}` has no value: inside `{{ }}` a comma separates fields, so "
+            f"`{whole}` was read as two; quote a value that contains a comma "
+            f'(`{previous}: "{whole}"`)'
+        )
+        self._error(key_event.start_mark, msg, "yaml.flow-comma")
 
     def _key(
         self, event: Any, events: Iterator[Any], path: DocPath, depth: int
@@ -330,6 +371,18 @@ class _Builder:
             return key, True
         self.doc.keys[here] = _pos(event.start_mark)
         return key, False
+
+
+def _bare_key(key: Any, value: Any) -> bool:
+    """A key written with no ``:`` at all: the parser gives it an empty value that starts
+    right where the key ends (after ``key:`` it would start past the colon)."""
+    return (
+        isinstance(key, yaml.ScalarEvent)
+        and isinstance(value, yaml.ScalarEvent)
+        and value.value == ""
+        and not value.style
+        and getattr(value.start_mark, "index", None) == getattr(key.end_mark, "index", -1)
+    )
 
 
 class _Abort(Exception):

@@ -147,13 +147,15 @@ class Person:
     primary: bool
     date_of_birth: dt.date | None
     pronouns: str | None
+    age: int | None = None  # given when the date of birth is not known
 
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.name or self.id or ""
 
     def age_on(self, day: dt.date) -> int | None:
-        return age(self.date_of_birth, day) if self.date_of_birth else None
+        """Age on *day*: from the date of birth, else the age given (as of the plan)."""
+        return age(self.date_of_birth, day) if self.date_of_birth else self.age
 
     def adult_on(self, day: dt.date | None) -> bool:
         """An adult, or a person whose age is not known (so their consent is asked for)."""
@@ -166,6 +168,18 @@ class Guardian:
     at: DocPath
     name: str | None
     relationship: str | None
+    legal_authority: str | None = None
+    participant: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    at: DocPath
+    id: str | None
+    name: str | None
+    role: str | None
+    credentials: str | None
+    npi: str | None
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,21 @@ class Diagnosis:
     description: str | None
     primary: bool
     provisional: bool
+    system: str = "icd10cm"
+    rule_out: bool = False
+    participant: str | None = None
+
+
+@dataclass(frozen=True)
+class Risk:
+    at: DocPath
+    domain: str | None
+    level: str | None
+    assessed_on: dt.date | None
+
+    @property
+    def raised(self) -> bool:
+        return self.level in ("moderate", "high")
 
 
 @dataclass(frozen=True)
@@ -203,6 +232,8 @@ class Assessment:
     diagnoses: tuple[Diagnosis, ...]
     client_words: str | None
     risk_level: str | None
+    risks: tuple[Risk, ...] = ()
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +260,32 @@ class Measure:
     target: int | float | None
     baseline_date: dt.date | None
     participant: str | None
+    baseline_due: dt.date | None = None
+    baseline_note: str | None = None
+    target_change_percent: float | None = None
+    sustained_weeks: int | None = None
+
+    @property
+    def baseline_planned(self) -> bool:
+        """No baseline yet, but when and how it will be taken is written down."""
+        return self.baseline is None and (
+            self.baseline_due is not None or self.baseline_note is not None
+        )
+
+    @property
+    def has_target(self) -> bool:
+        return self.target is not None or self.target_change_percent is not None
+
+
+@dataclass(frozen=True)
+class Within:
+    """A time frame relative to the plan's start or a service's."""
+
+    at: DocPath
+    weeks: int | None
+    days: int | None
+    sessions: int | None
+    service: str | None
 
 
 @dataclass(frozen=True)
@@ -239,6 +296,8 @@ class Intervention:
     provider: str | None
     modality: str | None
     approach: str | None
+    member: str | None = None
+    participant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +309,16 @@ class Objective:
     target_date: dt.date | None
     status: str | None
     interventions: tuple[Intervention, ...]
+    criterion: str | None = None
+    achieved_on: dt.date | None = None
+    within: Within | None = None
+    uses: tuple[str, ...] = ()
+    participant: str | None = None
+
+    @property
+    def measurable(self) -> bool:
+        """Measured by an instrument or count, or by a criterion that is observed or not."""
+        return self.measure is not None or self.criterion is not None
 
 
 @dataclass(frozen=True)
@@ -262,6 +331,9 @@ class Goal:
     description: str | None
     status: str | None
     objectives: tuple[Objective, ...]
+    speaker: str | None = None
+    target_date: dt.date | None = None
+    within: Within | None = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +353,42 @@ class Service:
     id: str | None
     duration_weeks: int | None
     start_date: dt.date | None
+    modality: str | None = None
+    code: str | None = None
+    code_system: str | None = None
+    session_minutes: int | None = None
+    per_diem: bool = False
+    frequency_count: int | None = None
+    frequency_per: str | None = None
+    sessions: int | None = None
+    end_date: dt.date | None = None
+    participant: str | None = None
+    member: str | None = None
+    level_of_care: str | None = None
+
+    @property
+    def system(self) -> str | None:
+        """The code system: as given, else read from the code's form (a letter first: HCPCS)."""
+        if self.code_system:
+            return self.code_system
+        if not self.code:
+            return None
+        return "hcpcs" if self.code[:1].isalpha() else "cpt"
+
+    @property
+    def per_week(self) -> float | None:
+        """Sessions a week, from the frequency."""
+        weeks = {"day": 1 / 7, "week": 1.0, "fortnight": 2.0, "month": 52 / 12}
+        if self.frequency_count is None or self.frequency_per not in weeks:
+            return None
+        return self.frequency_count / weeks[self.frequency_per]
+
+    @property
+    def expected_sessions(self) -> int | None:
+        """Sessions the frequency and the duration add up to."""
+        if self.per_week is None or self.duration_weeks is None:
+            return None
+        return round(self.per_week * self.duration_weeks)
 
 
 @dataclass(frozen=True)
@@ -303,6 +411,7 @@ class Signature:
     status: str | None
     date: dt.date | None
     attempted: bool
+    member: str | None = None
 
     @property
     def signed(self) -> bool:
@@ -312,6 +421,18 @@ class Signature:
     def accounted(self) -> bool:
         """Signed, or its attempts logged (a payer accepts either, with a supervisor's review)."""
         return self.signed or self.attempted
+
+
+@dataclass(frozen=True)
+class SubstanceUse:
+    at: DocPath
+    recommended_level: str | None
+    actual_level: str | None
+    difference_reason: str | None
+    toxicology_instrument: str | None
+    mandated: bool
+    reporting_consent: bool
+    referral_given: bool
 
 
 @dataclass(frozen=True)
@@ -388,17 +509,21 @@ class Plan:
     orientation: Orientation | None
     info: PlanInfo
     participants: tuple[Person, ...]
-    guardian: Guardian | None
+    guardians: tuple[Guardian, ...]
     clinician: Professional | None
     supervisor: Professional | None
     practice: Practice | None
+    team: tuple[TeamMember, ...]
     assessment: Assessment
     custom_instruments: tuple[CustomInstrument, ...]
     problems: tuple[Problem, ...]
     goals: tuple[Goal, ...]
+    shared_interventions: tuple[Intervention, ...]
     measurements: tuple[Measurement, ...]
     services: tuple[Service, ...]
     has_safety_plan: bool
+    crisis_plans: tuple[str, ...]  # the risk domains that have a crisis plan
+    substance_use: SubstanceUse | None
     revisions: tuple[Revision, ...]
     signatures: tuple[Signature, ...]
     details: dict[str, Any]
@@ -417,7 +542,55 @@ class Plan:
 
     @property
     def interventions(self) -> tuple[Intervention, ...]:
-        return tuple(i for o in self.objectives for i in o.interventions)
+        """Every intervention: those written under an objective, and the shared ones."""
+        return (
+            tuple(i for o in self.objectives for i in o.interventions) + self.shared_interventions
+        )
+
+    @property
+    def guardian(self) -> Guardian | None:
+        return self.guardians[0] if self.guardians else None
+
+    def minor(self, person: Person | None) -> bool:
+        """Under 18 at the plan's start, by date of birth or by the age given."""
+        years = person.age_on(self.info.start_date) if person and self.info.start_date else None
+        return years is not None and years < ADULT_AGE
+
+    # time frames: services, and objectives and goals due "within" one
+
+    def service(self, ident: str | None) -> Service | None:
+        return next((s for s in self.services if s.id == ident), None) if ident else None
+
+    def service_start(self, service: Service) -> dt.date | None:
+        return service.start_date or self.info.start_date
+
+    def service_end(self, service: Service) -> dt.date | None:
+        """The service's last day: given, else its start plus its duration."""
+        start = self.service_start(service)
+        if service.end_date or start is None or service.duration_weeks is None:
+            return service.end_date
+        return add_days(start, 7 * service.duration_weeks)
+
+    def resolve(self, frame: Within | None) -> dt.date | None:
+        """The day a relative time frame falls on: weeks or days from the plan's start (or the
+        named service's), or the day a number of its sessions will have been held."""
+        if frame is None:
+            return None
+        service = self.service(frame.service) or (
+            self.services[0] if frame.sessions and self.services else None
+        )
+        start = self.service_start(service) if service and frame.service else self.info.start_date
+        if frame.sessions and service:
+            start = self.service_start(service)
+            per_week = service.per_week
+            days = None if not per_week else round(7 * frame.sessions / per_week)
+        else:
+            days = (frame.weeks or 0) * 7 + (frame.days or 0) or None
+        return add_days(start, days) if start and days else None
+
+    def due(self, item: Objective | Goal) -> dt.date | None:
+        """When an objective or goal is due: its date, else its time frame resolved."""
+        return item.target_date or self.resolve(item.within)
 
     @cached_property
     def instruments(self) -> dict[str, Instrument]:
@@ -434,11 +607,9 @@ class Plan:
 
     @cached_property
     def horizon(self) -> dt.date | None:
-        """The last day the plan's services are expected to run."""
-        weeks = [s.duration_weeks for s in self.services if s.duration_weeks is not None]
-        if self.info.start_date is None or not weeks:
-            return None
-        return add_days(self.info.start_date, 7 * max(weeks))
+        """The last day the plan's services are expected to run (each from its own start)."""
+        ends = [end for s in self.services if (end := self.service_end(s))]
+        return max(ends, default=None)
 
     def person(self, ident: str | None) -> Person | None:
         return next((p for p in self.participants if p.id == ident), None) if ident else None
@@ -559,10 +730,21 @@ def build_plan(
         orientation=orientation,
         info=_info(root.sub("plan") or _Reader({}, ("plan",))),
         participants=tuple(_person(r) for r in root.items("participants")),
-        guardian=_guardian(root.sub("guardian")),
+        guardians=tuple(_guardians(root)),
         clinician=_professional(root.sub("clinician")),
         supervisor=_professional(root.sub("supervisor")),
         practice=_practice(root.sub("practice")),
+        team=tuple(
+            TeamMember(
+                r.at,
+                r.text("id"),
+                r.text("name"),
+                r.text("role"),
+                r.text("credentials"),
+                r.text("npi"),
+            )
+            for r in root.items("team")
+        ),
         assessment=_assessment(root.sub("assessment") or _Reader({}, ("assessment",))),
         custom_instruments=tuple(
             CustomInstrument(
@@ -578,12 +760,12 @@ def build_plan(
             Problem(r.at, r.text("id"), r.text("title")) for r in root.items("problems")
         ),
         goals=tuple(_goal(r) for r in root.items("goals")),
+        shared_interventions=tuple(_intervention(r) for r in root.items("interventions")),
         measurements=tuple(_measurement(r) for r in root.items("measurements")),
-        services=tuple(
-            Service(r.at, r.text("id"), r.integer("duration_weeks"), r.date("start_date"))
-            for r in root.items("services")
-        ),
+        services=tuple(_service(r) for r in root.items("services")),
         has_safety_plan="safety_plan" in raw,
+        crisis_plans=tuple(d for r in root.items("crisis_plans") if (d := r.text("domain"))),
+        substance_use=_substance_use(root.sub("substance_use")),
         revisions=tuple(
             Revision(
                 r.at,
@@ -610,15 +792,78 @@ def _info(r: _Reader) -> PlanInfo:
     )  # fmt: skip
 
 
-def _person(r: _Reader) -> Person:
-    return Person(
-        r.at, r.text("id"), r.text("name"), r.text("preferred_name"), r.text("role"),
-        r.flag("primary"), r.date("date_of_birth"), r.text("pronouns"),
+def _guardians(root: _Reader) -> Iterator[Guardian]:
+    """The plan's guardians: ``guardian`` (one) and ``guardians`` (several)."""
+    readers = ([one] if (one := root.sub("guardian")) else []) + list(root.items("guardians"))
+    for r in readers:
+        yield Guardian(
+            r.at,
+            r.text("name"),
+            r.text("relationship"),
+            r.text("legal_authority"),
+            r.text("participant"),
+        )
+
+
+def _service(r: _Reader) -> Service:
+    frequency = r.sub("frequency") or _Reader({}, (*r.at, "frequency"))
+    return Service(
+        at=r.at,
+        id=r.text("id"),
+        duration_weeks=r.integer("duration_weeks"),
+        start_date=r.date("start_date"),
+        modality=r.text("modality"),
+        code=r.text("code"),
+        code_system=r.text("code_system"),
+        session_minutes=r.integer("session_minutes"),
+        per_diem=r.flag("per_diem"),
+        frequency_count=frequency.integer("count"),
+        frequency_per=frequency.text("per"),
+        sessions=r.integer("sessions"),
+        end_date=r.date("end_date"),
+        participant=r.text("participant"),
+        member=r.text("member"),
+        level_of_care=r.text("level_of_care"),
+    )
+
+
+def _substance_use(r: _Reader | None) -> SubstanceUse | None:
+    if r is None:
+        return None
+    referral = r.sub("referral")
+    toxicology = r.sub("toxicology")
+    return SubstanceUse(
+        at=r.at,
+        recommended_level=r.text("recommended_level"),
+        actual_level=r.text("actual_level"),
+        difference_reason=r.text("difference_reason"),
+        toxicology_instrument=toxicology.text("instrument") if toxicology else None,
+        mandated=referral.flag("mandated") if referral else False,
+        reporting_consent=referral.flag("reporting_consent") if referral else False,
+        referral_given=referral is not None,
+    )
+
+
+def _within(r: _Reader | None) -> Within | None:
+    if r is None:
+        return None
+    return Within(
+        r.at, r.integer("weeks"), r.integer("days"), r.integer("sessions"), r.text("service")
+    )
+
+
+def _intervention(i: _Reader) -> Intervention:
+    return Intervention(
+        i.at, i.text("id"), i.text("description"), i.text("provider"), i.text("modality"),
+        i.text("approach"), i.text("member"), i.text("participant"),
     )  # fmt: skip
 
 
-def _guardian(r: _Reader | None) -> Guardian | None:
-    return Guardian(r.at, r.text("name"), r.text("relationship")) if r else None
+def _person(r: _Reader) -> Person:
+    return Person(
+        r.at, r.text("id"), r.text("name"), r.text("preferred_name"), r.text("role"),
+        r.flag("primary"), r.date("date_of_birth"), r.text("pronouns"), r.integer("age"),
+    )  # fmt: skip
 
 
 def _professional(r: _Reader | None) -> Professional | None:
@@ -632,64 +877,81 @@ def _practice(r: _Reader | None) -> Practice | None:
 def _assessment(r: _Reader) -> Assessment:
     words = r.sub("presenting_problem")
     risk = r.sub("risk")
+    diagnoses = tuple(
+        Diagnosis(
+            at=d.at,
+            code=d.text("code"),
+            description=d.text("description"),
+            primary=d.flag("primary"),
+            provisional=d.flag("provisional"),
+            system=d.text("system") or "icd10cm",
+            rule_out=d.flag("rule_out"),
+            participant=d.text("participant"),
+        )
+        for d in r.items("diagnoses")
+    )
+    risks = tuple(
+        Risk(k.at, k.text("domain"), k.text("level"), k.date("assessed_on"))
+        for k in r.items("risks")
+    )
     return Assessment(
-        r.at,
-        r.date("date"),
-        tuple(
-            Diagnosis(
-                d.at,
-                d.text("code"),
-                d.text("description"),
-                d.flag("primary"),
-                d.flag("provisional"),
-            )
-            for d in r.items("diagnoses")
-        ),
-        words.text("client_words") if words else None,
-        risk.text("level") if risk else None,
+        at=r.at,
+        date=r.date("date"),
+        diagnoses=diagnoses,
+        client_words=words.text("client_words") if words else None,
+        risk_level=risk.text("level") if risk else None,
+        risks=risks,
+        speaker=words.text("speaker") if words else None,
     )
 
 
 def _goal(r: _Reader) -> Goal:
     return Goal(
-        r.at, r.text("id"), r.texts("problems"), "problems" in r, r.text("client_words"),
-        r.text("description"), r.text("status"), tuple(_objective(o) for o in r.items("objectives")),
-    )  # fmt: skip
+        at=r.at,
+        id=r.text("id"),
+        problems=r.texts("problems"),
+        problems_given="problems" in r,
+        client_words=r.text("client_words"),
+        description=r.text("description"),
+        status=r.text("status"),
+        objectives=tuple(_objective(o) for o in r.items("objectives")),
+        speaker=r.text("speaker"),
+        target_date=r.date("target_date"),
+        within=_within(r.sub("within")),
+    )
 
 
 def _objective(r: _Reader) -> Objective:
     m = r.sub("measure")
     measure = (
         Measure(
-            m.at,
-            m.text("instrument"),
-            m.number("baseline"),
-            m.number("target"),
-            m.date("baseline_date"),
-            m.text("participant"),
+            at=m.at,
+            instrument=m.text("instrument"),
+            baseline=m.number("baseline"),
+            target=m.number("target"),
+            baseline_date=m.date("baseline_date"),
+            participant=m.text("participant"),
+            baseline_due=m.date("baseline_due"),
+            baseline_note=m.text("baseline_note"),
+            target_change_percent=m.number("target_change_percent"),
+            sustained_weeks=m.integer("sustained_weeks"),
         )
         if m is not None and m.data
         else None
     )
-    interventions = tuple(
-        Intervention(
-            i.at,
-            i.text("id"),
-            i.text("description"),
-            i.text("provider"),
-            i.text("modality"),
-            i.text("approach"),
-        )
-        for i in r.items("interventions")
-    )
     return Objective(
-        r.at,
-        r.text("id"),
-        r.text("description"),
-        measure,
-        r.date("target_date"),
-        r.text("status"),
-        interventions,
+        at=r.at,
+        id=r.text("id"),
+        description=r.text("description"),
+        measure=measure,
+        target_date=r.date("target_date"),
+        status=r.text("status"),
+        interventions=tuple(_intervention(i) for i in r.items("interventions")),
+        criterion=r.text("criterion"),
+        achieved_on=r.date("achieved_on"),
+        within=_within(r.sub("within")),
+        uses=r.texts("uses"),
+        participant=r.text("participant"),
     )
 
 
@@ -703,7 +965,7 @@ def _measurement(r: _Reader) -> Measurement:
 def _signature(r: _Reader) -> Signature:
     return Signature(
         r.at, r.text("role"), r.text("name"), r.text("participant"), r.text("credentials"),
-        r.text("status"), r.date("date"), any(True for _ in r.items("attempts")),
+        r.text("status"), r.date("date"), any(True for _ in r.items("attempts")), r.text("member"),
     )  # fmt: skip
 
 

@@ -43,14 +43,19 @@ REFERENCE_TARGETS = (
     "goals", "objectives", "problems", "participants", "interventions", "services", "instruments",
 )  # fmt: skip
 SECTIONS = ("safety_plan", "guardian", "supervisor")
+# Each kind of rule: the options it needs, and those it may have.
 RULE_KINDS: dict[str, tuple[str, ...]] = {
-    "refers-to": ("field", "target"),
+    "refers-to": ("field",),
     "complete-when": ("each", "when", "require"),
     "at-most-count": ("number", "list"),
     "needs-section": ("when", "section"),
     "exact-values": ("each", "list", "field", "values"),
+    "sessions-agree": ("field",),
 }
-RULE_OPTIONAL = ("id", "kind", "message", "description", "at")
+RULE_EXTRAS: dict[str, tuple[str, ...]] = {
+    "refers-to": ("target", "ids_at", "only_id_like"),
+}
+RULE_OPTIONAL = ("id", "kind", "message", "description", "at", "severity")
 BLOCK_KINDS = ("text", "list", "table", "fields", "each")
 
 
@@ -422,13 +427,16 @@ def _check_rules(check: _Checker, rules: Any, schema: Schema) -> None:
             check.error(at, "a rule needs an `id` such as `emdr.target-complete`", key=True)
         if not isinstance(rule.get("message"), str):
             check.error(at, "a rule needs a `message`: what is wrong and how to fix it", key=True)
+        options = (*RULE_KINDS[kind], *RULE_EXTRAS.get(kind, ()))
         for key in rule:
-            if key not in (*RULE_OPTIONAL, *RULE_KINDS[kind]):
+            if key not in (*RULE_OPTIONAL, *options):
                 check.error(
                     (*at, key),
-                    f"`{key}` is not an option of a `{kind}` rule; its options: {', '.join(RULE_KINDS[kind])}",
+                    f"`{key}` is not an option of a `{kind}` rule; its options: {', '.join(options)}",
                     key=True,
                 )
+        if rule.get("severity", "error") not in ("error", "warning"):
+            check.error((*at, "severity"), "`severity` is `error` or `warning`")
         for key in RULE_KINDS[kind]:
             if key not in rule:
                 check.error(at, f"a `{kind}` rule needs `{key}`", key=True)
@@ -441,8 +449,18 @@ def _check_rule_paths(check: _Checker, rule: dict[str, Any], schema: Schema, at:
     kind = rule["kind"]
     if kind == "refers-to":
         _check_path(check, schema, rule["field"], (*at, "field"))
-        if rule["target"] not in REFERENCE_TARGETS:
+        if ("target" in rule) == ("ids_at" in rule):
+            check.error(
+                at,
+                "a `refers-to` rule names either a `target` in the plan or `ids_at` (paths in this section)",
+                key=True,
+            )
+        elif "target" in rule and rule["target"] not in REFERENCE_TARGETS:
             check.error((*at, "target"), f"`target` must be one of {', '.join(REFERENCE_TARGETS)}")
+        for index, path in enumerate(rule.get("ids_at", [])):
+            _check_path(check, schema, path, (*at, "ids_at", index))
+    elif kind == "sessions-agree":
+        _check_path(check, schema, rule["field"], (*at, "field"))
     elif kind in ("complete-when", "exact-values"):
         _check_path(check, schema, rule["each"], (*at, "each"), list_end=True)
         item = resolve(schema, f"{rule['each']}[]") or {}

@@ -50,12 +50,33 @@ INTERVENTION_MODALITIES = (
     "psychoeducation",
     "consultation",
 )
-FREQUENCY_UNITS = ("day", "week", "month")
+FREQUENCY_UNITS = ("day", "week", "fortnight", "month")
 RISK_LEVELS = ("none", "low", "moderate", "high")
+RISK_DOMAINS = (
+    "suicide",
+    "self_harm",
+    "harm_to_others",
+    "withdrawal",
+    "medical",
+    "substance_use",
+    "victimisation",
+)
+LEVELS_OF_CARE = (
+    "outpatient",
+    "intensive_outpatient",
+    "partial_hospitalization",
+    "residential",
+    "withdrawal_management",
+    "inpatient",
+)
+CODE_SYSTEMS = ("cpt", "hcpcs", "local", "none")
+DIAGNOSIS_SYSTEMS = ("icd10cm", "icd10", "dsm5")
+CHANGE_STAGES = ("precontemplation", "contemplation", "preparation", "action", "maintenance")
+ASAM_LEVEL_PATTERN = r"0\.5|[1-4](\.[0-9])?"
 
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9._-]{0,39}"
 ICD10_PATTERN = r"[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?"
-SERVICE_CODE_PATTERN = r"[0-9]{5}|[A-Z][0-9]{4}"
+SERVICE_CODE_PATTERNS = {"cpt": r"[0-9]{4}[0-9FTU]", "hcpcs": r"[A-V][0-9]{4}"}
 NPI_PATTERN = r"[0-9]{10}"
 
 
@@ -131,6 +152,36 @@ def records(
     return _described(rule, description, required=required, **meta)
 
 
+def library_ref() -> Schema:
+    return record(
+        "Where this was taken from, when it comes from a problem or treatment library.",
+        {
+            "source": text(
+                "The library (for example a published treatment planner).", required=True
+            ),
+            "item": text("The item in it (chapter, problem or number).", required=True),
+        },
+    )
+
+
+def within() -> Schema:
+    return record(
+        "A time frame relative to the plan's start, or to a service's start: shown as a date.",
+        {
+            "weeks": integer("Weeks from the start.", min=1, max=260),
+            "days": integer("Days from the start.", min=1, max=1825),
+            "sessions": integer("After this many sessions of the service.", min=1, max=500),
+            "service": ident(
+                "The service it counts from (its start and frequency).", required=False
+            ),
+        },
+    )
+
+
+def speaker() -> Schema:
+    return text("Whose words these are, when the plan has several participants (a participant id).")
+
+
 def _person(role: str, *, credentials_required: bool) -> Schema:
     return {
         "name": text(f"The {role}'s full name.", required=True),
@@ -200,6 +251,7 @@ PARTICIPANTS = records(
             "The identified client for billing; exactly one when there are several."
         ),
         "date_of_birth": date("Date of birth."),
+        "age": integer("Age in years, when the date of birth is not known.", min=0, max=120),
         "pronouns": text("Pronouns, as the person gives them (for example `she/her`)."),
     },
     required=True,
@@ -207,14 +259,33 @@ PARTICIPANTS = records(
     item="Participant",
 )
 
-GUARDIAN = record(
-    "Legal guardian, required when the client is a minor.",
+GUARDIAN_FIELDS = {
+    "name": text("The guardian's full name.", required=True),
+    "relationship": text("Relationship to the client (for example `mother`).", required=True),
+    "phone": text("Telephone number."),
+    "legal_authority": text(
+        "Basis of the guardian's authority (joint legal custody, a court order …)."
+    ),
+    "participant": text("The guardian's participant id, when they take part in the plan too."),
+}
+GUARDIAN = record("Legal guardian, required when the client is a minor.", GUARDIAN_FIELDS)
+GUARDIANS = records(
+    "Legal guardians, when there are several (joint custody); each with their authority.",
+    GUARDIAN_FIELDS,
+    item="Guardian",
+    match_by=("name",),
+)
+
+TEAM = records(
+    "The treatment team: who delivers the interventions and services, and who signs.",
     {
-        "name": text("The guardian's full name.", required=True),
-        "relationship": text("Relationship to the client (for example `mother`).", required=True),
-        "phone": text("Telephone number."),
-        "legal_authority": text("Basis of the guardian's authority, where it is not parental."),
+        "id": ident("Stable identifier of the team member."),
+        "role": text(
+            "Role in the team (for example `psychiatrist`, `case manager`).", required=True
+        ),
+        **_person("team member", credentials_required=False),
     },
+    item="Team member",
 )
 
 CLINICIAN = record(
@@ -241,18 +312,28 @@ ASSESSMENT = record(
     {
         "date": date("Day the assessment was completed."),
         "diagnoses": records(
-            "ICD-10-CM diagnoses; exactly one is primary.",
+            "Diagnoses (ICD-10-CM unless `system` says otherwise); exactly one is primary.",
             {
                 "code": text(
-                    "ICD-10-CM code with its dot (for example `F41.0`); a billable (leaf) code.",
+                    "The code with its dot (for example `F41.0`); for ICD-10-CM a billable (leaf) code.",
                     required=True,
                     regex=ICD10_PATTERN,
+                ),
+                "system": choice(
+                    "The code system: `icd10cm` (the default, checked against the CMS table), "
+                    "`icd10` (WHO, outside the US) or `dsm5`.",
+                    DIAGNOSIS_SYSTEMS,
                 ),
                 "description": text(
                     "The diagnosis in words; defaults to the official ICD-10-CM title."
                 ),
+                "dsm5_name": text("The DSM-5-TR name, where it differs from the code's title."),
                 "primary": boolean("The primary diagnosis."),
                 "provisional": boolean("Provisional, pending further assessment."),
+                "rule_out": boolean("A diagnosis to rule out, not yet made."),
+                "participant": text(
+                    "Whose diagnosis it is, in a couple or family plan (a participant id)."
+                ),
                 "notes": text("Specifiers or clinical notes."),
             },
             required=True,
@@ -264,8 +345,10 @@ ASSESSMENT = record(
             "Why the person came, in their words and in the clinician's.",
             {
                 "client_words": text(
-                    "The presenting problem in the client's own words (a quotation).", required=True
+                    "The presenting problem in the client's own words, where the client gave them "
+                    "(a quotation; never written for them). The `carf` profile requires it."
                 ),
+                "speaker": speaker(),
                 "clinician_summary": text(
                     "The clinician's summary of the presenting problem.", required=True
                 ),
@@ -283,12 +366,24 @@ ASSESSMENT = record(
             "Cultural, spiritual or identity considerations for treatment."
         ),
         "risk": record(
-            "Risk assessment summary; a moderate or high level needs a safety plan.",
+            "Risk of suicide and self-harm, overall; a moderate or high level needs a safety plan.",
             {
                 "level": choice("Overall risk level.", RISK_LEVELS, required=True),
                 "summary": text("What the risk is and what informs the level."),
                 "assessed_on": date("Day risk was assessed."),
             },
+        ),
+        "risks": records(
+            "Risk by domain: suicide and self-harm need a safety plan at moderate or high; "
+            "other domains (withdrawal, harm to others …) a crisis plan of their own.",
+            {
+                "domain": choice("What the risk is of.", RISK_DOMAINS, required=True),
+                "level": choice("Its level.", RISK_LEVELS, required=True),
+                "summary": text("What informs the level."),
+                "assessed_on": date("Day it was assessed."),
+            },
+            item="Risk",
+            match_by=("domain",),
         ),
     },
     required=True,
@@ -313,6 +408,9 @@ INSTRUMENTS = records(
 
 INTERVENTION = {
     "id": ident("Stable identifier of the intervention."),
+    "member": text("The team member who delivers it (a `team` id)."),
+    "participant": text("Whose intervention it is, in a couple or family plan (a participant id)."),
+    "library": library_ref(),
     "description": text("What is done.", required=True),
     "provider": text("Who delivers it (defaults to the clinician)."),
     "frequency": text(
@@ -330,6 +428,19 @@ OBJECTIVE = {
     "description": text(
         "The objective: specific, observable, with its measure in words.", required=True
     ),
+    "criterion": text(
+        "What must be observed for the objective to be met, when it is not a score "
+        "(a task done, a skill used: `uses the sleep routine 5 of 7 nights for 2 weeks`)."
+    ),
+    "achieved_on": date("Day the objective was met."),
+    "within": within(),
+    "uses": _described(
+        {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}},
+        "Ids of interventions from the plan's `interventions`, shared with other objectives.",
+        item="Shared intervention",
+    ),
+    "participant": text("Whose objective it is, in a couple or family plan (a participant id)."),
+    "library": library_ref(),
     "measure": record(
         "How progress is measured: an instrument with a baseline and a target.",
         {
@@ -337,6 +448,16 @@ OBJECTIVE = {
             "baseline": number("Score at the start."),
             "target": number("Score that means the objective is met."),
             "baseline_date": date("Day the baseline was taken."),
+            "baseline_due": date("When a baseline not yet taken will be (with `baseline_note`)."),
+            "baseline_note": text("How and when the baseline will be taken (`in week 1`)."),
+            "target_change_percent": number(
+                "The target as a change from the baseline, in percent (`-50` halves it).",
+                min=-100,
+                max=1000,
+            ),
+            "sustained_weeks": integer(
+                "How many weeks in a row the target must hold.", min=1, max=104
+            ),
             "participant": text(
                 "Whose score it is, when the plan has several participants (a participant id)."
             ),
@@ -350,7 +471,7 @@ OBJECTIVE = {
 }
 
 GOALS = records(
-    "Long-term goals, each in the client's own words, with SMART objectives.",
+    "Long-term goals — in the client's own words where the client gave them, and in the clinician's — with SMART objectives.",
     {
         "id": ident("Stable identifier of the goal."),
         "problems": _described(
@@ -358,9 +479,16 @@ GOALS = records(
             "Ids of the problems this goal addresses.",
             item="Problem addressed",
         ),
-        "client_words": text("The goal in the client's own words (a quotation).", required=True),
-        "description": text("The goal in the clinician's words."),
+        "client_words": text(
+            "The goal in the client's own words, where the client gave them (a quotation; never "
+            "written for them). A goal has these, a `description`, or both."
+        ),
+        "speaker": speaker(),
+        "description": text("The goal in the clinician's words (or the problem library's)."),
         "status": choice("Where the goal stands.", GOAL_STATUSES, required=True),
+        "target_date": date("Day by which the goal should be met."),
+        "within": within(),
+        "library": library_ref(),
         "objectives": records("Short-term, measurable objectives.", OBJECTIVE, item="Objective"),
     },
     required=True,
@@ -374,6 +502,7 @@ PROBLEMS = records(
         "id": ident("Stable identifier of the problem."),
         "title": text("A short name for the problem.", required=True),
         "description": text("What the problem is for this person."),
+        "library": library_ref(),
         "behavioural_definitions": records(
             "Observable signs of the problem for this person.",
             {
@@ -413,12 +542,35 @@ SERVICES = records(
         "modality": choice("Type of service.", SERVICE_MODALITIES, required=True),
         "description": text("The service in words (for example `Individual psychotherapy`)."),
         "code": text(
-            "CPT or HCPCS code (for example `90837`, `H0032`).",
-            required=True,
-            regex=SERVICE_CODE_PATTERN,
+            "The billing code (for example `90837`, `H0015`), in `code_system`; required unless "
+            "the code system is `none`."
         ),
+        "code_system": choice(
+            "The code system: `cpt` or `hcpcs` (the US; the default is read from the code's "
+            "form), `local` (a payer's or a country's own), or `none`.",
+            CODE_SYSTEMS,
+        ),
+        "level_of_care": choice("The level of care.", LEVELS_OF_CARE),
+        "asam_level": text(
+            "The ASAM level of care, where used (`1`, `2.1`, `3.7` …).", regex=ASAM_LEVEL_PATTERN
+        ),
+        "setting": text("Where the service takes place (clinic, telehealth, residential unit …)."),
         "session_minutes": integer(
-            "Length of one session in minutes.", required=True, min=5, max=480
+            "Length of one session in minutes; required unless the service is per diem.",
+            min=5,
+            max=480,
+        ),
+        "per_diem": boolean("Billed by the day (residential, 24-hour or day programmes)."),
+        "hours_per_day": number(
+            "Hours of programme a day, for a per-diem service.", min=0.5, max=24
+        ),
+        "units": integer(
+            "Units requested per period, where the payer counts units.", min=1, max=1000
+        ),
+        "sessions": integer(
+            "Sessions planned in all; must agree with the frequency and the duration.",
+            min=1,
+            max=1000,
         ),
         "frequency": record(
             "How often sessions happen; zero is not a frequency.",
@@ -434,11 +586,105 @@ SERVICES = records(
         "start_date": date(
             "Day the service starts, when not the plan's start (a service added at a revision)."
         ),
+        "end_date": date("Day the service ends, when known."),
         "provider": text("Who provides the service, when not the clinician."),
+        "member": text("The team member who provides it (a `team` id)."),
+        "participant": text("Whose service it is, in a couple or family plan (a participant id)."),
+        "group": record(
+            "For a group service: the group the client is one member of.",
+            {
+                "name": text("The group's name."),
+                "size": integer("How many members it has.", min=2, max=100),
+                "closed": boolean("A closed group (the same members throughout)."),
+                "sessions": integer("Its number of sessions.", min=1, max=500),
+                "facilitators": texts("Who runs it.", item="Facilitator"),
+            },
+        ),
     },
     required=True,
     minlength=1,
     item="Service",
+)
+
+INTERVENTIONS = records(
+    "Interventions shared by several objectives: each is defined once and named in each "
+    "objective's `uses`.",
+    INTERVENTION,
+    item="Intervention",
+)
+
+CRISIS_PLANS = records(
+    "Crisis plans for risks other than suicide and self-harm (withdrawal, harm to others …).",
+    {
+        "domain": choice("The risk the plan is for.", RISK_DOMAINS, required=True),
+        "steps": texts("What to do, in order.", item="Step", required=True, minlength=1),
+        "contacts": records(
+            "Who to call.",
+            {
+                "name": text("Name or service.", required=True),
+                "role": text("Role."),
+                "phone": text("Telephone number.", required=True),
+            },
+            item="Contact",
+            match_by=("name",),
+        ),
+    },
+    item="Crisis plan",
+    match_by=("domain",),
+)
+
+SUBSTANCE_USE = record(
+    "Substance use: the ASAM assessment, the level of care, stage of change, a legal mandate "
+    "and toxicology.",
+    {
+        "asam_dimensions": records(
+            "The six ASAM dimensions, each rated for risk (0 none … 4 severe).",
+            {
+                "dimension": integer("The dimension, 1 to 6.", required=True, min=1, max=6),
+                "rating": integer("Its risk rating, 0 to 4.", required=True, min=0, max=4),
+                "notes": text("What informs the rating."),
+            },
+            item="ASAM dimension",
+            match_by=("dimension",),
+        ),
+        "recommended_level": text(
+            "The ASAM level the assessment recommends.", regex=ASAM_LEVEL_PATTERN
+        ),
+        "actual_level": text("The level of care given.", regex=ASAM_LEVEL_PATTERN),
+        "difference_reason": text("Why the level given differs from the one recommended."),
+        "behaviours": records(
+            "Target behaviours and the stage of change for each.",
+            {
+                "id": ident("Stable identifier."),
+                "behaviour": text("The behaviour.", required=True),
+                "stage": choice("Stage of change.", CHANGE_STAGES, required=True),
+            },
+            item="Target behaviour",
+        ),
+        "referral": record(
+            "Who referred the person, and any legal mandate.",
+            {
+                "source": text(
+                    "The referral source (a court, probation, an employer …).", required=True
+                ),
+                "mandated": boolean("Treatment is mandated."),
+                "mandate": text("What the mandate requires."),
+                "reporting_consent": boolean(
+                    "The person consented to reports to the referral source."
+                ),
+                "reports_to": text("Who receives reports, and what they contain."),
+            },
+        ),
+        "toxicology": record(
+            "Toxicology screening: how often, and the measure its results are recorded on.",
+            {
+                "frequency": text("How often (for example `weekly, random day`).", required=True),
+                "instrument": text(
+                    "The instrument its results are recorded on (an instrument id)."
+                ),
+            },
+        ),
+    },
 )
 
 SAFETY_PLAN = record(
@@ -533,6 +779,7 @@ SIGNATURES = records(
         "role": choice("Who signs.", SIGNER_ROLES, required=True),
         "name": text("Name of the signer.", required=True),
         "participant": text("Participant id, for a client signature when there are several."),
+        "member": text("The team member who signs (a `team` id)."),
         "credentials": text("Credentials (clinician and supervisor)."),
         "status": choice("Signed, pending or refused.", SIGNATURE_STATUSES, required=True),
         "date": date("Day of signing or refusal."),
@@ -607,17 +854,22 @@ def _build(orientation_schema: Schema | None) -> Schema:
         "plan": PLAN,
         "participants": PARTICIPANTS,
         "guardian": GUARDIAN,
+        "guardians": GUARDIANS,
         "clinician": CLINICIAN,
         "supervisor": SUPERVISOR,
         "practice": PRACTICE,
+        "team": TEAM,
         "assessment": ASSESSMENT,
         "instruments": INSTRUMENTS,
         "problems": PROBLEMS,
         "goals": GOALS,
+        "interventions": INTERVENTIONS,
         "measurements": MEASUREMENTS,
         "services": SERVICES,
         "orientation_details": details,
         "safety_plan": SAFETY_PLAN,
+        "crisis_plans": CRISIS_PLANS,
+        "substance_use": SUBSTANCE_USE,
         "discharge": DISCHARGE,
         "revisions": REVISIONS,
         "signatures": SIGNATURES,
@@ -639,6 +891,11 @@ SECTION_TITLES = {
     "plan": "Plan",
     "participants": "Participants",
     "guardian": "Guardian",
+    "guardians": "Guardians",
+    "team": "Treatment team",
+    "interventions": "Shared interventions",
+    "crisis_plans": "Crisis plans",
+    "substance_use": "Substance use",
     "clinician": "Clinician",
     "supervisor": "Supervisor",
     "practice": "Practice",
