@@ -194,7 +194,12 @@ class Builder:
                 ("Status", "{{ plan.plan.status | label }}", None),
                 ("Orientation", "{{ orientation.label }}", None),
                 ("Start date", "{{ plan.plan.start_date }}", None),
-                ("Next review", "{{ next_review }}", None),
+                (
+                    "Next review",
+                    "{{ next_review }}{{ ' (reviewed every ' ~ plan.plan.review_interval_days ~ ' days)' if plan.plan.review_interval_days else '' }}",
+                    None,
+                ),
+                ("Last review", "{{ plan.plan.last_review_date }}", "plan.plan.last_review_date"),
                 ("Expires", "{{ plan.plan.expiry_date }}", "plan.plan.expiry_date"),
                 ("Clinician", "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}", None),
                 ("Practice", "{{ plan.practice.name }}", None),
@@ -214,39 +219,24 @@ class Builder:
     def _identification(self) -> None:
         self.heading("Identification", 1)
         self.table(
-            ["Name", "Role", "Date of birth", "Pronouns", "Id"],
+            ["Name", "Role", "Born", "Pronouns", "Id"],
             [
                 "{{ person.name }}{{ ' (“' ~ person.preferred_name ~ '”)' if person.preferred_name else '' }}",
                 "{{ person.role | label }}{{ ' (identified client)' if person.primary and participants | length > 1 else '' }}",
-                "{{ person.date_of_birth }}",
+                "{{ person.born }}",
                 "{{ person.pronouns }}",
                 "{{ person.id }}",
             ],
             loop="person in participants",
             widths=[5, 3, 3, 3, 3.19],
         )
-        self.tag("{%p if plan.guardian %}")
-        self.p(
-            "{{ plan.guardian.name }} ({{ plan.guardian.relationship }}){{ ', ' ~ plan.guardian.phone if plan.guardian.phone else '' }}",
-            label="Guardian: ",
-        )
+        self.tag("{%p if guardians %}")
+        self.p(label="{{ 'Guardians' if guardians | length > 1 else 'Guardian' }}:")
+        self.bullets("g in guardians", "{{ g.text }}")
         self.tag("{%p endif %}")
-        self.p(
-            "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}"
-            "{{ '; licence ' ~ plan.clinician.licence.number if plan.clinician.licence else '' }}"
-            "{{ ' (' ~ plan.clinician.licence.jurisdiction ~ ')' if plan.clinician.licence and plan.clinician.licence.jurisdiction else '' }}"
-            "{{ '; NPI ' ~ plan.clinician.npi if plan.clinician.npi else '' }}"
-            "{{ '; ' ~ plan.clinician.phone if plan.clinician.phone else '' }}",
-            label="Clinician: ",
-        )
-        self.tag("{%p if plan.supervisor %}")
-        self.p(
-            "{{ plan.supervisor.name }}, {{ plan.supervisor.credentials }}"
-            "{{ '; licence ' ~ plan.supervisor.licence.number if plan.supervisor.licence else '' }}"
-            "{{ ' (' ~ plan.supervisor.licence.jurisdiction ~ ')' if plan.supervisor.licence and plan.supervisor.licence.jurisdiction else '' }}"
-            "{{ '; NPI ' ~ plan.supervisor.npi if plan.supervisor.npi else '' }}",
-            label="Supervisor: ",
-        )
+        self.p("{{ clinician_text }}", label="Clinician: ")
+        self.tag("{%p if supervisor_text %}")
+        self.p("{{ supervisor_text }}", label="Supervisor: ")
         self.tag("{%p endif %}")
         self.p(
             "{{ plan.practice.name }}{{ ', ' ~ plan.practice.address if plan.practice.address else '' }}"
@@ -256,25 +246,43 @@ class Builder:
         self.tag("{%p if plan.plan.participation %}")
         self.p("{{ plan.plan.participation }}", label="How the plan was made: ")
         self.tag("{%p endif %}")
+        self.tag("{%p if team %}")
+        self.heading("Treatment team", 2)
+        self.table(
+            ["Name", "Role", "Credentials", "Licence", "NPI", "Contact"],
+            [
+                "{{ m.name }}",
+                "{{ m.role }}",
+                "{{ m.credentials }}",
+                "{{ m.licence_text }}",
+                "{{ m.npi }}",
+                "{{ m.contact }}",
+            ],
+            loop="m in team",
+            widths=[3.2, 2.6, 2.0, 3.0, 2.4, 3.99],
+        )
+        self.tag("{%p endif %}")
 
     def _assessment(self) -> None:
         self.heading("Diagnoses", 1)
         self.table(
             ["Code", "Diagnosis", "Type"],
             [
-                "{{ d.code }}",
-                "{{ d.description }}{{ ' — ' ~ d.notes if d.notes else '' }}",
-                "{{ 'Primary' if d.primary else 'Secondary' }}{{ ', provisional' if d.provisional else '' }}",
+                "{{ d.code_text }}",
+                "{{ d.text }}",
+                "{{ d.kind }}{{ ' (' ~ d.person ~ ')' if d.person else '' }}",
             ],
             loop="d in diagnoses",
-            widths=[2.2, 12.49, 2.5],
+            widths=[2.6, 11.59, 3.0],
         )
         self.heading("Presenting problem", 1)
         self.tag("{%p if plan.assessment.date %}")
         self.p("Assessment completed {{ plan.assessment.date }}.")
         self.tag("{%p endif %}")
-        self.p(label="In {{ client.preferred_name or client.name }}'s words:")
+        self.tag("{%p if presenting_quote %}")
+        self.p(label="In {{ presenting_speaker }}'s words:")
         self.p("{{ presenting_quote }}", "Quote")
+        self.tag("{%p endif %}")
         self.p(
             "{{ plan.assessment.presenting_problem.clinician_summary }}",
             label="Clinician's summary: ",
@@ -293,12 +301,25 @@ class Builder:
         self.tag("{%p if plan.assessment.cultural_considerations %}")
         self.p("{{ plan.assessment.cultural_considerations }}", label="Cultural considerations: ")
         self.tag("{%p endif %}")
-        self.tag("{%p if plan.assessment.risk %}")
-        self.p(
-            "{{ plan.assessment.risk.level | label }}{{ ' — ' ~ plan.assessment.risk.summary if plan.assessment.risk.summary else '' }}"
-            "{{ ' (assessed ' ~ (plan.assessment.risk.assessed_on | date) ~ ')' if plan.assessment.risk.assessed_on else '' }}",
-            label="Risk: ",
+        self.heading("Risk", 2)
+        self.tag("{%p if risk.overall %}")
+        self.p("{{ risk.overall }}", label="Overall: ")
+        self.tag("{%p endif %}")
+        self.tag("{%p if risk.by_domain %}")
+        self.table(
+            ["Risk of", "Level", "Assessed", "What informs it"],
+            [
+                "{{ r.domain_label }}",
+                "{{ r.level_label }}",
+                "{{ r.assessed_on }}",
+                "{{ r.summary }}",
+            ],
+            loop="r in risk.by_domain",
+            widths=[3.2, 2.2, 2.6, 9.19],
         )
+        self.tag("{%p endif %}")
+        self.tag("{%p if not risk.recorded %}")
+        self.p("No risk assessment is recorded in this plan.")
         self.tag("{%p endif %}")
 
     def _problems(self) -> None:
@@ -308,28 +329,41 @@ class Builder:
         self.tag("{%p if problem.description %}")
         self.p("{{ problem.description }}")
         self.tag("{%p endif %}")
+        self.tag("{%p if problem.library %}")
+        self.p("Source: {{ problem.library.source }}, {{ problem.library.item }}.")
+        self.tag("{%p endif %}")
         self.bullets("bd in problem.behavioural_definitions", "{{ bd.text }}")
         self.tag("{%p endfor %}")
 
     def _goals(self) -> None:
         self.heading("Goals and objectives", 1)
         self.tag("{%p for goal in goals %}")
-        self.heading("Goal {{ goal.id }}: {{ goal.quoted }}", 2)
-        self.tag("{%p if goal.description %}")
-        self.p("{{ goal.description }}")
+        self.heading("Goal {{ goal.id }}: {{ goal.heading }}", 2)
+        self.tag("{%p if goal.clinician_words %}")
+        self.p("{{ goal.clinician_words }}")
         self.tag("{%p endif %}")
         self.p(
-            "{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}",
+            "{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}"
+            "{{ ' · Target date: ' ~ goal.due_text if goal.due_text else '' }}",
             label="Status: ",
         )
+        self.tag("{%p if goal.library_text %}")
+        self.p("Source: {{ goal.library_text }}.")
+        self.tag("{%p endif %}")
+        self.tag("{%p if goal.uses %}")
+        self.p(
+            "{{ goal.uses | join(', ') }} (see Shared interventions)",
+            label="Interventions for the whole goal: ",
+        )
+        self.tag("{%p endif %}")
         self.tag("{%p if goal.objectives %}")
         self.table(
             ["Objective", "Measure", "Target date", "Status", "Progress"],
             [
-                "{{ o.id }}: {{ o.description }}",
+                "{{ o.id }}: {{ o.text }}",
                 "{{ o.measure_text }}",
-                "{{ o.target_date }}",
-                "{{ o.status | label }}",
+                "{{ o.due_text }}",
+                "{{ o.status_text }}",
                 "{{ o.progress.summary if o.progress else '' }}",
             ],
             loop="o in goal.objectives",
@@ -341,18 +375,46 @@ class Builder:
             ["Objective", "Intervention", "By", "How often", "Modality"],
             [
                 "{{ o.id }}",
-                "{{ i.description }}",
-                "{{ i.provider or plan.clinician.name }}",
+                "{{ i.text }}",
+                "{{ i.by }}",
                 "{{ i.frequency }}",
-                "{{ i.modality | label }}{{ ' (' ~ i.approach_label ~ ')' if i.approach else '' }}",
+                "{{ i.modality_text }}",
             ],
             loop="o in goal.objectives",
             widths=[2.6, 5.4, 2.8, 3.0, 3.39],
         )
         _nest_loop(table, "i in o.interventions")
         self.tag("{%p endif %}")
+        self.tag("{%p for o in goal.objectives if o.uses %}")
+        self.p("{{ o.uses | join(', ') }}", label="Shared interventions for {{ o.id }}: ")
+        self.tag("{%p endfor %}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
+        self.tag("{%p if shared_interventions %}")
+        self.heading("Shared interventions", 1)
+        self.table(
+            ["Id", "Intervention", "By", "How often", "Modality", "Serves"],
+            [
+                "{{ i.id }}",
+                "{{ i.text }}",
+                "{{ i.by }}",
+                "{{ i.frequency }}",
+                "{{ i.modality_text }}",
+                "{{ i.serves }}",
+            ],
+            loop="i in shared_interventions",
+            widths=[1.6, 5.0, 2.8, 2.8, 2.4, 2.59],
+        )
+        self.tag("{%p endif %}")
+        self.tag("{%p if instruments %}")
+        self.heading("Measures", 1)
+        self.table(
+            ["Measure", "Scale", "How it is taken"],
+            ["{{ i.name }}", "{{ i.scale }}", "{{ i.description }}"],
+            loop="i in instruments",
+            widths=[4.5, 4.5, 8.19],
+        )
+        self.tag("{%p endif %}")
 
     def _progress(self) -> None:
         self.tag("{%p if progress %}")
@@ -369,13 +431,13 @@ class Builder:
             loop="m in progress",
             widths=[3.7, 3.2, 3.2, 3.09, 4.0],
         )
-        self.tag("{%p if measurement_notes %}")
-        self.p(label="Notes on scores")
-        self.bullets(
-            "n in measurement_notes",
-            "{{ n.date }}, {{ n.instrument }} {{ n.score | num }}: {{ n.note }}",
+        self.heading("Scores recorded", 2)
+        self.table(
+            ["Date", "Measure", "Score", "Note"],
+            ["{{ s.date }}", "{{ s.measure }}", "{{ s.score | num }}", "{{ s.note }}"],
+            loop="s in scores",
+            widths=[2.6, 5.5, 1.6, 7.49],
         )
-        self.tag("{%p endif %}")
         self.tag("{%p endif %}")
 
     def _services(self) -> None:
@@ -383,15 +445,56 @@ class Builder:
         self.table(
             ["Service", "Code", "Session", "Frequency", "Duration"],
             [
-                "{{ s.description }}{{ ' (' ~ s.provider ~ ')' if s.provider else '' }}",
-                "{{ s.code }}",
+                "{{ s.description }}{{ ' — ' ~ s.details if s.details else '' }}",
+                "{{ s.code_text }}",
                 "{{ s.amount }}",
                 "{{ s.frequency_text }}",
                 "{{ s.duration_text }}",
             ],
             loop="s in services",
-            widths=[5.5, 2, 2.6, 3.5, 3.59],
+            widths=[6.0, 2.2, 2.4, 2.6, 3.99],
         )
+        self._substance_use()
+
+    def _substance_use(self) -> None:
+        self.tag("{%p if substance_use %}")
+        self.heading("Substance use", 1)
+        self.tag("{%p if substance_use.dimensions %}")
+        self.table(
+            ["ASAM dimension", "Risk (0–4)", "Notes"],
+            ["{{ x.dimension }}. {{ x.name }}", "{{ x.rating }}", "{{ x.notes }}"],
+            loop="x in substance_use.dimensions",
+            widths=[6.0, 2.0, 9.19],
+        )
+        self.tag("{%p endif %}")
+        for key, title in (
+            ("recommended_text", "Level of care recommended: "),
+            ("actual_text", "Level of care given: "),
+            ("difference_reason", "Why they differ: "),
+        ):
+            self.tag(f"{{%p if substance_use.{key} %}}")
+            self.p(f"{{{{ substance_use.{key} }}}}", label=title)
+            self.tag("{%p endif %}")
+        self.tag("{%p if substance_use.behaviours %}")
+        self.table(
+            ["Behaviour", "Stage of change"],
+            ["{{ b.behaviour }}", "{{ b.stage_label }}"],
+            loop="b in substance_use.behaviours",
+            widths=[11.19, 6.0],
+        )
+        self.tag("{%p endif %}")
+        self.tag("{%p if substance_use.referral_rows %}")
+        self.table(
+            ["Referral", ""],
+            ["{{ r.name }}", "{{ r.value }}"],
+            loop="r in substance_use.referral_rows",
+            widths=[5, 12.19],
+        )
+        self.tag("{%p endif %}")
+        self.tag("{%p if substance_use.toxicology_text %}")
+        self.p("{{ substance_use.toxicology_text }}", label="Toxicology screening: ")
+        self.tag("{%p endif %}")
+        self.tag("{%p endif %}")
 
     def _orientation(self) -> None:
         self.heading("{{ orientation.label }}", 1)
@@ -476,7 +579,21 @@ class Builder:
         self.tag("{%p if plan.safety_plan.reviewed_on %}")
         self.p("Reviewed with the client on {{ plan.safety_plan.reviewed_on }}.")
         self.tag("{%p endif %}")
+        self.tag("{%p else %}")
+        self.heading("Safety plan", 1)
+        self.p("{{ risk.safety_plan_note }}")
         self.tag("{%p endif %}")
+        self.tag("{%p for c in crisis_plans %}")
+        self.heading("Crisis plan: {{ c.domain_label }}", 1)
+        self.bullets("step in c.steps", "{{ step }}", style="List Number")
+        self.tag("{%p if c.contacts %}")
+        self.p(label="Who to call:")
+        self.bullets(
+            "x in c.contacts",
+            "{{ x.name }}{{ ' (' ~ x.role ~ ')' if x.role else '' }}: {{ x.phone }}",
+        )
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
 
     def _discharge(self) -> None:
         self.heading("Discharge and aftercare", 1)
@@ -507,19 +624,28 @@ class Builder:
             loop="r in plan.revisions",
             widths=[2.2, 2.4, 2.8, 6.6, 3.19],
         )
-        self.tag("{%p if plan.signatures %}")
+        self.tag("{%p if signatures %}")
         self.heading("Signatures", 1)
         self.table(
             ["Role", "Name", "Status", "Date", "Signature"],
             [
-                "{{ s.role | label }}",
-                "{{ s.name }}{{ ', ' ~ s.credentials if s.credentials else '' }}",
-                "{{ s.status | label }}{{ ' — ' ~ s.note if s.note else '' }}",
+                "{{ s.role | label }}{{ ' (' ~ s.team_role ~ ')' if s.team_role else '' }}",
+                "{{ s.signer }}",
+                "{{ s.status_text }}",
                 "{{ s.date }}",
                 "",
             ],
-            loop="s in plan.signatures",
+            loop="s in signatures",
             widths=[2.4, 4.5, 3.5, 2.5, 4.29],
+        )
+        self.tag("{%p endif %}")
+        self.tag("{%p if extensions %}")
+        self.heading("Appendix: the practice's own fields", 1)
+        self.table(
+            ["Field", "Value"],
+            ["{{ e.name }}", "{{ e.value }}"],
+            loop="e in extensions",
+            widths=[5, 12.19],
         )
         self.tag("{%p endif %}")
 

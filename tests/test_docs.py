@@ -126,3 +126,10 @@ def test_the_cli_reference_is_generated_from_help() -> None:
             f"{path} is not in the README"
         )
         assert "Show this message and exit." in committed
+
+
+def test_every_template_variable_is_documented() -> None:
+    from plandoc.authoring.template_tools import PLAN_VARIABLES
+
+    text = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    assert sorted(v for v in PLAN_VARIABLES if f"`{v}`" not in text) == []

@@ -251,7 +251,7 @@ CASES = {
         "safety.crisis-plan",
         edits=edit(
             "    assessed_on: 2026-09-28\n\ninstruments:",
-            "    assessed_on: 2026-09-28\n  risks:\n    - {domain: withdrawal_medical, level: moderate}\n\ninstruments:",
+            "    assessed_on: 2026-09-28\n  risks:\n    - {domain: withdrawal, level: moderate}\n\ninstruments:",
         ),
     ),
     "goals.wording": Case(

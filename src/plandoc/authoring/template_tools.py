@@ -30,7 +30,9 @@ PLAN_VARIABLES = frozenset(
     {
         "plan", "title", "orientation", "client", "participants", "diagnoses", "goals", "progress",
         "services", "next_review", "latest_revision", "confidentiality", "suggested_interventions",
-        "presenting_quote", "measurement_notes",
+        "presenting_quote", "measurement_notes", "presenting_speaker", "guardians", "team",
+        "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
+        "scores", "crisis_plans", "substance_use", "signatures", "extensions",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(

@@ -117,14 +117,16 @@ def _check_new_references(report: Reporter, plan: Plan, people: set[str]) -> Non
     shared = {i.id for i in plan.shared_interventions if i.id}
     team = {m.id for m in plan.team if m.id}
     services = {s.id for s in plan.services if s.id}
-    for objective in plan.objectives:
-        for index, ref in enumerate(objective.uses):
+    users: list[Goal | Objective] = [*plan.goals, *plan.objectives]
+    for item in users:
+        kind = "goal" if isinstance(item, Goal) else "objective"
+        for index, ref in enumerate(item.uses):
             _ref(
                 report,
-                (*objective.at, "uses", index),
+                (*item.at, "uses", index),
                 ref,
                 shared,
-                "objective uses intervention",
+                f"{kind} uses intervention",
                 "`interventions`",
             )
     members = [(i.at, i.member) for i in plan.interventions]

@@ -59,6 +59,7 @@ def _goals(report: Reporter, plan: Plan) -> None:
 
 def _objectives(report: Reporter, plan: Plan) -> None:
     horizon = plan.horizon
+    served = {o.id for g in plan.goals if g.uses for o in g.objectives}
     for objective in plan.objectives:
         name = objective.id or "objective"
         measure = objective.measure
@@ -91,7 +92,7 @@ def _objectives(report: Reporter, plan: Plan) -> None:
             where = (*objective.at, "target_date" if objective.target_date else "within")
             msg = f"objective `{name}` is due {due}, beyond the plan's services (they end by {horizon}); shorten it or extend the services"
             report.warning(where, msg, "smart.beyond-plan")
-        if not objective.interventions and not objective.uses:
+        if not (objective.interventions or objective.uses or objective.id in served):
             report.warning(
                 objective.at,
                 f"objective `{name}` has no interventions; say what will be done, by whom and how often",

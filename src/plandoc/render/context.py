@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..spec import icd
-from ..spec.model import Objective, Plan, Progress
+from ..spec.codes import ASAM_DIMENSIONS, asam_level
+from ..spec.model import Goal, Objective, Plan, Progress, Service
 from ..spec.orientations import Orientation
+from . import describe as d
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
 
@@ -55,23 +56,42 @@ def build_context(plan: Plan) -> dict[str, Any]:
     assert orientation is not None, "a checked plan names a known orientation"
     data = plan.data
     client = data["participants"][plan.client.at[-1]] if plan.client else {}
+    presenting = data["assessment"]["presenting_problem"]
     return {
         "plan": data,
         "title": data["plan"]["title"] or f"{orientation.label} treatment plan",
         "orientation": _orientation(orientation, plan),
         "client": client,
-        "participants": data["participants"],
-        "diagnoses": [_diagnosis(d) for d in data["assessment"]["diagnoses"]],
+        "participants": [{**p, "born": d.born(p)} for p in data["participants"]],
+        "guardians": [_guardian(g, plan) for g in _guardians(data)],
+        "clinician_text": d.professional(data["clinician"]),
+        "supervisor_text": d.professional(data["supervisor"]) if data["supervisor"] else "",
+        "team": [_team_member(m) for m in data["team"]],
+        "diagnoses": [d.diagnosis(plan, x) for x in data["assessment"]["diagnoses"]],
+        "presenting_quote": quoted(presenting["client_words"])
+        if presenting["client_words"]
+        else "",
+        "presenting_speaker": d.speaker_name(plan, presenting["speaker"]),
+        "risk": _risk(data["assessment"]),
+        "instruments": [_instrument(i) for i in data["instruments"]],
         "goals": [
             _goal(raw, goal, plan) for raw, goal in zip(data["goals"], plan.goals, strict=True)
         ],
+        "shared_interventions": [_shared(raw, plan) for raw in data["interventions"]],
         "progress": [_progress_row(p, plan) for p in plan.progress],
-        "services": [_service(s) for s in data["services"]],
+        "scores": _scores(plan),
+        "services": [
+            _service(raw, service, plan)
+            for raw, service in zip(data["services"], plan.services, strict=True)
+        ],
+        "crisis_plans": [{**c, "domain_label": label(c["domain"])} for c in data["crisis_plans"]],
+        "substance_use": _substance_use(data["substance_use"], plan),
+        "signatures": [_signature(s, plan) for s in data["signatures"]],
+        "extensions": [{"name": k, "value": v} for k, v in d.flatten(data["extensions"] or {})],
         "next_review": plan.next_review,
         "latest_revision": data["revisions"][-1] if data["revisions"] else None,
         "confidentiality": CONFIDENTIALITY,
         "suggested_interventions": list(orientation.suggested_interventions),
-        "presenting_quote": quoted(data["assessment"]["presenting_problem"]["client_words"]),
         "measurement_notes": _notes(plan),
     }
 
@@ -80,6 +100,64 @@ def quoted(text: str) -> str:
     """The client's words in quotation marks, unless they already carry their own."""
     text = " ".join(str(text).split())
     return text if text[:1] in "\"“'‘" else f"“{text}”"
+
+
+def _guardians(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return ([data["guardian"]] if data["guardian"] else []) + list(data["guardians"])
+
+
+def _guardian(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    who = d.person_name(plan, raw["participant"])
+    return {
+        **raw,
+        "text": d.join(
+            f"{raw['name']} ({raw['relationship']})",
+            raw["legal_authority"],
+            raw["phone"],
+            f"takes part in the plan as {who}" if who and who != raw["name"] else "",
+            sep=", ",
+        ),
+    }
+
+
+def _team_member(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **raw,
+        "licence_text": d.licence(raw),
+        "contact": d.join(raw["phone"], raw["email"], sep=", "),
+    }
+
+
+def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
+    """Risk overall and by domain; what stands in for a safety plan the plan does not need."""
+    overall = assessment["risk"]
+    rows = [
+        {
+            **r,
+            "domain_label": label(r["domain"]),
+            "level_label": label(r["level"]),
+        }
+        for r in assessment["risks"]
+    ]
+    levels = [r["level"] for r in assessment["risks"] if r["domain"] in ("suicide", "self_harm")]
+    levels += [overall["level"]] if overall else []
+    return {
+        "overall": d.join(label(overall["level"]), overall["summary"], sep=" — ")
+        + (f" (assessed {show_date(overall['assessed_on'])})" if overall["assessed_on"] else "")
+        if overall
+        else "",
+        "by_domain": rows,
+        "recorded": bool(overall or rows),
+        "safety_plan_note": (
+            f"Not indicated: suicide and self-harm risk assessed as {' and '.join(sorted(set(map(str, levels))))}."
+            if levels
+            else "Not indicated: no suicide or self-harm risk recorded in this plan."
+        ),
+    }
+
+
+def _instrument(raw: dict[str, Any]) -> dict[str, Any]:
+    return {**raw, "scale": d.scale(raw)}
 
 
 def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
@@ -103,21 +181,18 @@ def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
     }
 
 
-def _diagnosis(diagnosis: dict[str, Any]) -> dict[str, Any]:
-    entry = icd.lookup(str(diagnosis["code"]))
-    official = entry.title if entry else ""
-    return {
-        **diagnosis,
-        "description": diagnosis["description"] or official,
-        "official_title": official,
-    }
-
-
-def _goal(raw: dict[str, Any], goal: Any, plan: Plan) -> dict[str, Any]:
+def _goal(raw: dict[str, Any], goal: Goal, plan: Plan) -> dict[str, Any]:
     titles = {p.id: p.title for p in plan.problems}
+    quote = quoted(raw["client_words"]) if raw["client_words"] else ""
+    several = len(plan.participants) > 1 or raw["speaker"]
+    said = f" — {d.speaker_name(plan, raw['speaker'])}" if quote and several else ""
     return {
         **raw,
-        "quoted": quoted(raw["client_words"]),
+        "quoted": quote,
+        "heading": f"{quote}{said}" if quote else raw["description"] or "",
+        "clinician_words": raw["description"] if quote else "",
+        "due_text": d.due(plan, raw, goal),
+        "library_text": d.library(raw["library"]),
         "problem_titles": [titles[p] for p in goal.problems if p in titles],
         "objectives": [
             _objective(o, objective, plan)
@@ -127,36 +202,56 @@ def _goal(raw: dict[str, Any], goal: Any, plan: Plan) -> dict[str, Any]:
 
 
 def _objective(raw: dict[str, Any], objective: Objective, plan: Plan) -> dict[str, Any]:
-    interventions = [
-        {**i, "approach_label": _approach(i["approach"], plan)} for i in raw["interventions"]
-    ]
     measure = objective.measure
-    if measure is None:
-        return {
-            **raw,
-            "interventions": interventions,
-            "measure_text": "",
-            "instrument_name": "",
-            "progress": None,
-        }
-    instrument = plan.instruments.get(measure.instrument or "")
-    name = instrument.name if instrument else str(measure.instrument)
-    who = _person_name(plan, measure.participant)
-    shown = f"{name} ({who})" if who else name
-    unit = f" {instrument.unit}" if instrument and instrument.unit else ""
-    text = f"{shown}: {_num(measure.baseline)} → {_num(measure.target)}{unit}"
-    progress = plan.objective_progress(objective)
+    instrument = plan.instruments.get(measure.instrument or "") if measure else None
+    progress = plan.objective_progress(objective) if measure else None
+    status = label(raw["status"])
     return {
         **raw,
-        "interventions": interventions,
-        "measure_text": text,
-        "instrument_name": shown,
+        "text": _item_text(raw, plan),
+        "interventions": [_intervention(i, plan) for i in raw["interventions"]],
+        "measure_text": d.measure_text(plan, objective, raw),
+        "instrument_name": instrument.name if instrument else "",
         "progress": _progress(progress) if progress else None,
+        "due_text": d.due(plan, raw, objective),
+        "status_text": f"{status}, met {show_date(raw['achieved_on'])}"
+        if raw["achieved_on"]
+        else status,
     }
 
 
-def _num(value: Any) -> str:
-    return "?" if value is None else show_number(value)
+def _item_text(raw: dict[str, Any], plan: Plan) -> str:
+    """An objective's or intervention's words, with whose it is and where it came from."""
+    who = d.person_name(plan, raw.get("participant"))
+    source = d.library(raw.get("library"))
+    return d.join(
+        raw["description"],
+        f"for {who}" if who else "",
+        f"source: {source}" if source else "",
+        sep=" — ",
+    )
+
+
+def _intervention(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    return {
+        **raw,
+        "approach_label": _approach(raw["approach"], plan),
+        "text": _item_text(raw, plan),
+        "by": d.delivered_by(plan, raw),
+        "modality_text": d.join(
+            label(raw["modality"]),
+            f"({_approach(raw['approach'], plan)})" if raw["approach"] else "",
+            sep=" ",
+        ),
+    }
+
+
+def _shared(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """A shared intervention, with the goals and objectives it serves."""
+    ident = raw["id"]
+    serves = [f"goal {g.id}" for g in plan.goals if ident in g.uses]
+    serves += [str(o.id) for o in plan.objectives if ident in o.uses]
+    return {**_intervention(raw, plan), "serves": ", ".join(serves)}
 
 
 def _progress(p: Progress) -> dict[str, Any]:
@@ -190,7 +285,7 @@ def _summary(p: Progress) -> str:
 
 def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
     """One row of the progress table: the same numbers as the objective's own progress."""
-    who = _person_name(plan, p.participant)
+    who = d.person_name(plan, p.participant)
     objective = p.objective if p.named else None
     parts = [part for part in (who, f"objective {objective}" if objective else "") if part]
     name = f"{p.instrument.name} ({', '.join(parts)})" if parts else p.instrument.name
@@ -220,13 +315,6 @@ def _notes(plan: Plan) -> list[dict[str, Any]]:
     return found
 
 
-def _person_name(plan: Plan, ident: str | None) -> str:
-    if not ident or len(plan.participants) < 2:
-        return ""
-    person = plan.person(ident)
-    return person.display_name if person else ident
-
-
 def _approach(name: Any, plan: Plan) -> str:
     for module in plan.modules:
         if module.orientation == name and module.definition is not None:
@@ -234,16 +322,82 @@ def _approach(name: Any, plan: Plan) -> str:
     return "" if name is None else str(name)
 
 
-def _service(service: dict[str, Any]) -> dict[str, Any]:
-    freq = service["frequency"]
-    count = freq["count"]
-    often = {1: "once", 2: "twice"}.get(count, f"{count} times")
-    weeks = service["duration_weeks"]
+def _service(raw: dict[str, Any], service: Service, plan: Plan) -> dict[str, Any]:
     return {
-        **service,
-        "description": service["description"]
-        or f"{label(service['modality']).capitalize()} psychotherapy",
-        "amount": f"{service['session_minutes']} minutes",
-        "frequency_text": f"{often} a {freq['per']}",
-        "duration_text": f"{weeks} week{'s' if weeks != 1 else ''}",
+        **raw,
+        "description": raw["description"] or f"{label(raw['modality'])} psychotherapy",
+        "code_text": d.code_text(service),
+        "amount": d.amount(raw),
+        "frequency_text": d.frequency(raw),
+        "duration_text": d.dates(plan, service, raw),
+        "details": d.service_details(plan, service, raw),
+    }
+
+
+def _scores(plan: Plan) -> list[dict[str, Any]]:
+    """Every score recorded, in date order: the record the progress table summarises."""
+    rows = []
+    for m, raw in sorted(
+        zip(plan.measurements, plan.data["measurements"], strict=True),
+        key=lambda pair: pair[0].date or dt.date.min,
+    ):
+        instrument = plan.instruments.get(m.instrument or "")
+        name = instrument.name if instrument else str(m.instrument)
+        about = d.join(d.person_name(plan, m.participant), m.objective, sep=", ")
+        rows.append(
+            {
+                **raw,
+                "measure": f"{name} ({about})" if about else name,
+            }
+        )
+    return rows
+
+
+def _substance_use(raw: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    referral = raw["referral"] or {}
+    toxicology = raw["toxicology"] or {}
+    instrument = plan.instruments.get(toxicology.get("instrument") or "")
+    return {
+        **raw,
+        "dimensions": [
+            {**x, "name": ASAM_DIMENSIONS.get(x["dimension"], "")} for x in raw["asam_dimensions"]
+        ],
+        "recommended_text": asam_level(raw["recommended_level"]),
+        "actual_text": asam_level(raw["actual_level"]),
+        "behaviours": [{**b, "stage_label": label(b["stage"])} for b in raw["behaviours"]],
+        "referral_rows": [
+            {"name": name, "value": show(value)}
+            for name, value in (
+                ("Referred by", referral.get("source")),
+                ("Mandated", referral.get("mandated")),
+                ("What the mandate requires", referral.get("mandate")),
+                ("Consent to report", referral.get("reporting_consent")),
+                ("Reports go to", referral.get("reports_to")),
+            )
+            if value is not None
+        ],
+        "toxicology_text": d.join(
+            toxicology.get("frequency"),
+            f"recorded as {instrument.name}" if instrument else "",
+            sep="; ",
+        ),
+    }
+
+
+def _signature(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    who = d.person_name(plan, raw["participant"])
+    return {
+        **raw,
+        "signer": d.join(raw["name"], raw["credentials"], sep=", ")
+        + (f" (for {who})" if who and who != raw["name"] else ""),
+        "team_role": d.member_role(plan, raw["member"]),
+        "attempts_text": d.attempts(raw),
+        "status_text": d.join(
+            label(raw["status"]),
+            raw["note"],
+            f"asked: {d.attempts(raw)}" if raw["attempts"] else "",
+            sep=" — ",
+        ),
     }

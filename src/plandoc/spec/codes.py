@@ -53,3 +53,39 @@ def service_codes() -> dict[str, ServiceCode]:
 
 def service_code(code: str | None) -> ServiceCode | None:
     return service_codes().get(code.strip().upper()) if code else None
+
+
+# The ASAM Criteria (3rd edition): its six assessment dimensions and its levels of care,
+# including the withdrawal-management levels (`-WM`).
+ASAM_DIMENSIONS = {
+    1: "Acute intoxication and withdrawal potential",
+    2: "Biomedical conditions and complications",
+    3: "Emotional, behavioural or cognitive conditions and complications",
+    4: "Readiness to change",
+    5: "Relapse, continued use or continued problem potential",
+    6: "Recovery and living environment",
+}
+ASAM_LEVELS = {
+    "0.5": "Early intervention",
+    "1": "Outpatient services",
+    "2.1": "Intensive outpatient services",
+    "2.5": "Partial hospitalisation services",
+    "3.1": "Clinically managed low-intensity residential services",
+    "3.3": "Clinically managed population-specific high-intensity residential services",
+    "3.5": "Clinically managed high-intensity residential services",
+    "3.7": "Medically monitored intensive inpatient services",
+    "4": "Medically managed intensive inpatient services",
+    "1-WM": "Ambulatory withdrawal management without extended on-site monitoring",
+    "2-WM": "Ambulatory withdrawal management with extended on-site monitoring",
+    "3.2-WM": "Clinically managed residential withdrawal management",
+    "3.7-WM": "Medically monitored inpatient withdrawal management",
+    "4-WM": "Medically managed intensive inpatient withdrawal management",
+}
+
+
+def asam_level(level: str | None) -> str:
+    """``2.1`` → ``ASAM 2.1, Intensive outpatient services`` (the number alone when unknown)."""
+    if not level:
+        return ""
+    name = ASAM_LEVELS.get(level.removesuffix(".0"))
+    return f"ASAM {level}, {name}" if name else f"ASAM {level}"

@@ -334,6 +334,7 @@ class Goal:
     speaker: str | None = None
     target_date: dt.date | None = None
     within: Within | None = None
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -589,8 +590,13 @@ class Plan:
         return add_days(start, days) if start and days else None
 
     def due(self, item: Objective | Goal) -> dt.date | None:
-        """When an objective or goal is due: its date, else its time frame resolved."""
-        return item.target_date or self.resolve(item.within)
+        """When an objective or goal is due: its date, else its time frame resolved; an
+        objective with neither is due when its goal is."""
+        own = item.target_date or self.resolve(item.within)
+        if own is not None or isinstance(item, Goal):
+            return own
+        goal = next((g for g in self.goals if any(o is item for o in g.objectives)), None)
+        return self.due(goal) if goal else None
 
     @cached_property
     def instruments(self) -> dict[str, Instrument]:
@@ -918,6 +924,7 @@ def _goal(r: _Reader) -> Goal:
         speaker=r.text("speaker"),
         target_date=r.date("target_date"),
         within=_within(r.sub("within")),
+        uses=r.texts("uses"),
     )
 
 

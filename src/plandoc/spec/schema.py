@@ -72,7 +72,7 @@ LEVELS_OF_CARE = (
 CODE_SYSTEMS = ("cpt", "hcpcs", "local", "none")
 DIAGNOSIS_SYSTEMS = ("icd10cm", "icd10", "dsm5")
 CHANGE_STAGES = ("precontemplation", "contemplation", "preparation", "action", "maintenance")
-ASAM_LEVEL_PATTERN = r"0\.5|[1-4](\.[0-9])?"
+ASAM_LEVEL_PATTERN = r"0\.5|[1-4](\.[0-9])?(-WM)?"
 
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9._-]{0,39}"
 ICD10_PATTERN = r"[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?"
@@ -489,6 +489,12 @@ GOALS = records(
         "target_date": date("Day by which the goal should be met."),
         "within": within(),
         "library": library_ref(),
+        "uses": _described(
+            {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}},
+            "Ids of interventions from the plan's `interventions` that serve the whole goal "
+            "(as plans that list interventions per goal do).",
+            item="Shared intervention",
+        ),
         "objectives": records("Short-term, measurable objectives.", OBJECTIVE, item="Objective"),
     },
     required=True,
@@ -552,7 +558,8 @@ SERVICES = records(
         ),
         "level_of_care": choice("The level of care.", LEVELS_OF_CARE),
         "asam_level": text(
-            "The ASAM level of care, where used (`1`, `2.1`, `3.7` …).", regex=ASAM_LEVEL_PATTERN
+            "The ASAM level of care, where used (`1`, `2.1`, `3.7`, `3.2-WM` …).",
+            regex=ASAM_LEVEL_PATTERN,
         ),
         "setting": text("Where the service takes place (clinic, telehealth, residential unit …)."),
         "session_minutes": integer(

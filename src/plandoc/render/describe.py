@@ -1,0 +1,324 @@
+"""How the parts of a plan read in a document: people, time frames, measures, services.
+
+Each function turns one part of the plan (its raw data, with the model for what is derived)
+into the words both documents print, so Markdown and Word cannot word the same thing two ways.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..spec import icd
+from ..spec.codes import asam_level
+from ..spec.model import Objective, Plan, Service, TeamMember
+from .formatting import label, show, show_date, show_number, signed_number
+
+SYSTEMS = {"icd10cm": "ICD-10-CM", "icd10": "ICD-10 (WHO)", "dsm5": "DSM-5-TR"}
+CODE_SYSTEMS = {"cpt": "CPT", "hcpcs": "HCPCS", "local": "local code"}
+
+
+def join(*parts: Any, sep: str = "; ") -> str:
+    """The parts that have something to say, joined."""
+    return sep.join(str(p) for p in parts if p not in (None, "", []))
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+def person_name(plan: Plan, ident: str | None) -> str:
+    """The name a participant goes by, when the plan has several (else nothing to say)."""
+    if not ident or len(plan.participants) < 2:
+        return ""
+    person = plan.person(ident)
+    return person.display_name if person else ident
+
+
+def speaker_name(plan: Plan, ident: str | None) -> str:
+    """Whose words a quotation is: the speaker named, else the client."""
+    person = plan.person(ident) if ident else plan.client
+    return person.display_name if person else ""
+
+
+def _member(plan: Plan, ident: str | None) -> TeamMember | None:
+    return next((m for m in plan.team if m.id == ident), None) if ident else None
+
+
+def member(plan: Plan, ident: str | None) -> str:
+    """A team member as "Name, credentials (role)"."""
+    found = _member(plan, ident)
+    if found is None:
+        return ""
+    return f"{join(found.name, found.credentials, sep=', ')} ({found.role})"
+
+
+def member_role(plan: Plan, ident: str | None) -> str:
+    found = _member(plan, ident)
+    return found.role or "" if found else ""
+
+
+def delivered_by(plan: Plan, raw: dict[str, Any]) -> str:
+    """Who delivers an intervention or a service: its team member, its provider, else the
+    clinician."""
+    clinician = plan.clinician.name if plan.clinician else ""
+    return member(plan, raw.get("member")) or raw.get("provider") or clinician or ""
+
+
+def born(person: dict[str, Any]) -> str:
+    if person.get("date_of_birth"):
+        return show_date(person["date_of_birth"])
+    return f"age {person['age']}" if person.get("age") is not None else ""
+
+
+def licence(person: dict[str, Any]) -> str:
+    """``LCSW CSW-44821 (OR)``: the licence's type, number and jurisdiction."""
+    held = person.get("licence") or {}
+    if not held:
+        return ""
+    where = f" ({held['jurisdiction']})" if held.get("jurisdiction") else ""
+    return f"{join(held.get('type'), held.get('number'), sep=' ')}{where}"
+
+
+def professional(person: dict[str, Any]) -> str:
+    """A clinician's or supervisor's line: name, credentials, licence, NPI, contact."""
+    return join(
+        join(person.get("name"), person.get("credentials"), sep=", "),
+        f"licence {licence(person)}" if person.get("licence") else "",
+        f"NPI {person['npi']}" if person.get("npi") else "",
+        person.get("phone"),
+        person.get("email"),
+    )
+
+
+def library(ref: dict[str, Any] | None) -> str:
+    """Where an item was taken from: ``Source, item``."""
+    return join(ref.get("source"), ref.get("item"), sep=", ") if ref else ""
+
+
+# --- time frames -------------------------------------------------------------------------------
+
+
+def within(plan: Plan, raw: dict[str, Any] | None) -> str:
+    """``within 8 weeks`` / ``after 12 sessions of S1``, as written."""
+    if not raw:
+        return ""
+    service = plan.service(raw.get("service"))
+    of = f" of {service_label(plan, service)}" if service else ""
+    if raw.get("sessions"):
+        return f"after {raw['sessions']} sessions{of}"
+    span = join(
+        _count(raw.get("weeks"), "week"),
+        _count(raw.get("days"), "day"),
+        sep=" and ",
+    )
+    start = f" of the start{of}" if service else ""
+    return f"within {span}{start}"
+
+
+def _count(value: int | None, unit: str) -> str:
+    return "" if not value else f"{value} {unit}{'s' if value != 1 else ''}"
+
+
+def due(plan: Plan, raw: dict[str, Any], item: Any) -> str:
+    """When a goal or objective is due, as a date, saying how it was worked out."""
+    day = plan.due(item)
+    if item.target_date:
+        return show_date(item.target_date)
+    frame = within(plan, raw.get("within"))
+    if frame:
+        return f"{show_date(day)} ({frame})" if day else frame
+    return f"{show_date(day)} (the goal's date)" if day else ""
+
+
+def service_label(plan: Plan, service: Service | None) -> str:
+    if service is None:
+        return ""
+    raw = plan.data["services"][service.at[-1]]
+    return raw.get("description") or f"{label(service.modality)} service"
+
+
+# --- measures ----------------------------------------------------------------------------------
+
+
+def measure_text(plan: Plan, objective: Objective, raw: dict[str, Any]) -> str:
+    """``GAD-7: 14 → 7``, with what the plan says of a baseline still to be taken, a target
+    given as a change, and how long it must hold; the criterion when there is one."""
+    measure, criterion = raw.get("measure"), raw.get("criterion")
+    text = ""
+    if measure and objective.measure:
+        instrument = plan.instruments.get(objective.measure.instrument or "")
+        name = instrument.name if instrument else str(measure.get("instrument"))
+        who = person_name(plan, measure.get("participant"))
+        unit = f" {instrument.unit}" if instrument and instrument.unit else ""
+        text = f"{name} ({who})" if who else name
+        text += f": {_baseline(measure)} → {_target(measure)}{unit}"
+        if measure.get("sustained_weeks"):
+            text += f", held for {_count(measure['sustained_weeks'], 'week')} in a row"
+        if measure.get("baseline_date"):
+            text += f" (baseline taken {show_date(measure['baseline_date'])})"
+    if criterion:
+        text = join(text, f"Met when: {criterion}")
+    return text
+
+
+def _baseline(measure: dict[str, Any]) -> str:
+    if measure.get("baseline") is not None:
+        return show_number(measure["baseline"])
+    planned = join(
+        measure.get("baseline_note"),
+        f"by {show_date(measure['baseline_due'])}" if measure.get("baseline_due") else "",
+        sep=", ",
+    )
+    return f"baseline to be taken ({planned})" if planned else "?"
+
+
+def _target(measure: dict[str, Any]) -> str:
+    change = measure.get("target_change_percent")
+    shift = f"{signed_number(change)} % from baseline" if change is not None else ""
+    if measure.get("target") is not None:
+        target = show_number(measure["target"])
+        return f"{target} ({shift})" if shift else target
+    return shift or "?"
+
+
+def scale(instrument: dict[str, Any]) -> str:
+    """A plan's own measure: its range, unit and which way is better."""
+    low, high = instrument.get("min"), instrument.get("max")
+    span = (
+        f"{show_number(low)}–{show_number(high)}"
+        if high is not None
+        else f"from {show_number(low)}"
+    )
+    better = "lower is better" if instrument.get("lower_is_better") else "higher is better"
+    return join(span, instrument.get("unit"), better, sep=", ")
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def code_text(service: Service) -> str:
+    """The billing code and, outside CPT, its system; "not coded" for `code_system: none`."""
+    if service.system == "none":
+        return join(service.code, "not coded", sep=" ")
+    if not service.code:
+        return ""
+    system = "" if service.system == "cpt" else f" ({CODE_SYSTEMS[service.system or 'local']})"
+    return f"{service.code}{system}"
+
+
+def amount(raw: dict[str, Any]) -> str:
+    """One session's length, or the day rate for per-diem care."""
+    if raw.get("per_diem"):
+        hours = raw.get("hours_per_day")
+        if hours == 24:
+            return "per diem, 24-hour care"
+        return join("per diem", f"{show_number(hours)} hours a day" if hours else "", sep=", ")
+    minutes = raw.get("session_minutes")
+    return f"{minutes} minutes" if minutes else ""
+
+
+def frequency(raw: dict[str, Any]) -> str:
+    freq = raw.get("frequency") or {}
+    count = freq.get("count")
+    if not count:
+        return ""
+    often = {1: "once", 2: "twice"}.get(count, f"{count} times")
+    return f"{often} a {freq.get('per')}"
+
+
+def dates(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
+    """``26 weeks: 5 Oct 2026 to 5 Apr 2027`` (with an en dash)."""
+    weeks = raw.get("duration_weeks")
+    span = _count(weeks, "week")
+    start, end = plan.service_start(service), plan.service_end(service)
+    if start and end:
+        return f"{span}: {show_date(start)} – {show_date(end)}"
+    return span
+
+
+def service_details(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
+    """Everything about a service beyond its name, code, length, frequency and dates."""
+    level = join(label(raw.get("level_of_care")), asam_level(raw.get("asam_level")), sep=", ")
+    return join(
+        level,
+        raw.get("setting"),
+        group(raw.get("group")),
+        f"{raw['sessions']} sessions planned" if raw.get("sessions") else "",
+        f"{raw['units']} units" if raw.get("units") else "",
+        f"for {person_name(plan, raw.get('participant'))}" if raw.get("participant") else "",
+        f"by {delivered_by(plan, raw)}" if raw.get("member") or raw.get("provider") else "",
+    )
+
+
+def group(raw: dict[str, Any] | None) -> str:
+    """A group the client is one member of: its name, size, sessions and facilitators."""
+    if not raw:
+        return ""
+    closed = raw.get("closed")
+    kind = "closed group" if closed is True else "open group" if closed is False else "group"
+    name = f"{kind} “{raw['name']}”" if raw.get("name") else kind
+    return join(
+        name,
+        f"{raw['size']} members" if raw.get("size") else "",
+        f"{raw['sessions']} sessions" if raw.get("sessions") else "",
+        f"facilitated by {', '.join(raw['facilitators'])}" if raw.get("facilitators") else "",
+        sep=", ",
+    )
+
+
+# --- diagnoses ---------------------------------------------------------------------------------
+
+
+def diagnosis(plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:
+    """A diagnosis with its title (the official one for ICD-10-CM), its code system, and its
+    kind: primary or secondary, provisional, to rule out; and whose it is in a family plan."""
+    system = raw.get("system") or "icd10cm"
+    entry = icd.lookup(str(raw["code"])) if system == "icd10cm" else None
+    official = entry.title if entry else ""
+    kind = join(
+        "Rule out" if raw.get("rule_out") else ("Primary" if raw.get("primary") else "Secondary"),
+        "provisional" if raw.get("provisional") else "",
+        sep=", ",
+    )
+    return {
+        **raw,
+        "description": raw.get("description") or official,
+        "official_title": official,
+        "system_label": SYSTEMS[system],
+        "code_text": raw["code"] if system == "icd10cm" else f"{raw['code']} ({SYSTEMS[system]})",
+        "kind": kind,
+        "person": person_name(plan, raw.get("participant")),
+        "text": join(
+            raw.get("description") or official,
+            f"DSM-5-TR: {raw['dsm5_name']}" if raw.get("dsm5_name") else "",
+            raw.get("notes"),
+            sep=" — ",
+        ),
+    }
+
+
+# --- everything else ---------------------------------------------------------------------------
+
+
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Free-form data (``extensions``) as label and value rows, nested keys joined by an angle quote."""
+    if isinstance(data, dict):
+        rows: list[tuple[str, str]] = []
+        for key, value in data.items():
+            name = f"{prefix} › {key}" if prefix else str(key)
+            rows += flatten(value, name)
+        return rows
+    if isinstance(data, list) and any(isinstance(v, dict | list) for v in data):
+        rows = []
+        for index, value in enumerate(data, start=1):
+            rows += flatten(value, f"{prefix} {index}")
+        return rows
+    return [(prefix, show(data))]
+
+
+def attempts(raw: dict[str, Any]) -> str:
+    """Attempts to get a signature: ``12 Oct 2026, in session: declined``."""
+    return "; ".join(
+        join(show_date(a.get("date")), a.get("method"), sep=", ")
+        + (f": {a['outcome']}" if a.get("outcome") else "")
+        for a in raw.get("attempts") or []
+    )

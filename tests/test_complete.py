@@ -1,0 +1,150 @@
+"""Nothing a clinician wrote is dropped: every value of every plan reaches both documents.
+
+The plan is walked field by field with the spec's own schema, so a field added to the spec and
+forgotten in a template fails here. Free text must appear as written (whitespace aside); a date
+as documents print it; a value from a fixed list as its words; a number as people write it.
+Ids and references are not text a clinician reads (documents show the names they point at), so
+they are the only values not looked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plandoc.render.context import build_context
+from plandoc.render.formatting import label, show_date, show_number
+from plandoc.render.pipeline import render_bytes
+from plandoc.spec.model import Plan
+from plandoc.spec.orientations import orientations
+from plandoc.spec.schema import ID_PATTERN
+from tests.conftest import SAMPLES, plan_at
+from tests.test_render import body_text, docx_parts
+
+PLANS = sorted(SAMPLES.glob("*.yaml")) + sorted((SAMPLES / "revisions").glob("*.yaml"))
+PLANS += sorted((Path(__file__).parent / "plans").glob("*.yaml"))
+
+# Fields that name other things by id: documents show the thing's name, not the id.
+REFERENCES = {
+    "participant",
+    "member",
+    "speaker",
+    "service",
+    "instrument",
+    "objective",
+    "problems",
+    "uses",
+    "approach",
+    "orientation",
+    "target",
+    "goal",
+    "module",
+}
+
+
+def expected(value: Any, rules: dict[str, Any], name: str) -> Iterator[str | tuple[str, ...]]:
+    """What a document must show for *value*, under its schema *rules* (a tuple: any one of
+    several wordings)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return
+    kind = rules.get("type")
+    if kind == "dict" or isinstance(value, dict):
+        fields = rules.get("schema") if isinstance(rules.get("schema"), dict) else {}
+        for key, item in value.items():
+            yield from expected(item, fields.get(key, {}), key)
+    elif isinstance(value, list):
+        inner = rules.get("schema", {}) if isinstance(rules.get("schema"), dict) else {}
+        for item in value:
+            yield from expected(item, inner, name)
+    elif name in REFERENCES or rules.get("regex") == ID_PATTERN or name == "id":
+        return
+    elif isinstance(value, dt.date):
+        yield show_date(value)
+    elif isinstance(value, int | float):
+        yield show_number(value)
+    elif "allowed" in rules:
+        yield (label(value), *DISPLAY.get(str(value), ()))
+    else:
+        yield " ".join(str(value).split())
+
+
+def display_words(layout: Any) -> Iterator[tuple[str, str]]:
+    """The words an orientation's layout shows for its fixed values (`values:` tables)."""
+    if isinstance(layout, dict):
+        for key, item in layout.items():
+            if key == "values" and isinstance(item, dict):
+                yield from ((str(k), str(v)) for k, v in item.items())
+            else:
+                yield from display_words(item)
+    elif isinstance(layout, list):
+        for item in layout:
+            yield from display_words(item)
+
+
+DISPLAY: dict[str, set[str]] = {}
+for _orientation in orientations().values():
+    for _value, _words in display_words(_orientation.layout):
+        DISPLAY.setdefault(_value, set()).add(_words)
+
+
+def squash(text: str) -> str:
+    return " ".join(text.replace("\u2212", "-").split()).casefold()
+
+
+def markdown_text(plan: Plan) -> str:
+    text = render_bytes(build_context(plan), "md").decode("utf-8")
+    return re.sub(r"\\(.)", r"\1", text)  # Markdown escapes are not part of what is read
+
+
+def word_text(plan: Plan) -> str:
+    parts = docx_parts(render_bytes(build_context(plan), "docx"))
+    return "\n".join(body_text(parts, name) for name in parts if name.startswith("word/"))
+
+
+def wanted(plan: Plan) -> Iterator[str | tuple[str, ...]]:
+    """Everything the plan holds that a reader should find, modules under their own schema."""
+    assert plan.orientation is not None
+    data, schema = plan.data, plan.orientation.plan_schema
+    if plan.orientation.modules is not None:  # each module's details follow its own orientation
+        data = {**data, "orientation_details": {}}
+        for module in plan.modules:
+            if module.definition is not None:
+                rules = {"type": "dict", "schema": module.definition.schema}
+                yield from expected(module.details, rules, "details")
+    yield from expected(data, {"type": "dict", "schema": schema}, "")
+
+
+def missing(plan: Plan, document: str) -> list[str]:
+    shown = squash(document)
+    found = []
+    for want in wanted(plan):
+        options = (want,) if isinstance(want, str) else want
+        if not any(squash(option) in shown for option in options):
+            found.append(options[0])
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
+def test_every_value_reaches_the_markdown(path: Path) -> None:
+    assert missing(plan_at(path), markdown_text(plan_at(path))) == []
+
+
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
+def test_every_value_reaches_the_word_document(path: Path) -> None:
+    plan = plan_at(path)
+    assert missing(plan, word_text(plan)) == []
+
+
+def test_the_walk_finds_what_it_looks_for() -> None:
+    """The check above cannot pass by finding nothing to look for."""
+    plan = plan_at(SAMPLES / "cbt.yaml")
+    found = {w if isinstance(w, str) else w[0] for w in wanted(plan)}
+    assert "Curious and methodical; keeps careful notes" in found
+    assert "5 Oct 2026" in found and "Improving" in found
+    assert "CL-20418" not in found and "P1" not in found
+    assert missing(plan, "nothing") != []
