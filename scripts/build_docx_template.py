@@ -259,7 +259,7 @@ class Builder:
                 "{{ m.contact }}",
             ],
             loop="m in team",
-            widths=[3.2, 2.6, 2.0, 3.0, 2.4, 3.99],
+            widths=[3.0, 2.5, 2.5, 3.0, 2.3, 3.89],
         )
         self.tag("{%p endif %}")
 
@@ -280,7 +280,9 @@ class Builder:
         self.p("Assessment completed {{ plan.assessment.date }}.")
         self.tag("{%p endif %}")
         self.tag("{%p if presenting_quote %}")
-        self.p(label="In {{ presenting_speaker }}'s words:")
+        self.p(
+            label="{{ 'In ' ~ presenting_speaker ~ \"'s words\" if presenting_speaker else 'In their own words' }}:"
+        )
         self.p("{{ presenting_quote }}", "Quote")
         self.tag("{%p endif %}")
         self.p(
@@ -329,9 +331,6 @@ class Builder:
         self.tag("{%p if problem.description %}")
         self.p("{{ problem.description }}")
         self.tag("{%p endif %}")
-        self.tag("{%p if problem.library %}")
-        self.p("Source: {{ problem.library.source }}, {{ problem.library.item }}.")
-        self.tag("{%p endif %}")
         self.bullets("bd in problem.behavioural_definitions", "{{ bd.text }}")
         self.tag("{%p endfor %}")
 
@@ -347,12 +346,9 @@ class Builder:
             "{{ ' · Target date: ' ~ goal.due_text if goal.due_text else '' }}",
             label="Status: ",
         )
-        self.tag("{%p if goal.library_text %}")
-        self.p("Source: {{ goal.library_text }}.")
-        self.tag("{%p endif %}")
         self.tag("{%p if goal.uses %}")
         self.p(
-            "{{ goal.uses | join(', ') }} (see Shared interventions)",
+            "{{ goal.shared_text }} (see Shared interventions)",
             label="Interventions for the whole goal: ",
         )
         self.tag("{%p endif %}")
@@ -385,8 +381,8 @@ class Builder:
         )
         _nest_loop(table, "i in o.interventions")
         self.tag("{%p endif %}")
-        self.tag("{%p for o in goal.objectives if o.uses %}")
-        self.p("{{ o.uses | join(', ') }}", label="Shared interventions for {{ o.id }}: ")
+        self.tag("{%p for s in goal.shared_by_objectives %}")
+        self.p("{{ s.text }}", label="Shared interventions for {{ s.objectives }}: ")
         self.tag("{%p endfor %}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
@@ -462,9 +458,9 @@ class Builder:
         self.tag("{%p if substance_use.dimensions %}")
         self.table(
             ["ASAM dimension", "Risk (0–4)", "Notes"],
-            ["{{ x.dimension }}. {{ x.name }}", "{{ x.rating }}", "{{ x.notes }}"],
+            ["{{ x.dimension }}. {{ x.name }}", "{{ x.rating_text }}", "{{ x.notes }}"],
             loop="x in substance_use.dimensions",
-            widths=[6.0, 2.0, 9.19],
+            widths=[5.5, 2.6, 9.09],
         )
         self.tag("{%p endif %}")
         for key, title in (
@@ -637,6 +633,16 @@ class Builder:
             ],
             loop="s in signatures",
             widths=[2.4, 4.5, 3.5, 2.5, 4.29],
+        )
+        self.tag("{%p endif %}")
+        self.tag("{%p if sources %}")
+        self.heading("Sources", 1)
+        self.p("Parts of this plan were taken from a problem or treatment library:")
+        self.table(
+            ["Part", "Source", "Item"],
+            ["{{ s.what }}", "{{ s.source }}", "{{ s.item }}"],
+            loop="s in sources",
+            widths=[3.5, 8.69, 5.0],
         )
         self.tag("{%p endif %}")
         self.tag("{%p if extensions %}")

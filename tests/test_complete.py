@@ -69,8 +69,8 @@ def expected(value: Any, rules: dict[str, Any], name: str) -> Iterator[str | tup
         yield show_number(value)
     elif "allowed" in rules:
         yield (label(value), *DISPLAY.get(str(value), ()))
-    else:
-        yield " ".join(str(value).split())
+    else:  # a closing full stop may fall inside a longer sentence in the document
+        yield " ".join(str(value).split()).rstrip(".")
 
 
 def display_words(layout: Any) -> Iterator[tuple[str, str]]:
@@ -86,7 +86,7 @@ def display_words(layout: Any) -> Iterator[tuple[str, str]]:
             yield from display_words(item)
 
 
-DISPLAY: dict[str, set[str]] = {}
+DISPLAY: dict[str, set[str]] = {"none": {"not coded"}}  # a service with `code_system: none`
 for _orientation in orientations().values():
     for _value, _words in display_words(_orientation.layout):
         DISPLAY.setdefault(_value, set()).add(_words)

@@ -129,7 +129,7 @@ def test_an_unquoted_comma_in_braces_says_to_quote_the_value() -> None:
 
 
 def test_commas_that_yaml_reads_as_intended_are_not_flagged() -> None:
-    raw = b"a: {name: x, empty: }\nb: Rosa Delgado, PsyD\nc: [Rosa Delgado, PsyD]\nd: {n: 'x, y'}\n"
+    raw = b"a: {name: x, empty: }\nb: Rosa Delgado, PsyD\nc: [Rosa Delgado, Sam Lee]\nd: {n: 'x, y'}\n"
     doc = load_bytes(raw, "p.yaml")
     assert doc.problems == []
     assert doc.data["b"] == "Rosa Delgado, PsyD"
@@ -142,3 +142,12 @@ def test_a_hash_line_inside_a_folded_block_is_a_warning_not_a_comment() -> None:
     assert (finding.line, finding.column, finding.severity) == (3, 3, "warning")
     assert finding.rule == "yaml.comment-in-text"
     assert "# ask about naps" in doc.data["summary"]  # YAML keeps it as text: hence the warning
+
+
+def test_a_name_and_its_credentials_split_by_a_list_comma_is_a_warning() -> None:
+    doc = load_bytes(b"f: [Andre Castellanos, LCSW, Hannah Osei, LPC]\ng: [PhD, MD]\n", "p.yaml")
+    assert [(f.line, f.column, f.severity, f.rule) for f in doc.problems] == [
+        (1, 24, "warning", "yaml.flow-comma"),
+        (1, 43, "warning", "yaml.flow-comma"),
+    ]
+    assert '("Andre Castellanos, LCSW")' in doc.problems[0].message

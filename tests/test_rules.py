@@ -38,7 +38,6 @@ def edit(*pairs: str) -> tuple[tuple[str, str], ...]:
 SECOND_PERSON = (
     "    pronouns: she/her\n    primary: true\n  - {id: CL-2, name: Sam Okafor, role: partner}\n"
 )
-LIST_ITEM = "    - Curious and methodical; keeps careful notes\n    - Close, supportive sister who lives nearby\n    - Has managed anxiety well before, during university exams\n"
 G2O2_INTERVENTIONS = "        interventions:\n          - id: G2.O2.I1\n            description: Plan and rehearse the trip, then debrief it as a behavioural experiment.\n            frequency: two sessions before the trip, one after\n            modality: individual\n"
 NEW_GOAL = '  - id: G3\n    problems: [P2]\n    client_words: "Go to the cinema with Ines."\n    status: not_started\n\nmeasurements:'
 CLIENT_SIGNATURE = "{role: client, name: Maya Okafor, status: signed, date: 2026-10-05}"
@@ -113,7 +112,11 @@ CASES = {
         edits=edit("  title: CBT treatment plan — panic and agoraphobia", '  title: "  "'),
     ),
     "schema.length": Case(
-        "schema.length", edits=edit("  strengths:\n" + LIST_ITEM, "  strengths: []\n")
+        "schema.length",
+        edits=edit(
+            "  criteria:\n    - Panic attacks at one a week or fewer for four weeks in a row\n    - Travels by bus alone and has visited Salem\n",
+            "  criteria: []\n",
+        ),
     ),
     "schema.range": Case(
         "schema.range", edits=edit("review_interval_days: 90", "review_interval_days: 3")
@@ -404,6 +407,9 @@ CASES = {
         "dbt.diary-card-target",
         sample="dbt",
         edits=edit("{target: LT3, rating: urge_0_5}", "{target: T9, rating: urge_0_5}"),
+    ),
+    "dbt.chain-target": Case(
+        "dbt.chain-target", sample="dbt", edits=edit("      target: LT1\n", "      target: LT9\n")
     ),
     "cbt.planned-sessions": Case(
         "cbt.planned-sessions", edits=edit("planned_sessions: 26", "planned_sessions: 16")

@@ -60,3 +60,13 @@ def test_revision_pairs_are_two_versions_of_one_plan(name: str, reason: str) -> 
     assert old["plan"]["status"] == "superseded"
     assert new["revisions"][-1]["reason"] == reason
     assert old["participants"][0]["id"] == new["participants"][0]["id"]
+
+
+def test_every_sample_is_a_different_person_and_plan() -> None:
+    """Two fictional people must not share a record number (a revision pair is one plan)."""
+    seen: dict[str, str] = {}
+    for path in sorted(SAMPLES.glob("*.yaml")):
+        data = load_file(path).data
+        for ident in [data["plan"]["id"], *(p["id"] for p in data["participants"])]:
+            assert ident not in seen, f"{path.name} reuses {ident} from {seen[ident]}"
+            seen[ident] = path.name

@@ -32,7 +32,7 @@ PLAN_VARIABLES = frozenset(
         "services", "next_review", "latest_revision", "confidentiality", "suggested_interventions",
         "presenting_quote", "measurement_notes", "presenting_speaker", "guardians", "team",
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
-        "scores", "crisis_plans", "substance_use", "signatures", "extensions",
+        "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(

@@ -13,11 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..errors import Severity
 from ..spec import icd
 from ..spec.codes import CODE_PATTERNS, service_code
 from ..spec.instruments import Instrument, builtin_instruments
 from ..spec.loader import DocPath
-from ..spec.model import Goal, Objective, Plan, Service, Signature, add_days
+from ..spec.model import Goal, Objective, Plan, Service, add_days
 from ..text import did_you_mean, number, words
 from .orientation import orientation_findings
 from .report import Reporter
@@ -508,8 +509,7 @@ def check_signatures(report: Reporter, plan: Plan, today: dt.date) -> None:
 def _check_consent(report: Reporter, plan: Plan, signed: set[str | None], state: str) -> None:
     role = "guardian" if plan.guardian is not None else "client"
     by_role = [s for s in plan.signatures if s.role == role]
-    if role == "client":
-        _check_each_adult_signs(report, plan, by_role, state)
+    _check_each_adult_signs(report, plan, state)
     if role in signed:
         return
     if any(s.attempted for s in by_role) and "supervisor" in signed:
@@ -519,17 +519,24 @@ def _check_consent(report: Reporter, plan: Plan, signed: set[str | None], state:
     report.error(where, msg, "signatures.client")
 
 
-def _check_each_adult_signs(
-    report: Reporter, plan: Plan, client_sigs: list[Signature], state: str
-) -> None:
-    """With several participants (a couple, a family), every adult takes part in consent."""
+def _check_each_adult_signs(report: Reporter, plan: Plan, state: str) -> None:
+    """With several participants (a couple, a family), every adult takes part in consent:
+    as a client (a signature naming them), or as a guardian who is one of the participants."""
     if len(plan.participants) < 2:
         return
-    accounted = {s.participant for s in client_sigs if s.accounted}
+    accounted = {s.participant for s in plan.signatures if s.role == "client" and s.accounted}
+    guardians_signing = {s.name for s in plan.signatures if s.role == "guardian" and s.accounted}
+    for guardian in plan.guardians:
+        if guardian.name in guardians_signing:
+            accounted |= {guardian.participant} | {
+                p.id for p in plan.participants if p.name == guardian.name
+            }
+    # for a minor, the guardians' consent is what payers need: another adult is a warning
+    severity: Severity = "warning" if plan.guardians else "error"
     for person in plan.participants:
         if person.adult_on(plan.info.start_date) and person.id not in accounted:
-            msg = f"{state} with several participants needs a client signature from {person.name or 'each adult'} (`participant: {person.id}`), or logged attempts"
-            report.error(person.at, msg, "signatures.participant")
+            msg = f"{state} with several participants needs a signature from {person.name or 'each adult'} (a client signature with `participant: {person.id}`, or as a guardian), or logged attempts"
+            report.add(severity, person.at, msg, "signatures.participant")
 
 
 # --- safety, services, revisions ----------------------------------------------------------

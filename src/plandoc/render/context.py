@@ -13,6 +13,7 @@ anything but the plan.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from ..spec.codes import ASAM_DIMENSIONS, asam_level
@@ -87,6 +88,7 @@ def build_context(plan: Plan) -> dict[str, Any]:
         "crisis_plans": [{**c, "domain_label": label(c["domain"])} for c in data["crisis_plans"]],
         "substance_use": _substance_use(data["substance_use"], plan),
         "signatures": [_signature(s, plan) for s in data["signatures"]],
+        "sources": d.sources(data),
         "extensions": [{"name": k, "value": v} for k, v in d.flatten(data["extensions"] or {})],
         "next_review": plan.next_review,
         "latest_revision": data["revisions"][-1] if data["revisions"] else None,
@@ -97,9 +99,12 @@ def build_context(plan: Plan) -> dict[str, Any]:
 
 
 def quoted(text: str) -> str:
-    """The client's words in quotation marks, unless they already carry their own."""
+    """The client's words in quotation marks, unless they already carry their own (a quotation
+    that opens with one, or several people's words, each marked ``Name: "…"``)."""
     text = " ".join(str(text).split())
-    return text if text[:1] in "\"“'‘" else f"“{text}”"
+    if text[:1] in "\"“'‘" or re.search(r":\s*[\"“]", text):
+        return text
+    return f"“{text}”"
 
 
 def _guardians(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -148,12 +153,18 @@ def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
         else "",
         "by_domain": rows,
         "recorded": bool(overall or rows),
-        "safety_plan_note": (
-            f"Not indicated: suicide and self-harm risk assessed as {' and '.join(sorted(set(map(str, levels))))}."
-            if levels
-            else "Not indicated: no suicide or self-harm risk recorded in this plan."
-        ),
+        "safety_plan_note": _safety_plan_note(levels),
     }
+
+
+def _safety_plan_note(levels: list[str]) -> str:
+    """Why the plan has no safety plan, saying no more than the plan records."""
+    if not levels:
+        return "None: no risk assessment is recorded in this plan."
+    if set(levels) == {"none"}:
+        return "Not indicated: no suicide or self-harm risk found at assessment."
+    shown = " and ".join(sorted({level for level in levels if level != "none"}))
+    return f"Not indicated: suicide and self-harm risk assessed as {shown}."
 
 
 def _instrument(raw: dict[str, Any]) -> dict[str, Any]:
@@ -184,8 +195,7 @@ def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
 def _goal(raw: dict[str, Any], goal: Goal, plan: Plan) -> dict[str, Any]:
     titles = {p.id: p.title for p in plan.problems}
     quote = quoted(raw["client_words"]) if raw["client_words"] else ""
-    several = len(plan.participants) > 1 or raw["speaker"]
-    said = f" — {d.speaker_name(plan, raw['speaker'])}" if quote and several else ""
+    said = f" — {d.speaker_name(plan, raw['speaker'])}" if quote and raw["speaker"] else ""
     return {
         **raw,
         "quoted": quote,
@@ -193,7 +203,9 @@ def _goal(raw: dict[str, Any], goal: Goal, plan: Plan) -> dict[str, Any]:
         "clinician_words": raw["description"] if quote else "",
         "due_text": d.due(plan, raw, goal),
         "library_text": d.library(raw["library"]),
+        "shared_text": _shared_named(raw["uses"], plan),
         "problem_titles": [titles[p] for p in goal.problems if p in titles],
+        "shared_by_objectives": _shared_by_objectives(raw["objectives"], plan),
         "objectives": [
             _objective(o, objective, plan)
             for o, objective in zip(raw["objectives"], goal.objectives, strict=True)
@@ -214,6 +226,7 @@ def _objective(raw: dict[str, Any], objective: Objective, plan: Plan) -> dict[st
         "instrument_name": instrument.name if instrument else "",
         "progress": _progress(progress) if progress else None,
         "due_text": d.due(plan, raw, objective),
+        "shared_text": _shared_named(raw["uses"], plan),
         "status_text": f"{status}, met {show_date(raw['achieved_on'])}"
         if raw["achieved_on"]
         else status,
@@ -221,15 +234,35 @@ def _objective(raw: dict[str, Any], objective: Objective, plan: Plan) -> dict[st
 
 
 def _item_text(raw: dict[str, Any], plan: Plan) -> str:
-    """An objective's or intervention's words, with whose it is and where it came from."""
+    """An objective's or intervention's words, with whose it is."""
     who = d.person_name(plan, raw.get("participant"))
-    source = d.library(raw.get("library"))
-    return d.join(
-        raw["description"],
-        f"for {who}" if who else "",
-        f"source: {source}" if source else "",
-        sep=" — ",
-    )
+    return d.join(raw["description"], f"for {who}" if who else "", sep=" — ")
+
+
+def _shared_named(ids: list[str], plan: Plan) -> str:
+    """Shared interventions named where they are used, by the start of their description:
+    ``Relaxation training (I2)``. The whole of each is in the shared interventions table."""
+    described = {i["id"]: _short(i["description"]) for i in plan.data["interventions"]}
+    return "; ".join(f"{described.get(i, i)} ({i})" for i in ids)
+
+
+def _short(text: str, most: int = 60) -> str:
+    """The start of a description, up to its first pause, as a name for it."""
+    head = re.split(r"[:;,(]", " ".join(text.split()), maxsplit=1)[0].strip().rstrip(".")
+    return head if len(head) <= most else head[: most - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _shared_by_objectives(objectives: list[dict[str, Any]], plan: Plan) -> list[dict[str, str]]:
+    """The goal's objectives that use shared interventions, those using the same ones together:
+    ``{"objectives": "G1.O1 and G1.O2", "text": "Relaxation training (I2)"}``."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for objective in objectives:
+        if objective["uses"]:
+            groups.setdefault(tuple(objective["uses"]), []).append(str(objective["id"]))
+    return [
+        {"objectives": d.listed(ids), "text": _shared_named(list(uses), plan)}
+        for uses, ids in groups.items()
+    ]
 
 
 def _intervention(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
@@ -362,7 +395,14 @@ def _substance_use(raw: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | N
     return {
         **raw,
         "dimensions": [
-            {**x, "name": ASAM_DIMENSIONS.get(x["dimension"], "")} for x in raw["asam_dimensions"]
+            {
+                **x,
+                "name": ASAM_DIMENSIONS.get(x["dimension"], ""),
+                "rating_text": f"{x['rating']} (points to {x['level']})"
+                if x["level"]
+                else str(x["rating"]),
+            }
+            for x in raw["asam_dimensions"]
         ],
         "recommended_text": asam_level(raw["recommended_level"]),
         "actual_text": asam_level(raw["actual_level"]),
@@ -387,11 +427,13 @@ def _substance_use(raw: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | N
 
 
 def _signature(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    person = plan.person(raw["participant"])
     who = d.person_name(plan, raw["participant"])
+    itself = person is not None and raw["name"] in (person.name, person.preferred_name)
     return {
         **raw,
         "signer": d.join(raw["name"], raw["credentials"], sep=", ")
-        + (f" (for {who})" if who and who != raw["name"] else ""),
+        + (f" (for {who})" if who and not itself else ""),
         "team_role": d.member_role(plan, raw["member"]),
         "attempts_text": d.attempts(raw),
         "status_text": d.join(

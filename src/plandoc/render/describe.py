@@ -22,6 +22,15 @@ def join(*parts: Any, sep: str = "; ") -> str:
     return sep.join(str(p) for p in parts if p not in (None, "", []))
 
 
+def listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``a; b and c`` when an item holds a comma, as a
+    name with its credentials does)."""
+    if len(items) < 2:
+        return "".join(items)
+    sep = "; " if any("," in item for item in items) else ", "
+    return f"{sep.join(items[:-1])} and {items[-1]}"
+
+
 # --- people ------------------------------------------------------------------------------------
 
 
@@ -34,9 +43,12 @@ def person_name(plan: Plan, ident: str | None) -> str:
 
 
 def speaker_name(plan: Plan, ident: str | None) -> str:
-    """Whose words a quotation is: the speaker named, else the client."""
-    person = plan.person(ident) if ident else plan.client
-    return person.display_name if person else ""
+    """Whose words a quotation is: the speaker named, else the client when the plan has only
+    one person (several people's words, not attributed, are left unattributed)."""
+    if ident:
+        person = plan.person(ident)
+        return person.display_name if person else ident
+    return plan.client.display_name if plan.client and len(plan.participants) == 1 else ""
 
 
 def _member(plan: Plan, ident: str | None) -> TeamMember | None:
@@ -57,8 +69,11 @@ def member_role(plan: Plan, ident: str | None) -> str:
 
 
 def delivered_by(plan: Plan, raw: dict[str, Any]) -> str:
-    """Who delivers an intervention or a service: its team member, its provider, else the
-    clinician."""
+    """Who delivers an intervention or a service: its team member, its provider, the person
+    themselves for self-directed work, else the clinician."""
+    if raw.get("modality") == "self_directed" and not (raw.get("member") or raw.get("provider")):
+        person = plan.person(raw.get("participant")) or plan.client
+        return person.display_name if person else ""
     clinician = plan.clinician.name if plan.clinician else ""
     return member(plan, raw.get("member")) or raw.get("provider") or clinician or ""
 
@@ -94,23 +109,46 @@ def library(ref: dict[str, Any] | None) -> str:
     return join(ref.get("source"), ref.get("item"), sep=", ") if ref else ""
 
 
+def sources(data: dict[str, Any]) -> list[dict[str, str]]:
+    """Every problem, goal, objective and intervention taken from a library, with its source:
+    listed once at the end, so tables keep to the plan's own words."""
+    found: list[dict[str, str]] = []
+
+    def add(kind: str, item: dict[str, Any]) -> None:
+        if item.get("library"):
+            found.append({"what": f"{kind} {item.get('id') or ''}".strip(), **item["library"]})
+
+    for problem in data["problems"]:
+        add("Problem", problem)
+    for goal in data["goals"]:
+        add("Goal", goal)
+        for objective in goal["objectives"]:
+            add("Objective", objective)
+            for intervention in objective["interventions"]:
+                add("Intervention", intervention)
+    for intervention in data["interventions"]:
+        add("Intervention", intervention)
+    return found
+
+
 # --- time frames -------------------------------------------------------------------------------
 
 
 def within(plan: Plan, raw: dict[str, Any] | None) -> str:
-    """``within 8 weeks`` / ``after 12 sessions of S1``, as written."""
+    """``within 8 weeks`` / ``after 4 group sessions (S2)``, as written."""
     if not raw:
         return ""
     service = plan.service(raw.get("service"))
-    of = f" of {service_label(plan, service)}" if service else ""
     if raw.get("sessions"):
-        return f"after {raw['sessions']} sessions{of}"
+        kind = f"{service.modality} " if service and service.modality else ""
+        named = f" ({service.id})" if service and raw.get("service") else ""
+        return f"after {_count(raw['sessions'], kind + 'session')}{named}"
     span = join(
         _count(raw.get("weeks"), "week"),
         _count(raw.get("days"), "day"),
         sep=" and ",
     )
-    start = f" of the start{of}" if service else ""
+    start = f" of the start of {service.id}" if service else ""
     return f"within {span}{start}"
 
 
@@ -129,13 +167,6 @@ def due(plan: Plan, raw: dict[str, Any], item: Any) -> str:
     return f"{show_date(day)} (the goal's date)" if day else ""
 
 
-def service_label(plan: Plan, service: Service | None) -> str:
-    if service is None:
-        return ""
-    raw = plan.data["services"][service.at[-1]]
-    return raw.get("description") or f"{label(service.modality)} service"
-
-
 # --- measures ----------------------------------------------------------------------------------
 
 
@@ -148,9 +179,8 @@ def measure_text(plan: Plan, objective: Objective, raw: dict[str, Any]) -> str:
         instrument = plan.instruments.get(objective.measure.instrument or "")
         name = instrument.name if instrument else str(measure.get("instrument"))
         who = person_name(plan, measure.get("participant"))
-        unit = f" {instrument.unit}" if instrument and instrument.unit else ""
         text = f"{name} ({who})" if who else name
-        text += f": {_baseline(measure)} → {_target(measure)}{unit}"
+        text += f": {_baseline(measure)} → {_target(measure)}"
         if measure.get("sustained_weeks"):
             text += f", held for {_count(measure['sustained_weeks'], 'week')} in a row"
         if measure.get("baseline_date"):
@@ -164,7 +194,7 @@ def _baseline(measure: dict[str, Any]) -> str:
     if measure.get("baseline") is not None:
         return show_number(measure["baseline"])
     planned = join(
-        measure.get("baseline_note"),
+        str(measure.get("baseline_note") or "").rstrip("."),
         f"by {show_date(measure['baseline_due'])}" if measure.get("baseline_due") else "",
         sep=", ",
     )
@@ -237,13 +267,16 @@ def dates(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
 
 def service_details(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
     """Everything about a service beyond its name, code, length, frequency and dates."""
-    level = join(label(raw.get("level_of_care")), asam_level(raw.get("asam_level")), sep=", ")
+    level = asam_level(raw.get("asam_level")) or label(raw.get("level_of_care"))
+    in_group = (raw.get("group") or {}).get("sessions")
     return join(
         level,
         raw.get("setting"),
         group(raw.get("group")),
-        f"{raw['sessions']} sessions planned" if raw.get("sessions") else "",
-        f"{raw['units']} units" if raw.get("units") else "",
+        f"{raw['sessions']} sessions planned"
+        if raw.get("sessions") and raw["sessions"] != in_group
+        else "",
+        f"{raw['units']} units requested" if raw.get("units") else "",
         f"for {person_name(plan, raw.get('participant'))}" if raw.get("participant") else "",
         f"by {delivered_by(plan, raw)}" if raw.get("member") or raw.get("provider") else "",
     )
@@ -260,7 +293,7 @@ def group(raw: dict[str, Any] | None) -> str:
         name,
         f"{raw['size']} members" if raw.get("size") else "",
         f"{raw['sessions']} sessions" if raw.get("sessions") else "",
-        f"facilitated by {', '.join(raw['facilitators'])}" if raw.get("facilitators") else "",
+        f"facilitated by {listed(raw['facilitators'])}" if raw.get("facilitators") else "",
         sep=", ",
     )
 

@@ -236,7 +236,7 @@ class _Builder:
         if isinstance(event, yaml.ScalarEvent):
             return self._scalar(event)
         if isinstance(event, yaml.SequenceStartEvent):
-            return self._sequence(events, path, depth)
+            return self._sequence(events, path, depth, flow=bool(event.flow_style))
         return self._mapping(events, path, depth, flow=bool(event.flow_style))
 
     def _check_tag(self, event: Any) -> None:
@@ -314,11 +314,22 @@ class _Builder:
                 )
                 return
 
-    def _sequence(self, events: Iterator[Any], path: DocPath, depth: int) -> list[Any]:
+    def _sequence(
+        self, events: Iterator[Any], path: DocPath, depth: int, *, flow: bool = False
+    ) -> list[Any]:
         items: list[Any] = []
         for event in events:
             if isinstance(event, yaml.SequenceEndEvent):
                 return items
+            if flow and items and _split_credentials(event, items[-1]):
+                whole = f"{items[-1]}, {event.value}"
+                msg = (
+                    f"`{event.value}` is read as an item of its own: inside `[ ]` a comma "
+                    f'separates items; if it belongs to the item before, quote them together ("{whole}")'
+                )
+                self.problems.append(
+                    _finding(self.path, _pos(event.start_mark), msg, "yaml.flow-comma", "warning")
+                )
             items.append(self._node(event, events, (*path, len(items)), depth + 1))
         raise _Abort  # pragma: no cover - the parser always closes a sequence
 
@@ -371,6 +382,60 @@ class _Builder:
             return key, True
         self.doc.keys[here] = _pos(event.start_mark)
         return key, False
+
+
+# Credentials that follow a name after a comma ("Rosa Delgado, PsyD"): in a `[ ]` list the
+# comma makes them an item of their own.
+CREDENTIALS = frozenset(
+    [
+        "APRN",
+        "BCBA",
+        "CADC",
+        "DNP",
+        "DO",
+        "EdD",
+        "LAC",
+        "LADC",
+        "LCADC",
+        "LCDC",
+        "LCPC",
+        "LCSW",
+        "LICSW",
+        "LISW",
+        "LMFT",
+        "LMHC",
+        "LMHCA",
+        "LMSW",
+        "LPC",
+        "LPCC",
+        "LPCA",
+        "LSW",
+        "MA",
+        "MD",
+        "MFT",
+        "MS",
+        "MSW",
+        "NP",
+        "PA",
+        "PhD",
+        "PMHNP",
+        "PsyD",
+        "RN",
+    ]
+)
+
+
+def _split_credentials(event: Any, previous: Any) -> bool:
+    """A plain list item that is a credential, right after a plain text item: almost always
+    one value split in two by the comma between a name and its credentials."""
+    return (
+        isinstance(event, yaml.ScalarEvent)
+        and not event.style
+        and event.value in CREDENTIALS
+        and isinstance(previous, str)
+        and previous not in CREDENTIALS
+        and " " in previous
+    )
 
 
 def _bare_key(key: Any, value: Any) -> bool:

@@ -581,13 +581,13 @@ class Plan:
             self.services[0] if frame.sessions and self.services else None
         )
         start = self.service_start(service) if service and frame.service else self.info.start_date
-        if frame.sessions and service:
+        if frame.sessions and service:  # the day of the last of those sessions
             start = self.service_start(service)
             per_week = service.per_week
-            days = None if not per_week else round(7 * frame.sessions / per_week)
+            days = None if not per_week else round(7 * (frame.sessions - 1) / per_week)
         else:
             days = (frame.weeks or 0) * 7 + (frame.days or 0) or None
-        return add_days(start, days) if start and days else None
+        return add_days(start, days) if start and days is not None else None
 
     def due(self, item: Objective | Goal) -> dt.date | None:
         """When an objective or goal is due: its date, else its time frame resolved; an

@@ -355,7 +355,10 @@ ASSESSMENT = record(
             },
             required=True,
         ),
-        "strengths": texts("The person's strengths.", item="Strength", required=True, minlength=1),
+        "strengths": texts(
+            "The person's strengths (the `carf` and `joint-commission` profiles require them).",
+            item="Strength",
+        ),
         "needs": texts("The person's needs.", item="Need"),
         "abilities": texts("The person's abilities.", item="Ability"),
         "preferences": texts("The person's preferences for treatment.", item="Preference"),
@@ -515,8 +518,6 @@ PROBLEMS = records(
                 "id": ident("Stable identifier."),
                 "text": text("The sign, as observed or reported.", required=True),
             },
-            required=True,
-            minlength=1,
             item="Behavioural definition",
         ),
     },
@@ -649,6 +650,11 @@ SUBSTANCE_USE = record(
             {
                 "dimension": integer("The dimension, 1 to 6.", required=True, min=1, max=6),
                 "rating": integer("Its risk rating, 0 to 4.", required=True, min=0, max=4),
+                "level": text(
+                    "The level of care this dimension alone points to, where the assessment "
+                    "gives one.",
+                    regex=ASAM_LEVEL_PATTERN,
+                ),
                 "notes": text("What informs the rating."),
             },
             item="ASAM dimension",

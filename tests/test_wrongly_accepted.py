@@ -1,0 +1,159 @@
+"""What issue 8 found wrongly accepted (or wrongly computed), each now caught — at the line
+it is about, with the rule that catches it — and the cases that must still pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from plandoc import check_file
+from tests.conftest import SAMPLES, TODAY, line_of, variant
+
+Run = Callable[..., Result]
+Write = Callable[[str, str], Path]
+
+CLINICIAN_SIGNED = (
+    "{role: clinician, name: Daniel Reyes, credentials: LCSW, status: signed, date: 2026-10-05}"
+)
+GROUP_90832 = (
+    "  - id: S1\n    modality: group\n    description: Group psychotherapy\n"
+    '    code: "90832"\n    session_minutes: 50\n'
+)
+
+
+def findings(path: Path, *profiles: str) -> list[tuple[int, str, str, str]]:
+    result = check_file(path, today=TODAY, profiles=profiles)
+    return [(f.line, f.severity, f.rule, f.message) for f in result.findings]
+
+
+def rules_at(path: Path, line: int, *profiles: str) -> set[str]:
+    return {rule for at, _, rule, _ in findings(path, *profiles) if at == line}
+
+
+def test_a_group_service_billed_with_an_individual_30_minute_code(
+    write: Write, cbt_text: str
+) -> None:
+    text = variant(
+        cbt_text,
+        '  - id: S1\n    modality: individual\n    description: Individual psychotherapy, 53 minutes\n    code: "90837"\n    session_minutes: 53\n',
+        GROUP_90832,
+    )
+    path = write(text)
+    found = [m for at, _, rule, m in findings(path) if rule == "services.code-mismatch"]
+    assert at_line(path, text, 'code: "90832"') == {"services.code-mismatch"}
+    assert any("not group" in m for m in found) and any("16–37 minutes, not 50" in m for m in found)
+
+
+def at_line(path: Path, text: str, needle: str) -> set[str]:
+    return rules_at(path, line_of(text, needle))
+
+
+def test_a_minor_known_only_by_age_needs_a_guardian(write: Write, cbt_text: str) -> None:
+    text = variant(cbt_text, "date_of_birth: 1991-03-14", "age: 15")
+    path = write(text)
+    assert "participants.guardian" in {rule for _, _, rule, _ in findings(path)}
+    with_guardian = variant(
+        text, "\nclinician:", "\nguardian: {name: Ada Okafor, relationship: mother}\n\nclinician:"
+    )
+    assert "participants.guardian" not in {rule for _, _, rule, _ in findings(write(with_guardian))}
+
+
+def test_a_guardian_signature_by_someone_who_is_not_the_guardian(write: Write) -> None:
+    text = (SAMPLES / "narrative.yaml").read_text(encoding="utf-8")
+    text = variant(
+        text, "{role: guardian, name: Carla Ramos,", "{role: guardian, name: Erik Ramos,"
+    )
+    path = write(text)
+    assert at_line(path, text, "{role: guardian, name: Erik Ramos,") == {"signatures.guardian"}
+    (message,) = [m for _, _, r, m in findings(path) if r == "signatures.guardian"]
+    assert (
+        "Erik Ramos signs as guardian but is not one of the plan's guardians (Carla Ramos)"
+        in message
+    )
+
+
+def test_a_dbt_diary_card_target_that_resolves_to_nothing(write: Write) -> None:
+    text = (SAMPLES / "dbt.yaml").read_text(encoding="utf-8")
+    text = variant(text, "{target: LT3, rating: urge_0_5}", "{target: T9, rating: urge_0_5}")
+    path = write(text)
+    assert "dbt.diary-card-target" in at_line(path, text, "{target: T9,")
+    # a free-text row of the card (not an id) is not a reference
+    assert "Skills used" in text
+
+
+def test_medicare_refuses_a_draft_unsigned_plan_and_does_not_ask_for_an_npi(
+    write: Write, cbt_text: str
+) -> None:
+    text = variant(cbt_text, "status: active", "status: draft")
+    text = variant(
+        text, CLINICIAN_SIGNED, CLINICIAN_SIGNED.replace("signed, date: 2026-10-05", "pending")
+    )
+    text = variant(text, '  npi: "1457382913"\n', "")
+    rules = {rule for _, _, rule, _ in findings(write(text), "medicare")}
+    assert {"profile.medicare.status", "profile.medicare.signed"} <= rules
+    assert not any("npi" in m.lower() for *_, m in findings(write(text), "medicare"))
+    assert check_file(SAMPLES / "cbt.yaml", today=TODAY, profiles=("medicare",)).ok
+
+
+def test_medicare_passes_a_signed_plan_with_no_npi_at_all(write: Write, cbt_text: str) -> None:
+    text = variant(cbt_text, '  npi: "1457382913"\n', "")
+    text = variant(text, '  npi: "1982736450"\n', "")
+    assert "npi" not in text
+    assert check_file(write(text), today=TODAY, profiles=("medicare",)).ok
+
+
+def test_planned_sessions_that_disagree_with_the_services(write: Write, cbt_text: str) -> None:
+    text = variant(cbt_text, "planned_sessions: 26", "planned_sessions: 16")
+    path = write(text)
+    assert "cbt.planned-sessions" in at_line(path, text, "planned_sessions: 16")
+    text = variant(
+        cbt_text, "    duration_weeks: 26\n", "    duration_weeks: 26\n    sessions: 16\n"
+    )
+    path = write(text)
+    (message,) = [m for _, _, r, m in findings(path) if r == "services.sessions"]
+    assert message == "16 sessions planned, but the frequency over 26 weeks makes 26"
+
+
+def test_an_evaluation_code_once_a_week(write: Write, cbt_text: str) -> None:
+    text = variant(cbt_text, 'code: "90837"', 'code: "90791"')
+    path = write(text)
+    assert "services.evaluation" in at_line(path, text, 'code: "90791"')
+
+
+def test_beyond_plan_counts_from_the_services_own_start(write: Write, cbt_text: str) -> None:
+    """A 16-week programme starting 30 Nov 2026 ends 22 Mar 2027, not 12 Mar (from the plan's
+    start): an objective due 20 Mar 2027 is within it."""
+    text = variant(
+        cbt_text,
+        "    duration_weeks: 26\n",
+        "    duration_weeks: 16\n    start_date: 2026-11-30\n",
+    )
+    text = variant(
+        text,
+        "target_date: 2027-03-29\n        status: in_progress",
+        "target_date: 2027-03-20\n        status: in_progress",
+    )
+    text = variant(
+        text,
+        "target_date: 2027-03-29\n        status: not_started",
+        "target_date: 2027-03-22\n        status: not_started",
+    )
+    text = variant(text, "planned_sessions: 26", "planned_sessions: 16")
+    text = variant(text, "target_date: 2027-01-03", "target_date: 2027-03-23")
+    path = write(text)
+    beyond = [(at, m) for at, _, r, m in findings(path) if r == "smart.beyond-plan"]
+    assert beyond == [
+        (
+            line_of(text, "target_date: 2027-03-23"),
+            "objective `G1.O1` is due 2027-03-23, beyond the plan's services (they end by 2027-03-22); shorten it or extend the services",
+        )
+    ]
+
+
+@pytest.mark.parametrize("name", ["cbt", "dbt", "narrative", "family-systems", "integrative"])
+def test_a_plan_written_before_still_passes(name: str) -> None:
+    """The additions are additive: the bundled samples pass `check` with no errors."""
+    assert check_file(SAMPLES / f"{name}.yaml", today=TODAY).ok
