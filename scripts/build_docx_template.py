@@ -265,6 +265,7 @@ class Builder:
 
     def _assessment(self) -> None:
         self.heading("Diagnoses", 1)
+        self.p("Codes are ICD-10-CM unless marked otherwise.")
         self.table(
             ["Code", "Diagnosis", "Type"],
             [

@@ -23,7 +23,7 @@ from plandoc.render.pipeline import render_bytes
 from plandoc.spec.model import Plan
 from plandoc.spec.orientations import orientations
 from plandoc.spec.schema import ID_PATTERN
-from tests.conftest import SAMPLES, plan_at
+from tests.conftest import SAMPLES, plan_at, variant
 from tests.test_render import body_text, docx_parts
 
 PLANS = sorted(SAMPLES.glob("*.yaml")) + sorted((SAMPLES / "revisions").glob("*.yaml"))
@@ -86,7 +86,14 @@ def display_words(layout: Any) -> Iterator[tuple[str, str]]:
             yield from display_words(item)
 
 
-DISPLAY: dict[str, set[str]] = {"none": {"not coded"}}  # a service with `code_system: none`
+# How documents show a few of the spec's own fixed values (a service with `code_system:
+# none`, a diagnosis's code system).
+DISPLAY: dict[str, set[str]] = {
+    "none": {"not coded"},
+    "dsm5": {"DSM-5-TR"},
+    "icd10": {"ICD-10 (WHO)"},
+    "icd10cm": {"ICD-10-CM"},
+}
 for _orientation in orientations().values():
     for _value, _words in display_words(_orientation.layout):
         DISPLAY.setdefault(_value, set()).add(_words)
@@ -148,3 +155,59 @@ def test_the_walk_finds_what_it_looks_for() -> None:
     assert "5 Oct 2026" in found and "Improving" in found
     assert "CL-20418" not in found and "P1" not in found
     assert missing(plan, "nothing") != []
+
+
+# Fields no bundled plan happens to use, added to the family sample: together with the
+# samples and the published plans, every field of the spec is exercised here.
+EVERY_FIELD_EDITS = (
+    (
+        "    - code: F93.0\n      primary: true\n",
+        "    - code: F93.0\n      system: dsm5\n      primary: true\n",
+    ),
+    (
+        "    description: Lucía returns to full-time school",
+        "    target_date: 2027-01-25\n    description: Lucía returns to full-time school",
+    ),
+    ("  - id: G3\n", "  - id: G3\n    within: {days: 45}\n"),
+    ("  - id: G2\n", "  - id: G2\n    within: {sessions: 6, service: S2}\n"),
+    (
+        "    frequency: once, in November\n",
+        "    frequency: once, in November\n    participant: PT-64410-M\n",
+    ),
+    (
+        "    frequency: {count: 2, per: month}\n    duration_weeks: 16\n",
+        "    frequency: {count: 2, per: month}\n    duration_weeks: 16\n    participant: PT-64410-M\n",
+    ),
+    (
+        "  - {role: client, name: Stefan Brandt, participant: PT-64410-S, status: signed, date: 2026-10-05}",
+        "  - role: client\n    name: Stefan Brandt\n    participant: PT-64410-S\n    status: pending\n"
+        "    attempts:\n      - {date: 2026-10-05, method: in the session, outcome: asked to read it at home first}\n"
+        "      - {date: 2026-10-19, method: by the portal, outcome: not yet opened}",
+    ),
+    (
+        "\nsignatures:\n",
+        "\nsubstance_use:\n  asam_dimensions:\n    - {dimension: 1, rating: 0, level: '1', notes: No withdrawal risk.}\n"
+        "  recommended_level: '1'\n  actual_level: '0.5'\n"
+        "  difference_reason: Stefan's weekend drinking is addressed in the parents' sessions.\n"
+        "\nextensions:\n  billing: {authorisation: AUTH-2026-0915, units approved: 20}\n"
+        "  school contact: Ms. Okoro, counsellor\n\nsignatures:\n",
+    ),
+)
+
+
+def test_a_plan_using_every_remaining_field_shows_them_all(tmp_path: Path) -> None:
+    text = (SAMPLES / "family-systems.yaml").read_text(encoding="utf-8")
+    for old, new in EVERY_FIELD_EDITS:
+        text = variant(text, old, new)
+    path = tmp_path / "every-field.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan = plan_at(path)
+    markdown, word = markdown_text(plan), word_text(plan)
+    assert missing(plan, markdown) == [] and missing(plan, word) == []
+    for shown in (
+        "F93.0 (DSM-5-TR)",
+        "AUTH-2026-0915",
+        "by the portal: not yet opened",
+        "ASAM 0.5",
+    ):
+        assert shown in markdown and shown in word

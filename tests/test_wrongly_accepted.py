@@ -157,3 +157,25 @@ def test_beyond_plan_counts_from_the_services_own_start(write: Write, cbt_text: 
 def test_a_plan_written_before_still_passes(name: str) -> None:
     """The additions are additive: the bundled samples pass `check` with no errors."""
     assert check_file(SAMPLES / f"{name}.yaml", today=TODAY).ok
+
+
+def test_codes_are_checked_only_against_the_table_of_their_system(
+    write: Write, cbt_text: str
+) -> None:
+    """F43.1 is a WHO ICD-10 code (PTSD) but only a category in ICD-10-CM."""
+    cm = variant(cbt_text, "- code: F40.01", "- code: F43.1")
+    assert "icd.not-billable" in {rule for _, _, rule, _ in findings(write(cm))}
+    who = variant(cm, "- code: F43.1\n", "- code: F43.1\n      system: icd10\n")
+    assert not {"icd.not-billable", "icd.unknown"} & {r for _, _, r, _ in findings(write(who))}
+    dsm = variant(cm, "- code: F43.1\n", "- code: F43.1\n      system: dsm5\n")
+    assert "icd.not-billable" in {rule for _, _, rule, _ in findings(write(dsm))}
+
+
+def test_the_same_code_for_two_family_members_is_not_a_duplicate(write: Write) -> None:
+    text = (SAMPLES / "family-systems.yaml").read_text(encoding="utf-8")
+    text = variant(
+        text,
+        "  diagnoses:\n",
+        "  diagnoses:\n    - {code: Z63.0, participant: PT-64410-S, notes: Stefan's side of it.}\n",
+    )
+    assert check_file(write(text), today=TODAY).ok

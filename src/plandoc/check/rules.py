@@ -376,17 +376,20 @@ def check_diagnoses(report: Reporter, plan: Plan, today: dt.date) -> None:
             f"{len(primaries)} diagnoses are marked `primary: true`; mark exactly one",
             "diagnoses.primary",
         )
-    codes = Counter(d.code for d in found)
+    codes = Counter((d.code, d.participant) for d in found)
     for diagnosis in found:
         code = diagnosis.code
         if code is None:
             continue
-        if codes[code] > 1:
+        if codes[(code, diagnosis.participant)] > 1:
+            whose = f" for `{diagnosis.participant}`" if diagnosis.participant else ""
             report.error(
                 (*diagnosis.at, "code"),
-                f"diagnosis `{code}` is listed more than once",
+                f"diagnosis `{code}` is listed more than once{whose}",
                 "diagnoses.duplicate",
             )
+        if diagnosis.system == "icd10":
+            continue  # WHO ICD-10: plandoc has no table of it (DSM-5-TR codes are ICD-10-CM)
         entry = icd.lookup(code)
         if entry is None:
             report.error(
