@@ -211,3 +211,74 @@ def test_a_plan_using_every_remaining_field_shows_them_all(tmp_path: Path) -> No
         "ASAM 0.5",
     ):
         assert shown in markdown and shown in word
+
+
+def markdown_of(path: Path) -> str:
+    return markdown_text(plan_at(path))
+
+
+PLAN_DIR = Path(__file__).parent / "plans"
+
+
+@pytest.mark.parametrize(
+    ("path", "phrases"),
+    [
+        (
+            PLAN_DIR / "alcohol-court-iop-published.yaml",
+            [
+                "per diem, 24-hour care",
+                "7 units requested",
+                "| 2 (points to level 3.2-WM) |",
+                "| **Mandated** | yes |",
+                "| **Consent to report** | yes |",
+                "ASAM 2.1",
+            ],
+        ),
+        (PLAN_DIR / "gad-cbt-published.yaml", ["→ −50 % from baseline", "within 2 weeks"]),
+        (
+            PLAN_DIR / "adolescent-depression-library.yaml",
+            ["| age 15 |", "(mother), Joint legal custody"],
+        ),
+        (
+            PLAN_DIR / "grief-group-published.yaml",
+            ["closed group “", "8 members", "4 sessions", "after 4 group sessions (S1)"],
+        ),
+        (PLAN_DIR / "dbt-severe-published.yaml", ["Secondary, provisional"]),
+        (SAMPLES / "substance-use-iop.yaml", ["Rule out", "held for 6 weeks in a row"]),
+    ],
+    ids=lambda v: v.stem if isinstance(v, Path) else "",
+)
+def test_numbers_and_yes_no_values_read_in_place(path: Path, phrases: list[str]) -> None:
+    """The walk above finds a short number anywhere and skips yes/no values: these read each
+    in its own place."""
+    markdown = markdown_of(path)
+    assert [p for p in phrases if p not in markdown] == []
+
+
+def test_no_safety_plan_is_explained_by_what_the_plan_records() -> None:
+    alcohol = markdown_of(PLAN_DIR / "alcohol-court-iop-published.yaml")
+    assert "This plan records no assessment of suicide or self-harm risk." in alcohol
+    grief = markdown_of(SAMPLES / "grief-group.yaml")
+    assert "Not indicated: suicide and self-harm risk assessed as low." in grief
+    substance = markdown_of(SAMPLES / "substance-use-iop.yaml")
+    assert "Not indicated: suicide risk assessed as low." in substance
+    gad = markdown_of(PLAN_DIR / "gad-cbt-published.yaml")
+    assert "None. This plan records no risk assessment." in gad
+
+
+def test_self_directed_work_is_by_the_person_or_left_unassigned() -> None:
+    family = markdown_of(PLAN_DIR / "family-coparenting-published.yaml")
+    rows = [line for line in family.splitlines() if "| Self directed |" in line]
+    assert rows and all("| Owen |" not in row for row in rows)
+    cbt = markdown_of(SAMPLES / "cbt.yaml")
+    assert "| Thought records on catastrophic thoughts about collapsing. | Maya |" in cbt
+
+
+def test_shared_interventions_are_named_by_a_whole_clause() -> None:
+    family = markdown_of(PLAN_DIR / "family-coparenting-published.yaml")
+    named = re.findall(r"Shared interventions for [^:]+:\*\* (.*)", family)
+    named += re.findall(r"Interventions for the whole goal:\*\* (.*)", family)
+    assert named
+    for line in named:
+        for name in re.findall(r"(?:^|; )(.*?) \([A-Z][\w.-]*\)", line):
+            assert not name.endswith(("a", "the", "that", "and", "of")), line

@@ -241,7 +241,7 @@ CASES = {
         "safety.missing",
         edits=edit("    level: low\n", "    level: moderate\n", "safety_plan:", "old_safety_plan:"),
     ),
-    "withdrawal:safety.missing": Case(
+    "self-harm:safety.missing": Case(
         "safety.missing",
         edits=edit(
             "    assessed_on: 2026-09-28\n\ninstruments:",
@@ -294,6 +294,52 @@ CASES = {
             "\nsafety_plan:",
             "\nsubstance_use:\n  referral: {source: County drug court, mandated: true}\n\nsafety_plan:",
         ),
+    ),
+    "dates.time-frame": Case(
+        "dates.time-frame",
+        edits=edit(
+            "        target_date: 2026-12-07\n", "        within: {weeks: 4, sessions: 4}\n"
+        ),
+    ),
+    "services.end-date": Case(
+        "services.end-date",
+        edits=edit(
+            "    duration_weeks: 26\n", "    duration_weeks: 26\n    end_date: 2028-01-01\n"
+        ),
+    ),
+    "services.group": Case(
+        "services.group",
+        edits=edit("    duration_weeks: 26\n", "    duration_weeks: 26\n    group: {size: 8}\n"),
+    ),
+    "hours:services.minutes": Case(
+        "services.minutes",
+        edits=edit("    duration_weeks: 26\n", "    duration_weeks: 26\n    hours_per_day: 3\n"),
+    ),
+    "goals.achieved": Case(
+        "goals.achieved",
+        edits=edit(
+            "        target_date: 2026-12-07\n",
+            "        target_date: 2026-12-07\n        achieved_on: 2026-11-20\n",
+        ),
+    ),
+    "goals.speaker": Case("goals.speaker", edits=edit("    pronouns: she/her\n", SECOND_PERSON)),
+    "substance.dimension": Case(
+        "substance.dimension",
+        edits=edit(
+            "\nsafety_plan:",
+            "\nsubstance_use:\n  asam_dimensions:\n    - {dimension: 1, rating: 0}\n    - {dimension: 1, rating: 2}\n\nsafety_plan:",
+        ),
+    ),
+    "rule-out:diagnoses.primary": Case(
+        "diagnoses.primary",
+        edits=edit(
+            "    - code: F40.01\n      primary: true\n",
+            "    - code: F40.01\n      primary: true\n      rule_out: true\n",
+        ),
+    ),
+    "name:signatures.clinician": Case(
+        "signatures.clinician",
+        edits=edit(CLINICIAN_SIGNATURE, CLINICIAN_SIGNATURE.replace("Daniel Reyes", "Dana Ruiz")),
     ),
     "services.duration": Case(
         "services.duration", edits=edit("duration_weeks: 26", "duration_weeks: 60")

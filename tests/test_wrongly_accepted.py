@@ -124,8 +124,9 @@ def test_an_evaluation_code_once_a_week(write: Write, cbt_text: str) -> None:
 
 
 def test_beyond_plan_counts_from_the_services_own_start(write: Write, cbt_text: str) -> None:
-    """A 16-week programme starting 30 Nov 2026 ends 22 Mar 2027, not 12 Mar (from the plan's
-    start): an objective due 20 Mar 2027 is within it."""
+    """A 16-week programme starting 30 Nov 2026 runs to 21 Mar 2027 (the last day of its 16th
+    week), not to 12 Mar (16 weeks from the plan's start): an objective due 20 Mar, or the day
+    after its last, is within it."""
     text = variant(
         cbt_text,
         "    duration_weeks: 26\n",
@@ -148,15 +149,48 @@ def test_beyond_plan_counts_from_the_services_own_start(write: Write, cbt_text: 
     assert beyond == [
         (
             line_of(text, "target_date: 2027-03-23"),
-            "objective `G1.O1` is due 2027-03-23, beyond the plan's services (they end by 2027-03-22); shorten it or extend the services",
+            "objective `G1.O1` is due 2027-03-23, beyond the plan's services (the last of them runs to 2027-03-21); shorten it or extend the services",
         )
     ]
 
 
-@pytest.mark.parametrize("name", ["cbt", "dbt", "narrative", "family-systems", "integrative"])
-def test_a_plan_written_before_still_passes(name: str) -> None:
-    """The additions are additive: the bundled samples pass `check` with no errors."""
-    assert check_file(SAMPLES / f"{name}.yaml", today=TODAY).ok
+def test_a_time_frame_in_sessions_is_the_day_of_the_last_of_them(
+    write: Write, cbt_text: str
+) -> None:
+    """Weekly sessions from 5 Oct 2026: session 1 is on the start day (not an error), session 4
+    on 26 Oct. With a second service, which one must be said."""
+    text = variant(cbt_text, "        target_date: 2026-12-07\n", "        within: {sessions: 1}\n")
+    assert check_file(write(text), today=TODAY).ok
+    plan = check_file(write(variant(text, "{sessions: 1}", "{sessions: 4}")), today=TODAY).plan
+    assert plan is not None
+    (objective,) = [o for o in plan.objectives if o.id == "G2.O1"]
+    assert str(plan.due(objective)) == "2026-10-26"
+    second = variant(
+        text,
+        "    duration_weeks: 26\n",
+        '    duration_weeks: 26\n  - {id: S2, modality: individual, code: "99214", session_minutes: 25, frequency: {count: 1, per: month}, duration_weeks: 26}\n',
+    )
+    assert "dates.time-frame" in {r for _, _, r, _ in findings(write(second))}
+
+
+BEFORE = sorted((Path(__file__).parent / "plans" / "before-issue-8").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BEFORE, ids=lambda p: p.stem)
+def test_a_plan_that_passed_before_still_passes(path: Path) -> None:
+    """The samples this change edited, as they were before it: they still pass `check` (new
+    warnings may appear; no error). The samples it left alone are checked as they are."""
+    result = check_file(path, today=TODAY)
+    assert result.ok, "\n".join(f.format() for f in result.errors)
+
+
+def test_older_forms_still_pass(write: Write, cbt_text: str) -> None:
+    """A local HCPCS code (W to Z) and a key without a value in free-form extensions."""
+    text = variant(cbt_text, 'code: "90837"', 'code: "W1234"')
+    text += "\nextensions: {units: 20, authorised}\n"
+    found = findings(write(text))
+    assert [r for _, sev, r, _ in found if sev == "error"] == []
+    assert ("warning", "yaml.flow-comma") in {(sev, r) for _, sev, r, _ in found}
 
 
 def test_codes_are_checked_only_against_the_table_of_their_system(

@@ -29,6 +29,16 @@ def words(value: Any) -> str:
     return text.replace("_", " ") if _ENUM.match(text) else text
 
 
+# Several people's words in one quotation: `Lucía: "…" Marisol: "…"` (a name is one to three
+# capitalised words, then a colon and an opening quotation mark).
+_SPEAKERS = re.compile(r"[^\W\d_a-z][\w'-]*(?: [^\W\d_a-z][\w'-]*){0,2}:\s*[\"“]")
+
+
+def names_speakers(quotation: str) -> bool:
+    """Whether a quotation opens by naming who speaks (``Lucía: "…"``)."""
+    return bool(_SPEAKERS.match(" ".join(quotation.split())))
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """ " — did you mean `x`?" for the closest option, or nothing when none is close."""
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)

@@ -14,7 +14,9 @@ Paths in a rule are relative to the orientation's section of a plan, dotted, wit
 * ``exact-values`` — in each item of ``each``, the ``field`` of the items of its ``list`` are
   exactly ``values``, once each (the five levels of a GAS scale);
 * ``sessions-agree`` — a number of planned sessions at ``field`` agrees with what the plan's
-  services add up to (frequency times duration), within 15 % or two sessions.
+  therapy services add up to (frequency times duration), within 15 % or two sessions; services
+  billed by the day, evaluations and codes outside the psychotherapy table (medication
+  management) are not therapy sessions.
 
 A ``refers-to`` rule may take its ids from the section itself (``ids_at``: paths whose values
 are the valid ids) and check only values that look like ids (``only_id_like``: no spaces, a
@@ -29,8 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..spec.codes import service_code
 from ..spec.loader import DocPath
-from ..spec.model import Plan
+from ..spec.model import Plan, Service
 from ..spec.orientations import Orientation, Rule
 from ..text import did_you_mean
 from .report import Reporter
@@ -185,7 +188,7 @@ def _exact_values(
 def _sessions_agree(
     report: Reporter, plan: Plan, rule: Rule, details: dict[str, Any], base: DocPath
 ) -> None:
-    counts = [s.sessions or s.expected_sessions for s in plan.services]
+    counts = [s.sessions or s.expected_sessions for s in plan.services if _therapy(s)]
     if not counts or any(c is None for c in counts):
         return
     total = sum(c for c in counts if c is not None)
@@ -193,6 +196,18 @@ def _sessions_agree(
         if isinstance(planned, int) and abs(planned - total) > max(2, 0.15 * total):
             message = f"{rule.message} ({planned} planned; the services add up to {total})"
             _report(report, rule, path, message)
+
+
+def _therapy(service: Service) -> bool:
+    """A service whose sessions are therapy sessions: not billed by the day, and not coded as
+    something else (an evaluation, medication management: a code outside the psychotherapy
+    table). An uncoded service counts."""
+    if service.per_diem:
+        return False
+    if service.system not in ("cpt", "hcpcs"):
+        return True
+    found = service_code(service.code)
+    return found is not None and not found.evaluation and not found.per_diem
 
 
 KINDS: dict[str, Callable[[Reporter, Plan, Rule, dict[str, Any], DocPath], None]] = {

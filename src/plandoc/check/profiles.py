@@ -101,6 +101,35 @@ def get_profile(name: str, templates: Sequence[Path] = ()) -> Profile:
 
 def profile_findings(report: Reporter, plan: Plan, profile: Profile, *, today: dt.date) -> None:
     """The profile's findings on *plan*, as errors added to *report*."""
+    _required(report, plan, profile)
+    _signed(report, plan, profile)
+    rule = f"profile.{profile.name}"
+    info = plan.info
+    if info.status in profile.refuse_statuses:
+        msg = (
+            f"{profile.name} does not accept a plan that is {info.status}; finish and sign it first"
+        )
+        report.error((*info.at, "status"), msg, f"{rule}.status")
+    limit = profile.review_interval_max_days
+    if limit and info.start_date and info.review_anchor and info.next_review:
+        anchor, due = info.review_anchor, info.next_review
+        if (due - anchor).days > limit:
+            msg = f"{profile.name} requires a review at least every {limit} days; the next review is {(due - anchor).days} days after {anchor}"
+            report.error(info.at, msg, f"{rule}.review-interval")
+    most = profile.max_service_weeks
+    for service in plan.services:
+        weeks = service.duration_weeks
+        if most and weeks is not None and weeks > most:
+            msg = f"{profile.name} authorises at most {most} weeks at a time"
+            report.error((*service.at, "duration_weeks"), msg, f"{rule}.service-duration")
+    start, oldest = info.start_date, profile.max_plan_age_days
+    if oldest and start and (today - start).days > oldest:
+        msg = f"{profile.name} does not accept a plan dated more than {oldest} days ago; write a new plan"
+        report.error((*info.at, "start_date"), msg, f"{rule}.plan-age")
+
+
+def _required(report: Reporter, plan: Plan, profile: Profile) -> None:
+    """Each field the receiver requires, in every item of a list (`goals[].client_words`)."""
     rule = f"profile.{profile.name}"
     for dotted in profile.require:
         holder, _, field = dotted.rpartition(".")
@@ -111,48 +140,22 @@ def profile_findings(report: Reporter, plan: Plan, profile: Profile, *, today: d
             places = [(tuple(holder.split(".")), {})]
         for where, item in places:
             if not _present(item, (field,)):
-                report.error(
-                    (*where, field),
-                    f"{profile.name} requires `{dotted}`; add it",
-                    f"{rule}.required",
-                )
+                msg = f"{profile.name} requires `{dotted}`; add it"
+                report.error((*where, field), msg, f"{rule}.required")
+
+
+def _signed(report: Reporter, plan: Plan, profile: Profile) -> None:
+    """The signatures the receiver requires, signed and dated; the clinician's by the plan's
+    treating clinician (or a team member), not by anyone."""
+    rule = f"profile.{profile.name}"
     for role in profile.signed:
-        if not any(s.role == role and s.signed for s in plan.signatures):
+        own = [s for s in plan.signatures if s.role == role and s.signed]
+        if role == "clinician":
+            own = [s for s in own if plan.is_clinician(s)]
+        if not own:
             msg = f"{profile.name} requires the {role}'s signature, signed and dated"
-            report.error(
-                ("signatures",) if plan.signatures else (*plan.info.at, "status"),
-                msg,
-                f"{rule}.signed",
-            )
-    if plan.info.status in profile.refuse_statuses:
-        msg = f"{profile.name} does not accept a plan that is {plan.info.status}; finish and sign it first"
-        report.error((*plan.info.at, "status"), msg, f"{rule}.status")
-    info = plan.info
-    limit = profile.review_interval_max_days
-    if limit and info.start_date and info.review_anchor and info.next_review:
-        anchor, due = info.review_anchor, info.next_review
-        if (due - anchor).days > limit:
-            report.error(
-                info.at,
-                f"{profile.name} requires a review at least every {limit} days; the next review is {(due - anchor).days} days after {anchor}",
-                f"{rule}.review-interval",
-            )
-    if profile.max_service_weeks:
-        for service in plan.services:
-            weeks = service.duration_weeks
-            if weeks is not None and weeks > profile.max_service_weeks:
-                report.error(
-                    (*service.at, "duration_weeks"),
-                    f"{profile.name} authorises at most {profile.max_service_weeks} weeks at a time",
-                    f"{rule}.service-duration",
-                )
-    start = info.start_date
-    if profile.max_plan_age_days and start and (today - start).days > profile.max_plan_age_days:
-        report.error(
-            (*info.at, "start_date"),
-            f"{profile.name} does not accept a plan dated more than {profile.max_plan_age_days} days ago; write a new plan",
-            f"{rule}.plan-age",
-        )
+            where = ("signatures",) if plan.signatures else (*plan.info.at, "status")
+            report.error(where, msg, f"{rule}.signed")
 
 
 def _present(data: dict[str, Any], path: DocPath) -> bool:

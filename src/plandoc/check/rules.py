@@ -19,7 +19,7 @@ from ..spec.codes import CODE_PATTERNS, service_code
 from ..spec.instruments import Instrument, builtin_instruments
 from ..spec.loader import DocPath
 from ..spec.model import Goal, Objective, Plan, Service, add_days
-from ..text import did_you_mean, number, words
+from ..text import did_you_mean, names_speakers, number, words
 from .orientation import orientation_findings
 from .report import Reporter
 
@@ -110,32 +110,34 @@ def check_references(report: Reporter, plan: Plan, today: dt.date) -> None:
         _participant_ref(report, (*item.at, "participant"), item.participant, people, "measurement")
     for sig in plan.signatures:
         _participant_ref(report, (*sig.at, "participant"), sig.participant, people, "signature")
-    _check_new_references(report, plan, people)
+    _check_shared_and_team(report, plan)
+    _check_whose(report, plan, people)
+    _check_time_frames(report, plan)
+    _check_toxicology(report, plan)
 
 
-def _check_new_references(report: Reporter, plan: Plan, people: set[str]) -> None:
-    """Shared interventions, team members, services and participants named across the plan."""
+def _check_shared_and_team(report: Reporter, plan: Plan) -> None:
+    """Shared interventions named by goals and objectives; team members named by
+    interventions, services and signatures."""
     shared = {i.id for i in plan.shared_interventions if i.id}
-    team = {m.id for m in plan.team if m.id}
-    services = {s.id for s in plan.services if s.id}
     users: list[Goal | Objective] = [*plan.goals, *plan.objectives]
     for item in users:
         kind = "goal" if isinstance(item, Goal) else "objective"
         for index, ref in enumerate(item.uses):
-            _ref(
-                report,
-                (*item.at, "uses", index),
-                ref,
-                shared,
-                f"{kind} uses intervention",
-                "`interventions`",
-            )
+            path = (*item.at, "uses", index)
+            _ref(report, path, ref, shared, f"{kind} uses intervention", "`interventions`")
+    team = {m.id for m in plan.team if m.id}
     members = [(i.at, i.member) for i in plan.interventions]
-    members += [(s.at, s.member) for s in plan.services] + [
-        (g.at, g.member) for g in plan.signatures
-    ]
+    members += [(s.at, s.member) for s in plan.services]
+    members += [(g.at, g.member) for g in plan.signatures]
     for at, member in members:
         _ref(report, (*at, "member"), member, team, "names team member", "`team`")
+
+
+def _check_whose(report: Reporter, plan: Plan, people: set[str]) -> None:
+    """Participants named as whose a diagnosis, service, intervention, objective or quotation
+    is, or as the participant a guardian is."""
+    presenting = (*plan.assessment.at, "presenting_problem", "speaker")
     named: list[tuple[DocPath, str | None, str]] = [
         *(((*d.at, "participant"), d.participant, "diagnosis") for d in plan.assessment.diagnoses),
         *(((*s.at, "participant"), s.participant, "service") for s in plan.services),
@@ -143,27 +145,31 @@ def _check_new_references(report: Reporter, plan: Plan, people: set[str]) -> Non
         *(((*o.at, "participant"), o.participant, "objective") for o in plan.objectives),
         *(((*g.at, "participant"), g.participant, "guardian") for g in plan.guardians),
         *(((*g.at, "speaker"), g.speaker, "quotation") for g in plan.goals),
-        (
-            (
-                (*plan.assessment.at, "presenting_problem", "speaker"),
-                plan.assessment.speaker,
-                "quotation",
-            )
-        ),
+        (presenting, plan.assessment.speaker, "quotation"),
     ]
     for path, who, what in named:
         _participant_ref(report, path, who, people, what)
-    frames = [g.within for g in plan.goals] + [o.within for o in plan.objectives]
-    for frame in frames:
-        if frame is not None:
-            _ref(
-                report,
-                (*frame.at, "service"),
-                frame.service,
-                services,
-                "counts from service",
-                "`services`",
-            )
+
+
+def _check_time_frames(report: Reporter, plan: Plan) -> None:
+    """A time frame names a service that exists; one counted in sessions names which service
+    when the plan has several, and it is weeks and days or sessions, not both."""
+    services = {s.id for s in plan.services if s.id}
+    items: list[Goal | Objective] = [*plan.goals, *plan.objectives]
+    for frame in (item.within for item in items):
+        if frame is None:
+            continue
+        path = (*frame.at, "service")
+        _ref(report, path, frame.service, services, "counts from service", "`services`")
+        if frame.sessions and (frame.weeks or frame.days):
+            msg = "a time frame is weeks and days, or sessions: not both"
+            report.error(frame.at, msg, "dates.time-frame")
+        elif frame.sessions and not frame.service and len(plan.services) > 1:
+            msg = f"after {frame.sessions} sessions of which service? The plan has several: add `service: ID`"
+            report.error(frame.at, msg, "dates.time-frame")
+
+
+def _check_toxicology(report: Reporter, plan: Plan) -> None:
     use = plan.substance_use
     if use is not None:
         path = (*use.at, "toxicology", "instrument")
@@ -285,25 +291,55 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
             "dates.order",
         )
     _check_review_schedule(report, plan, start, today)
+    _check_due_dates(report, plan, start, expiry)
+    _check_achieved(report, plan, today)
+    _check_baselines(report, plan, today)
+    dated = [(s.at, s.date, "measurement") for s in plan.measurements]
+    dated += [(r.at, r.date, "revision") for r in plan.revisions]
+    for at, day, what in dated:
+        if day and day > today:
+            report.error((*at, "date"), f"{what} dated {day} is in the future", "dates.future")
+
+
+def _check_due_dates(report: Reporter, plan: Plan, start: dt.date, expiry: dt.date | None) -> None:
+    """Each goal's and objective's own date (its target date, or its time frame resolved):
+    after the start (a time frame may fall on it: the first session), before the expiry, and
+    an objective not after its goal."""
+    for goal in plan.goals:
+        goal_due = plan.own_due(goal)
+        items: list[Goal | Objective] = [goal, *goal.objectives]
+        for item in items:
+            due = plan.own_due(item)
+            if due is None:
+                continue
+            field = "target_date" if item.target_date else "within"
+            if due < start or (due == start and item.target_date):
+                msg = f"target date {due} is not after the plan's start date {start}"
+                report.error((*item.at, field), msg, "dates.order")
+            if expiry and due > expiry:
+                msg = f"target date {due} is after the plan expires ({expiry})"
+                report.error((*item.at, field), msg, "dates.after-expiry")
+            if item is not goal and goal_due and due > goal_due:
+                msg = f"objective `{item.id}` is due {due}, after its goal (due {goal_due})"
+                report.warning((*item.at, field), msg, "dates.order")
+
+
+def _check_achieved(report: Reporter, plan: Plan, today: dt.date) -> None:
+    """A day an objective was met is not in the future (before the plan's start is possible:
+    met during the assessment), and the objective's status says it was met."""
     for objective in plan.objectives:
-        if objective.achieved_on and objective.achieved_on > today:
-            msg = f"achieved on {objective.achieved_on}, which is in the future"
+        met = objective.achieved_on
+        if met is None:
+            continue
+        if met > today:
+            msg = f"achieved on {met}, which is in the future"
             report.error((*objective.at, "achieved_on"), msg, "dates.future")
-    timed: list[Goal | Objective] = [*plan.goals, *plan.objectives]
-    for item in timed:
-        target = plan.due(item)
-        if target and target <= start:
-            report.error(
-                (*item.at, "target_date"),
-                f"target date {target} is not after the plan's start date {start}",
-                "dates.order",
-            )
-        if target and expiry and target > expiry:
-            report.error(
-                (*item.at, "target_date"),
-                f"target date {target} is after the plan expires ({expiry})",
-                "dates.after-expiry",
-            )
+        if objective.status != "achieved":
+            msg = f"objective `{objective.id}` was met on {met} but its status is `{objective.status}`; set `status: achieved`, or remove `achieved_on`"
+            report.error((*objective.at, "status"), msg, "goals.achieved")
+
+
+def _check_baselines(report: Reporter, plan: Plan, today: dt.date) -> None:
     for objective in plan.objectives:
         measured = objective.measure.baseline_date if objective.measure else None
         target = objective.target_date
@@ -318,18 +354,6 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
                 (*objective.at, "measure", "baseline_date"),
                 f"baseline date {measured} is not before the target date {target}",
                 "dates.order",
-            )
-    for score in plan.measurements:
-        if score.date and score.date > today:
-            report.error(
-                (*score.at, "date"),
-                f"measurement dated {score.date} is in the future",
-                "dates.future",
-            )
-    for rev in plan.revisions:
-        if rev.date and rev.date > today:
-            report.error(
-                (*rev.at, "date"), f"revision dated {rev.date} is in the future", "dates.future"
             )
 
 
@@ -376,6 +400,10 @@ def check_diagnoses(report: Reporter, plan: Plan, today: dt.date) -> None:
             f"{len(primaries)} diagnoses are marked `primary: true`; mark exactly one",
             "diagnoses.primary",
         )
+    for diagnosis in found:
+        if diagnosis.rule_out and diagnosis.primary:
+            msg = "a diagnosis to rule out cannot be the primary one: mark a diagnosis that is made as primary"
+            report.error((*diagnosis.at, "primary"), msg, "diagnoses.primary")
     codes = Counter((d.code, d.participant) for d in found)
     for diagnosis in found:
         code = diagnosis.code
@@ -477,6 +505,10 @@ def check_signatures(report: Reporter, plan: Plan, today: dt.date) -> None:
                 "a guardian signs, but the plan has no `guardian`; add the guardian's details",
                 "signatures.guardian",
             )
+        elif sig.role == "clinician" and not plan.is_clinician(sig):
+            clinician = plan.clinician.name if plan.clinician else "not named"
+            msg = f"{sig.name} signs as clinician, but the plan's clinician is {clinician}; a team member who signs names themselves with `member:`"
+            report.warning((*sig.at, "name"), msg, "signatures.clinician")
         elif sig.role == "guardian" and sig.name not in {g.name for g in plan.guardians}:
             names = ", ".join(g.name or "?" for g in plan.guardians)
             report.error(
@@ -591,13 +623,33 @@ def check_services(report: Reporter, plan: Plan, today: dt.date) -> None:
         ):
             msg = f"{service.sessions} sessions planned, but the frequency over {weeks} weeks makes {expected}"
             report.warning((*service.at, "sessions"), msg, "services.sessions")
-        start = plan.service_start(service)
-        if service.end_date and start and service.end_date <= start:
-            report.error(
-                (*service.at, "end_date"),
-                f"end date {service.end_date} is not after the start {start}",
-                "dates.order",
-            )
+        _check_service_dates(report, plan, service)
+        _check_service_shape(report, service)
+
+
+def _check_service_dates(report: Reporter, plan: Plan, service: Service) -> None:
+    """An end date after the start, and agreeing (within a week) with the duration."""
+    start, end, weeks = plan.service_start(service), service.end_date, service.duration_weeks
+    if not (end and start):
+        return
+    where = (*service.at, "end_date")
+    if end <= start:
+        report.error(where, f"end date {end} is not after the start {start}", "dates.order")
+        return
+    last = add_days(start, 7 * weeks - 1) if weeks else None
+    if last and abs((end - last).days) > 6:
+        msg = f"the service ends {end}, but {weeks} weeks from {start} end {last}; correct `end_date` or `duration_weeks`"
+        report.error(where, msg, "services.end-date")
+
+
+def _check_service_shape(report: Reporter, service: Service) -> None:
+    """Group details only on a group service; hours a day only on a per-diem one."""
+    if service.in_group and service.modality != "group":
+        msg = f"group details on a service whose modality is `{service.modality}`; use `modality: group`, or remove `group`"
+        report.error((*service.at, "group"), msg, "services.group")
+    if service.hours_per_day is not None and not service.per_diem:
+        msg = "`hours_per_day` is for a service billed by the day: add `per_diem: true`, or use `session_minutes`"
+        report.error((*service.at, "hours_per_day"), msg, "services.minutes")
 
 
 def _check_service_code(report: Reporter, service: Service) -> None:
@@ -676,6 +728,14 @@ def check_goal_wording(report: Reporter, plan: Plan, today: dt.date) -> None:
         if goal.client_words is None and goal.description is None:
             msg = f"goal `{goal.id}` has no wording: write the client's own words (`client_words`), the clinician's (`description`), or both"
             report.error(goal.at, msg, "goals.wording")
+    if len(plan.participants) < 2:
+        return
+    presenting = (plan.assessment.at, plan.assessment.client_words, plan.assessment.speaker)
+    quotes = [(g.at, g.client_words, g.speaker) for g in plan.goals] + [presenting]
+    for at, words_said, speaker in quotes:
+        if words_said and not speaker and not names_speakers(words_said):
+            msg = 'with several participants, say whose words these are: `speaker: ID`, or write each person\'s as `Name: "…"`'
+            report.warning((*at, "client_words"), msg, "goals.speaker")
 
 
 def check_substance_use(report: Reporter, plan: Plan, today: dt.date) -> None:
@@ -686,6 +746,11 @@ def check_substance_use(report: Reporter, plan: Plan, today: dt.date) -> None:
     if all(levels) and levels[0] != levels[1] and not use.difference_reason:
         msg = f"the level of care given ({levels[1]}) differs from the one recommended ({levels[0]}); say why under `difference_reason`"
         report.warning((*use.at, "actual_level"), msg, "substance.level-reason")
+    rated = Counter(dim for _, dim in use.dimensions if dim is not None)
+    for at, dim in use.dimensions:
+        if dim is not None and rated[dim] > 1:
+            msg = f"ASAM dimension {dim} is rated more than once; keep one rating"
+            report.error((*at, "dimension"), msg, "substance.dimension")
     if use.mandated and not use.reporting_consent:
         msg = "treatment is mandated but the person's consent to report to the referral source is not recorded (`reporting_consent: true`)"
         report.warning((*use.at, "referral"), msg, "substance.consent")

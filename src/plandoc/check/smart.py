@@ -88,9 +88,9 @@ def _objectives(report: Reporter, plan: Plan) -> None:
                 f"objective `{name}` has no `target_date` (or `within`); make it time-limited",
                 "smart.no-target-date",
             )
-        elif horizon and due > horizon:
+        elif horizon and (due - horizon).days > 1:  # due the day after the last is at their end
             where = (*objective.at, "target_date" if objective.target_date else "within")
-            msg = f"objective `{name}` is due {due}, beyond the plan's services (they end by {horizon}); shorten it or extend the services"
+            msg = f"objective `{name}` is due {due}, beyond the plan's services (the last of them runs to {horizon}); shorten it or extend the services"
             report.warning(where, msg, "smart.beyond-plan")
         if not (objective.interventions or objective.uses or objective.id in served):
             report.warning(

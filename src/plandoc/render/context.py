@@ -19,6 +19,7 @@ from typing import Any
 from ..spec.codes import ASAM_DIMENSIONS, asam_level
 from ..spec.model import Goal, Objective, Plan, Progress, Service
 from ..spec.orientations import Orientation
+from ..text import names_speakers
 from . import describe as d
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
@@ -102,7 +103,7 @@ def quoted(text: str) -> str:
     """The client's words in quotation marks, unless they already carry their own (a quotation
     that opens with one, or several people's words, each marked ``Name: "…"``)."""
     text = " ".join(str(text).split())
-    if text[:1] in "\"“'‘" or re.search(r":\s*[\"“]", text):
+    if text[:1] in "\"“'‘" or names_speakers(text):
         return text
     return f"“{text}”"
 
@@ -144,8 +145,11 @@ def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
         }
         for r in assessment["risks"]
     ]
-    levels = [r["level"] for r in assessment["risks"] if r["domain"] in ("suicide", "self_harm")]
-    levels += [overall["level"]] if overall else []
+    assessed = [("suicide and self-harm", overall["level"])] if overall else []
+    named = {"suicide": "suicide", "self_harm": "self-harm"}
+    assessed += [
+        (named[r["domain"]], r["level"]) for r in assessment["risks"] if r["domain"] in named
+    ]
     return {
         "overall": d.join(label(overall["level"]), overall["summary"], sep=" — ")
         + (f" (assessed {show_date(overall['assessed_on'])})" if overall["assessed_on"] else "")
@@ -153,18 +157,19 @@ def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
         else "",
         "by_domain": rows,
         "recorded": bool(overall or rows),
-        "safety_plan_note": _safety_plan_note(levels),
+        "safety_plan_note": _safety_plan_note(assessed, bool(rows)),
     }
 
 
-def _safety_plan_note(levels: list[str]) -> str:
-    """Why the plan has no safety plan, saying no more than the plan records."""
-    if not levels:
-        return "None: no risk assessment is recorded in this plan."
-    if set(levels) == {"none"}:
-        return "Not indicated: no suicide or self-harm risk found at assessment."
-    shown = " and ".join(sorted({level for level in levels if level != "none"}))
-    return f"Not indicated: suicide and self-harm risk assessed as {shown}."
+def _safety_plan_note(assessed: list[tuple[str, str]], other_risks: bool) -> str:
+    """What the plan records in place of a safety plan it does not have: the suicide and
+    self-harm risk as assessed (a safety plan is not indicated at none or low), and no more."""
+    if not assessed:
+        if other_risks:
+            return "None. This plan records no assessment of suicide or self-harm risk."
+        return "None. This plan records no risk assessment."
+    found = "; ".join(f"{what} risk assessed as {level}" for what, level in assessed)
+    return f"Not indicated: {found}."
 
 
 def _instrument(raw: dict[str, Any]) -> dict[str, Any]:
@@ -246,10 +251,11 @@ def _shared_named(ids: list[str], plan: Plan) -> str:
     return "; ".join(f"{described.get(i, i)} ({i})" for i in ids)
 
 
-def _short(text: str, most: int = 60) -> str:
-    """The start of a description, up to its first pause, as a name for it."""
-    head = re.split(r"[:;,(]", " ".join(text.split()), maxsplit=1)[0].strip().rstrip(".")
-    return head if len(head) <= most else head[: most - 1].rsplit(" ", 1)[0] + "…"
+def _short(text: str, most: int = 80) -> str:
+    """A description as a name for it: its first sentence or clause (up to a colon, a
+    semicolon, a dash or a bracket), shortened at a word if still long."""
+    head = re.split(r"[:;(—]|\.\s", " ".join(text.split()), maxsplit=1)[0].strip().rstrip(".,")
+    return head if len(head) <= most else head[: most - 1].rsplit(" ", 1)[0].rstrip(",") + "…"
 
 
 def _shared_by_objectives(objectives: list[dict[str, Any]], plan: Plan) -> list[dict[str, str]]:
@@ -398,7 +404,7 @@ def _substance_use(raw: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | N
             {
                 **x,
                 "name": ASAM_DIMENSIONS.get(x["dimension"], ""),
-                "rating_text": f"{x['rating']} (points to {x['level']})"
+                "rating_text": f"{x['rating']} (points to level {x['level']})"
                 if x["level"]
                 else str(x["rating"]),
             }

@@ -72,8 +72,10 @@ def delivered_by(plan: Plan, raw: dict[str, Any]) -> str:
     """Who delivers an intervention or a service: its team member, its provider, the person
     themselves for self-directed work, else the clinician."""
     if raw.get("modality") == "self_directed" and not (raw.get("member") or raw.get("provider")):
-        person = plan.person(raw.get("participant")) or plan.client
-        return person.display_name if person else ""
+        person = plan.person(raw.get("participant"))
+        if person is None and len(plan.participants) == 1:
+            person = plan.client
+        return person.display_name if person else "the participants, between sessions"
     clinician = plan.clinician.name if plan.clinician else ""
     return member(plan, raw.get("member")) or raw.get("provider") or clinician or ""
 
@@ -236,14 +238,15 @@ def code_text(service: Service) -> str:
 
 
 def amount(raw: dict[str, Any]) -> str:
-    """One session's length, or the day rate for per-diem care."""
-    if raw.get("per_diem"):
-        hours = raw.get("hours_per_day")
-        if hours == 24:
-            return "per diem, 24-hour care"
-        return join("per diem", f"{show_number(hours)} hours a day" if hours else "", sep=", ")
+    """One session's length, or the day rate for per-diem care (with its sessions' length,
+    when given)."""
     minutes = raw.get("session_minutes")
-    return f"{minutes} minutes" if minutes else ""
+    length = f"{minutes} minutes" if minutes else ""
+    if not raw.get("per_diem"):
+        return length
+    hours = raw.get("hours_per_day")
+    day = "24-hour care" if hours == 24 else f"{show_number(hours)} hours a day" if hours else ""
+    return join("per diem", day, f"sessions of {length}" if length else "", sep=", ")
 
 
 def frequency(raw: dict[str, Any]) -> str:
@@ -268,6 +271,11 @@ def dates(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
 def service_details(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
     """Everything about a service beyond its name, code, length, frequency and dates."""
     level = asam_level(raw.get("asam_level")) or label(raw.get("level_of_care"))
+    if (
+        raw.get("asam_level")
+        and level.split(", ", 1)[-1].lower() in str(raw.get("description")).lower()
+    ):
+        level = f"ASAM {raw['asam_level']}"  # the description already names the level
     in_group = (raw.get("group") or {}).get("sessions")
     return join(
         level,

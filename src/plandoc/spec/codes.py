@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-CODE_PATTERNS = {"cpt": re.compile(r"[0-9]{4}[0-9FTU]"), "hcpcs": re.compile(r"[A-V][0-9]{4}")}
+# HCPCS Level II codes run A to V; W to Z were payers' local codes, still in older plans.
+CODE_PATTERNS = {"cpt": re.compile(r"[0-9]{4}[0-9FTU]"), "hcpcs": re.compile(r"[A-Z][0-9]{4}")}
 
 
 @dataclass(frozen=True)

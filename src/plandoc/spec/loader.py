@@ -343,23 +343,29 @@ class _Builder:
             key, duplicate = self._key(event, events, path, depth)
             value_event = next(events)
             if flow and result and _bare_key(event, value_event):
-                self._comma_in_flow(event, result)
-                continue
+                free = path[:1] == ("extensions",)  # any key is allowed there: keep it
+                self._comma_in_flow(event, result, free=free)
+                if not free:
+                    continue
             value = self._node(value_event, events, (*path, key), depth + 1)
             if not duplicate:  # a duplicate key was reported; the first value stands
                 result[key] = value
         raise _Abort  # pragma: no cover - the parser always closes a mapping
 
-    def _comma_in_flow(self, key_event: Any, result: dict[str, Any]) -> None:
-        """``{name: Rosa Delgado, PsyD}``: the comma ended ``name`` and ``PsyD`` became a key."""
+    def _comma_in_flow(self, key_event: Any, result: dict[str, Any], *, free: bool) -> None:
+        """``{name: Rosa Delgado, PsyD}``: the comma ended ``name`` and ``PsyD`` became a key.
+        An error, except in free-form ``extensions``, where a key without a value is allowed."""
         previous, value = list(result.items())[-1]
-        whole = f"{value}, {key_event.value}"
-        msg = (
-            f"`{key_event.value}` has no value: inside `{{ }}` a comma separates fields, so "
-            f"`{whole}` was read as two; quote a value that contains a comma "
-            f'(`{previous}: "{whole}"`)'
+        key = key_event.value
+        if isinstance(value, str):
+            fix = f'quote a value that contains a comma (`{previous}: "{value}, {key}"`)'
+        else:
+            fix = f"quote a value that contains a comma, or give `{key}` a value (`{key}: …`)"
+        msg = f"`{key}` has no value: inside `{{ }}` a comma separates fields; {fix}"
+        severity: Severity = "warning" if free else "error"
+        self.problems.append(
+            _finding(self.path, _pos(key_event.start_mark), msg, "yaml.flow-comma", severity)
         )
-        self._error(key_event.start_mark, msg, "yaml.flow-comma")
 
     def _key(
         self, event: Any, events: Iterator[Any], path: DocPath, depth: int

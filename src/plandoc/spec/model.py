@@ -366,6 +366,8 @@ class Service:
     participant: str | None = None
     member: str | None = None
     level_of_care: str | None = None
+    hours_per_day: int | float | None = None
+    in_group: bool = False  # it has group details
 
     @property
     def system(self) -> str | None:
@@ -434,6 +436,7 @@ class SubstanceUse:
     mandated: bool
     reporting_consent: bool
     referral_given: bool
+    dimensions: tuple[tuple[DocPath, int | None], ...] = ()  # where each ASAM rating stands
 
 
 @dataclass(frozen=True)
@@ -566,33 +569,37 @@ class Plan:
         return service.start_date or self.info.start_date
 
     def service_end(self, service: Service) -> dt.date | None:
-        """The service's last day: given, else its start plus its duration."""
+        """The service's last day: given, else the last day of its last week (a 16-week
+        programme from Monday 30 Nov 2026 runs to Sunday 21 Mar 2027)."""
         start = self.service_start(service)
         if service.end_date or start is None or service.duration_weeks is None:
             return service.end_date
-        return add_days(start, 7 * service.duration_weeks)
+        return add_days(start, 7 * service.duration_weeks - 1)
 
     def resolve(self, frame: Within | None) -> dt.date | None:
         """The day a relative time frame falls on: weeks or days from the plan's start (or the
-        named service's), or the day a number of its sessions will have been held."""
+        named service's), or the day of the last of a number of sessions of a service (named,
+        or the plan's only one)."""
         if frame is None:
             return None
-        service = self.service(frame.service) or (
-            self.services[0] if frame.sessions and self.services else None
-        )
-        start = self.service_start(service) if service and frame.service else self.info.start_date
-        if frame.sessions and service:  # the day of the last of those sessions
-            start = self.service_start(service)
-            per_week = service.per_week
-            days = None if not per_week else round(7 * (frame.sessions - 1) / per_week)
+        service = self.service(frame.service) if frame.service else None
+        if frame.sessions:
+            service = service or (self.services[0] if len(self.services) == 1 else None)
+            start = self.service_start(service) if service else None
+            per_week = service.per_week if service else None
+            days = round(7 * (frame.sessions - 1) / per_week) if per_week else None
         else:
+            start = self.service_start(service) if service else self.info.start_date
             days = (frame.weeks or 0) * 7 + (frame.days or 0) or None
         return add_days(start, days) if start and days is not None else None
 
+    def own_due(self, item: Objective | Goal) -> dt.date | None:
+        """When an objective or goal says it is due: its date, else its time frame resolved."""
+        return item.target_date or self.resolve(item.within)
+
     def due(self, item: Objective | Goal) -> dt.date | None:
-        """When an objective or goal is due: its date, else its time frame resolved; an
-        objective with neither is due when its goal is."""
-        own = item.target_date or self.resolve(item.within)
+        """When an objective or goal is due: its own date, else (an objective) its goal's."""
+        own = self.own_due(item)
         if own is not None or isinstance(item, Goal):
             return own
         goal = next((g for g in self.goals if any(o is item for o in g.objectives)), None)
@@ -616,6 +623,12 @@ class Plan:
         """The last day the plan's services are expected to run (each from its own start)."""
         ends = [end for s in self.services if (end := self.service_end(s))]
         return max(ends, default=None)
+
+    def is_clinician(self, signature: Signature) -> bool:
+        """Whether a clinician's signature is the plan's clinician's, or a team member's."""
+        team = {m.id for m in self.team} | {m.name for m in self.team}
+        own = self.clinician.name if self.clinician else None
+        return signature.name == own or bool({signature.member, signature.name} & team - {None})
 
     def person(self, ident: str | None) -> Person | None:
         return next((p for p in self.participants if p.id == ident), None) if ident else None
@@ -830,6 +843,8 @@ def _service(r: _Reader) -> Service:
         participant=r.text("participant"),
         member=r.text("member"),
         level_of_care=r.text("level_of_care"),
+        hours_per_day=r.number("hours_per_day"),
+        in_group="group" in r,
     )
 
 
@@ -847,6 +862,7 @@ def _substance_use(r: _Reader | None) -> SubstanceUse | None:
         mandated=referral.flag("mandated") if referral else False,
         reporting_consent=referral.flag("reporting_consent") if referral else False,
         referral_given=referral is not None,
+        dimensions=tuple((d.at, d.integer("dimension")) for d in r.items("asam_dimensions")),
     )
 
 

@@ -76,7 +76,6 @@ ASAM_LEVEL_PATTERN = r"0\.5|[1-4](\.[0-9])?(-WM)?"
 
 ID_PATTERN = r"[A-Za-z][A-Za-z0-9._-]{0,39}"
 ICD10_PATTERN = r"[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?"
-SERVICE_CODE_PATTERNS = {"cpt": r"[0-9]{4}[0-9FTU]", "hcpcs": r"[A-V][0-9]{4}"}
 NPI_PATTERN = r"[0-9]{10}"
 
 
@@ -126,6 +125,13 @@ def texts(description: str, *, item: str, required: bool = False, minlength: int
     if minlength:
         rule["minlength"] = minlength
     return _described(rule, description, required=required, item=item)
+
+
+def ids(description: str, *, item: str) -> Schema:
+    """A list of ids of things defined elsewhere in the plan."""
+    return _described(
+        {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}}, description, item=item
+    )
 
 
 def record(description: str, fields: Schema, *, required: bool = False) -> Schema:
@@ -437,8 +443,7 @@ OBJECTIVE = {
     ),
     "achieved_on": date("Day the objective was met."),
     "within": within(),
-    "uses": _described(
-        {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}},
+    "uses": ids(
         "Ids of interventions from the plan's `interventions`, shared with other objectives.",
         item="Shared intervention",
     ),
@@ -477,11 +482,7 @@ GOALS = records(
     "Long-term goals — in the client's own words where the client gave them, and in the clinician's — with SMART objectives.",
     {
         "id": ident("Stable identifier of the goal."),
-        "problems": _described(
-            {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}},
-            "Ids of the problems this goal addresses.",
-            item="Problem addressed",
-        ),
+        "problems": ids("Ids of the problems this goal addresses.", item="Problem addressed"),
         "client_words": text(
             "The goal in the client's own words, where the client gave them (a quotation; never "
             "written for them). A goal has these, a `description`, or both."
@@ -492,8 +493,7 @@ GOALS = records(
         "target_date": date("Day by which the goal should be met."),
         "within": within(),
         "library": library_ref(),
-        "uses": _described(
-            {"type": "list", "schema": {"type": "string", "regex": ID_PATTERN}},
+        "uses": ids(
             "Ids of interventions from the plan's `interventions` that serve the whole goal "
             "(as plans that list interventions per goal do).",
             item="Shared intervention",
