@@ -10,7 +10,7 @@ from typing import Any
 
 from ..spec import icd
 from ..spec.codes import asam_level
-from ..spec.model import Objective, Plan, Service, TeamMember
+from ..spec.model import Goal, Objective, Plan, Service, TeamMember
 from .formatting import label, show, show_date, show_number, signed_number
 
 SYSTEMS = {"icd10cm": "ICD-10-CM", "icd10": "ICD-10 (WHO)", "dsm5": "DSM-5-TR"}
@@ -158,7 +158,7 @@ def _count(value: int | None, unit: str) -> str:
     return "" if not value else f"{value} {unit}{'s' if value != 1 else ''}"
 
 
-def due(plan: Plan, raw: dict[str, Any], item: Any) -> str:
+def due(plan: Plan, raw: dict[str, Any], item: Goal | Objective) -> str:
     """When a goal or objective is due, as a date, saying how it was worked out."""
     day = plan.due(item)
     if item.target_date:
