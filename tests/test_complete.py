@@ -282,3 +282,32 @@ def test_shared_interventions_are_named_by_a_whole_clause() -> None:
     for line in named:
         for name in re.findall(r"(?:^|; )(.*?) \([A-Z][\w.-]*\)", line):
             assert not name.endswith(("a", "the", "that", "and", "of")), line
+
+
+def test_a_quotation_is_quoted_unless_it_names_its_speakers(tmp_path: Path) -> None:
+    text = (SAMPLES / "cbt.yaml").read_text(encoding="utf-8")
+    text = variant(
+        text,
+        '"I want to stop being scared of my own heartbeat."',
+        "'My sister keeps telling me: \"just breathe\"'",
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    markdown = markdown_text(plan_at(path))
+    assert '### Goal G1: “My sister keeps telling me: "just breathe"”' in markdown
+    family = markdown_of(SAMPLES / "family-systems.yaml")
+    assert '### Goal G1: Lucía: "I want to go to school' in family
+
+
+def test_a_day_rate_keeps_its_sessions_and_names_its_level_once(tmp_path: Path) -> None:
+    text = (SAMPLES / "cbt.yaml").read_text(encoding="utf-8")
+    text = variant(
+        text,
+        "    description: Individual psychotherapy, 53 minutes\n",
+        "    description: Intensive outpatient services\n    per_diem: true\n    hours_per_day: 3\n    asam_level: '2.1'\n",
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    markdown = markdown_text(plan_at(path))
+    assert "| Intensive outpatient services — ASAM 2.1 |" in markdown
+    assert "| per diem, 3 hours a day, sessions of 53 minutes |" in markdown

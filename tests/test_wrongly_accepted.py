@@ -213,3 +213,38 @@ def test_the_same_code_for_two_family_members_is_not_a_duplicate(write: Write) -
         "  diagnoses:\n    - {code: Z63.0, participant: PT-64410-S, notes: Stefan's side of it.}\n",
     )
     assert check_file(write(text), today=TODAY).ok
+
+
+def test_an_objective_due_after_its_goal_is_a_warning(write: Write, cbt_text: str) -> None:
+    text = variant(
+        cbt_text,
+        "    status: in_progress\n    objectives:\n      - id: G2.O1",
+        "    status: in_progress\n    target_date: 2027-01-31\n    objectives:\n      - id: G2.O1",
+    )
+    found = [(at, sev) for at, sev, r, m in findings(write(text)) if "after its goal" in m]
+    lines = text.splitlines()
+    g2o2 = lines.index("      - id: G2.O2")
+    due = next(n for n in range(g2o2, len(lines)) if "target_date: 2027-03-29" in lines[n])
+    assert found == [(due + 1, "warning")]  # G2.O1 (due 7 Dec) is within the goal's date
+
+
+def test_medicare_needs_service_codes_and_the_treating_clinicians_signature(
+    write: Write, cbt_text: str
+) -> None:
+    uncoded = variant(cbt_text, '    code: "90837"\n', "    code_system: none\n")
+    assert "profile.medicare.required" in {r for _, _, r, _ in findings(write(uncoded), "medicare")}
+    other = variant(
+        cbt_text, CLINICIAN_SIGNED, CLINICIAN_SIGNED.replace("Daniel Reyes", "Dana Ruiz")
+    )
+    assert "profile.medicare.signed" in {r for _, _, r, _ in findings(write(other), "medicare")}
+
+
+def test_planned_cbt_sessions_count_therapy_not_medication_visits(
+    write: Write, cbt_text: str
+) -> None:
+    text = variant(
+        cbt_text,
+        "    duration_weeks: 26\n",
+        '    duration_weeks: 26\n  - {id: S2, modality: individual, code: "99214", session_minutes: 25, frequency: {count: 1, per: month}, duration_weeks: 26}\n',
+    )
+    assert "cbt.planned-sessions" not in {r for _, _, r, _ in findings(write(text))}

@@ -436,16 +436,14 @@ def _signature(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
     person = plan.person(raw["participant"])
     who = d.person_name(plan, raw["participant"])
     itself = person is not None and raw["name"] in (person.name, person.preferred_name)
+    asked = d.attempts(raw)
     return {
         **raw,
         "signer": d.join(raw["name"], raw["credentials"], sep=", ")
         + (f" (for {who})" if who and not itself else ""),
         "team_role": d.member_role(plan, raw["member"]),
-        "attempts_text": d.attempts(raw),
+        "attempts_text": asked,
         "status_text": d.join(
-            label(raw["status"]),
-            raw["note"],
-            f"asked: {d.attempts(raw)}" if raw["attempts"] else "",
-            sep=" — ",
+            label(raw["status"]), raw["note"], f"asked: {asked}" if asked else "", sep=" — "
         ),
     }

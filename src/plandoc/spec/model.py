@@ -326,7 +326,6 @@ class Goal:
     at: DocPath
     id: str | None
     problems: tuple[str, ...]
-    problems_given: bool
     client_words: str | None
     description: str | None
     status: str | None
@@ -435,7 +434,6 @@ class SubstanceUse:
     toxicology_instrument: str | None
     mandated: bool
     reporting_consent: bool
-    referral_given: bool
     dimensions: tuple[tuple[DocPath, int | None], ...] = ()  # where each ASAM rating stands
 
 
@@ -861,7 +859,6 @@ def _substance_use(r: _Reader | None) -> SubstanceUse | None:
         toxicology_instrument=toxicology.text("instrument") if toxicology else None,
         mandated=referral.flag("mandated") if referral else False,
         reporting_consent=referral.flag("reporting_consent") if referral else False,
-        referral_given=referral is not None,
         dimensions=tuple((d.at, d.integer("dimension")) for d in r.items("asam_dimensions")),
     )
 
@@ -932,7 +929,6 @@ def _goal(r: _Reader) -> Goal:
         at=r.at,
         id=r.text("id"),
         problems=r.texts("problems"),
-        problems_given="problems" in r,
         client_words=r.text("client_words"),
         description=r.text("description"),
         status=r.text("status"),
