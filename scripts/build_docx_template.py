@@ -27,6 +27,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUT = TEMPLATES / "plan.docx"
 DIFF_OUT = TEMPLATES / "diff.docx"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+ALERT = RGBColor(0xA4, 0x1E, 0x22)
+ALERT_HEX = "A41E22"
 HEADER_FILL = "DCE6F0"
 TEXT_WIDTH_CM = 17.19  # US Letter less two 2.2 cm margins
 AUTOFIT = "plandoc:autofit"  # marks a data-driven table whose column widths are set at render
@@ -45,8 +47,9 @@ class Builder:
         section = self.doc.sections[0]
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Cm(21.59), Cm(27.94)  # US Letter
-        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        for side in ("left_margin", "right_margin", "top_margin"):
             setattr(section, side, Cm(2.2))
+        section.bottom_margin = Cm(2.8)  # the footer's three lines and clear space above them
 
     def _styles(self) -> None:
         styles = self.doc.styles
@@ -67,9 +70,15 @@ class Builder:
         header.style = self.doc.styles["Header"]
         _right_tab_only(header)
         header.add_run("{{ plan.practice.name }}").bold = True
-        header.add_run("\tClient {{ client.id }} · {{ plan.plan.id }} v{{ plan.plan.version }}")
+        header.add_run("\t")
+        status = header.add_run("{{ status_mark ~ ' · ' if status_mark else '' }}")
+        status.bold = True
+        status.font.color.rgb = ALERT
+        header.add_run("Client {{ client.id }} · {{ plan.plan.id }} v{{ plan.plan.version }}")
+        section.footer_distance = Cm(1.0)
         notice = section.footer.paragraphs[0]
         notice.style = self.doc.styles["Footer"]
+        _rule_above(notice)
         notice.add_run("{{ confidentiality }}").font.size = Pt(8)
         pages = section.footer.add_paragraph(style=self.doc.styles["Footer"])
         _right_tab_only(pages)
@@ -101,9 +110,21 @@ class Builder:
         self.doc.add_heading(text, level=level)
 
     def bullets(self, loop: str, item: str, style: str = "List Bullet") -> None:
+        """A list, one paragraph per item. It never splits after its first item or before its
+        last: those items keep with the next one (the variants are chosen as the loop runs)."""
         self.tag(f"{{%p for {loop} %}}")
+        self.tag("{%p if loop.length > 1 and (loop.first or loop.revindex == 2) %}")
+        self.p(item, style).paragraph_format.keep_with_next = True
+        self.tag("{%p else %}")
         self.p(item, style)
+        self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
+
+    def kept(self, text: str = "", style: str | None = None, *, label: str = "") -> Paragraph:
+        """A paragraph that stays on the page of what follows it."""
+        para = self.p(text, style, label=label)
+        para.paragraph_format.keep_with_next = True
+        return para
 
     def table(
         self,
@@ -112,6 +133,7 @@ class Builder:
         *,
         loop: str | None = None,
         widths: list[float] | None = None,
+        keep: bool = False,
     ) -> Table:
         """A table with a header row and one row per item (``loop``) or one fixed row."""
         rows = [headers]
@@ -136,6 +158,7 @@ class Builder:
                         run.bold = True
         _repeat_header(table)
         _full_width(table, widths)
+        _keep_with_next(table.rows if keep else table.rows[:1])
         self.doc.add_paragraph()
         return cast(Table, table)
 
@@ -160,6 +183,19 @@ class Builder:
         for cell, value in zip(cells, values, strict=False):
             cell.text = value
         return list(cells)
+
+    def facts(self, loop: str, name: str, value: str) -> None:
+        """Label and value rows from data, with no header row."""
+        table = self.doc.add_table(rows=3, cols=2)
+        table.style = self.doc.styles["Table Grid"]
+        rows = [[f"{{%tr for {loop} %}}", ""], [name, value], ["{%tr endfor %}", ""]]
+        for r, values in enumerate(rows):
+            for c, text in enumerate(values):
+                table.cell(r, c).text = text
+        _shade(table.cell(1, 0)._tc, HEADER_FILL)
+        table.cell(1, 0).paragraphs[0].runs[0].bold = True
+        _full_width(table, [3.6, 13.59])
+        self.doc.add_paragraph()
 
     def dynamic_table(self, columns: str, rows: str) -> None:
         """A table whose columns come from data: ``{%tc %}`` repeats the middle cell."""
@@ -187,34 +223,45 @@ class Builder:
 
     def build(self) -> None:
         self.p("{{ title }}", "Title")
-        self.fields(
-            [
-                ("Client", "{{ client.name }} ({{ client.id }})", None),
-                ("Plan", "{{ plan.plan.id }}, version {{ plan.plan.version }}", None),
-                ("Status", "{{ plan.plan.status | label }}", None),
-                ("Orientation", "{{ orientation.label }}", None),
-                ("Start date", "{{ plan.plan.start_date }}", None),
-                (
-                    "Next review",
-                    "{{ next_review }}{{ ' (reviewed every ' ~ plan.plan.review_interval_days ~ ' days)' if plan.plan.review_interval_days else '' }}",
-                    None,
-                ),
-                ("Last review", "{{ plan.plan.last_review_date }}", "plan.plan.last_review_date"),
-                ("Expires", "{{ plan.plan.expiry_date }}", "plan.plan.expiry_date"),
-                ("Clinician", "{{ plan.clinician.name }}, {{ plan.clinician.credentials }}", None),
-                ("Practice", "{{ plan.practice.name }}", None),
-            ]
-        )
+        self._banner()
+        self.facts("f in facts", "{{ f.label }}", "{{ f.value }}")
+        self._diagnoses()
+        self._services()
         self._identification()
         self._assessment()
         self._problems()
         self._goals()
         self._progress()
-        self._services()
+        self._substance_use()
         self._orientation()
         self._safety_plan()
         self._discharge()
         self._history_and_signatures()
+
+    def _banner(self) -> None:
+        """A superseded or draft version says so at the top, in a bordered box."""
+        self.tag("{%p if status_banner %}")
+        para = self.doc.add_paragraph()
+        run = para.add_run("{{ status_banner }}")
+        run.bold = True
+        run.font.color.rgb = ALERT
+        _box(para, ALERT_HEX)
+        self.tag("{%p endif %}")
+
+    def _diagnoses(self) -> None:
+        self.heading("Diagnoses", 1)
+        self.kept("Codes are ICD-10-CM unless marked otherwise.")
+        self.table(
+            ["Code", "Diagnosis", "Type", "Notes"],
+            [
+                "{{ d.code_text }}",
+                "{{ d.text }}",
+                "{{ d.kind }}{{ ' (' ~ d.person ~ ')' if d.person else '' }}",
+                "{{ d.notes }}",
+            ],
+            loop="d in diagnoses",
+            widths=[2.0, 6.2, 2.6, 6.39],
+        )
 
     def _identification(self) -> None:
         self.heading("Identification", 1)
@@ -264,18 +311,6 @@ class Builder:
         self.tag("{%p endif %}")
 
     def _assessment(self) -> None:
-        self.heading("Diagnoses", 1)
-        self.p("Codes are ICD-10-CM unless marked otherwise.")
-        self.table(
-            ["Code", "Diagnosis", "Type"],
-            [
-                "{{ d.code_text }}",
-                "{{ d.text }}",
-                "{{ d.kind }}{{ ' (' ~ d.person ~ ')' if d.person else '' }}",
-            ],
-            loop="d in diagnoses",
-            widths=[2.6, 11.59, 3.0],
-        )
         self.heading("Presenting problem", 1)
         self.tag("{%p if plan.assessment.date %}")
         self.p("Assessment completed {{ plan.assessment.date }}.")
@@ -340,15 +375,15 @@ class Builder:
         self.tag("{%p for goal in goals %}")
         self.heading("Goal {{ goal.id }}: {{ goal.heading }}", 2)
         self.tag("{%p if goal.clinician_words %}")
-        self.p("{{ goal.clinician_words }}")
+        self.kept("{{ goal.clinician_words }}")
         self.tag("{%p endif %}")
-        self.p(
+        self.kept(
             "{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}"
             "{{ ' · Target date: ' ~ goal.due_text if goal.due_text else '' }}",
             label="Status: ",
         )
         self.tag("{%p if goal.uses %}")
-        self.p(
+        self.kept(
             "{{ goal.shared_text }} (see Shared interventions)",
             label="Interventions for the whole goal: ",
         )
@@ -440,18 +475,18 @@ class Builder:
     def _services(self) -> None:
         self.heading("Services", 1)
         self.table(
-            ["Service", "Code", "Session", "Frequency", "Duration"],
+            ["Code", "Service", "Session", "Frequency", "Dates", "Planned"],
             [
-                "{{ s.description }}{{ ' — ' ~ s.details if s.details else '' }}",
                 "{{ s.code_text }}",
+                "{{ s.description }}{{ ' (' ~ s.details ~ ')' if s.details else '' }}",
                 "{{ s.amount }}",
                 "{{ s.frequency_text }}",
                 "{{ s.duration_text }}",
+                "{{ s.planned }}",
             ],
             loop="s in services",
-            widths=[6.0, 2.2, 2.4, 2.6, 3.99],
+            widths=[1.9, 5.0, 2.2, 2.4, 3.6, 2.09],
         )
-        self._substance_use()
 
     def _substance_use(self) -> None:
         self.tag("{%p if substance_use %}")
@@ -620,21 +655,27 @@ class Builder:
             ],
             loop="r in plan.revisions",
             widths=[2.2, 2.4, 2.8, 6.6, 3.19],
+            keep=True,
         )
         self.tag("{%p if signatures %}")
         self.heading("Signatures", 1)
-        self.table(
-            ["Role", "Name", "Status", "Date", "Signature"],
-            [
-                "{{ s.role | label }}{{ ' (' ~ s.team_role ~ ')' if s.team_role else '' }}",
-                "{{ s.signer }}",
-                "{{ s.status_text }}",
-                "{{ s.date }}",
-                "",
-            ],
-            loop="s in signatures",
-            widths=[2.4, 4.5, 3.5, 2.5, 4.29],
+        self.tag("{%p for s in signatures %}")
+        self.kept(
+            "{{ s.printed }}{{ ' (' ~ s.team_role ~ ')' if s.team_role else '' }}",
+            label="{{ s.role_text }}: ",
         )
+        self.kept("{{ s.attestation }}").runs[0].italic = True
+        line = self.kept("{{ s.line }}")
+        line.paragraph_format.space_before = Pt(14)
+        self.tag("{%p if s.notes %}")
+        self.kept("{{ s.state }}. {{ s.notes }}")
+        self.tag("{%p else %}")
+        self.kept("{{ s.state }}")
+        self.tag("{%p endif %}")
+        self.tag("{%p if not loop.last %}")
+        self.kept()
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
         self.tag("{%p endif %}")
         self.tag("{%p if sources %}")
         self.heading("Sources", 1)
@@ -670,6 +711,39 @@ class Builder:
         props.created = props.modified = dt.datetime(2026, 1, 1)
         props.revision = 1
         self.doc.save(str(path))
+
+
+def _keep_with_next(rows: Any) -> None:
+    """The rows' paragraphs keep with what follows: a header row with the first row under it,
+    a short table (the revision history) with the signatures after it."""
+    for row in rows:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.keep_with_next = True
+
+
+def _rule_above(paragraph: Paragraph) -> None:
+    """A thin rule over the footer, with clear space between it and the body."""
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for name, value in (("val", "single"), ("sz", "4"), ("space", "6"), ("color", "8EA9C1")):
+        top.set(qn(f"w:{name}"), value)
+    borders.append(top)
+    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph.paragraph_format.space_before = Pt(10)
+
+
+def _box(paragraph: Paragraph, colour: str) -> None:
+    """A border all round a paragraph (the status banner)."""
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), "12")
+        edge.set(qn("w:space"), "4")
+        edge.set(qn("w:color"), colour)
+        borders.append(edge)
+    paragraph._p.get_or_add_pPr().append(borders)
 
 
 def _caption(text: str) -> object:

@@ -227,10 +227,10 @@ PLAN_DIR = Path(__file__).parent / "plans"
             PLAN_DIR / "alcohol-court-iop-published.yaml",
             [
                 "per diem, 24-hour care",
-                "7 units requested",
+                "| 7 units |",
                 "| 2 (points to level 3.2-WM) |",
-                "| **Mandated** | yes |",
-                "| **Consent to report** | yes |",
+                "- **Mandated:** yes",
+                "- **Consent to report:** yes",
                 "ASAM 2.1",
             ],
         ),
@@ -309,5 +309,5 @@ def test_a_day_rate_keeps_its_sessions_and_names_its_level_once(tmp_path: Path) 
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
     markdown = markdown_text(plan_at(path))
-    assert "| Intensive outpatient services — ASAM 2.1 |" in markdown
+    assert "| Intensive outpatient services (ASAM 2.1) |" in markdown
     assert "| per diem, 3 hours a day, sessions of 53 minutes |" in markdown

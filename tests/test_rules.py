@@ -128,6 +128,9 @@ CASES = {
     "dates.order": Case(
         "dates.order", edits=edit("expiry_date: 2027-10-04", "expiry_date: 2026-10-01")
     ),
+    "revisions.superseded": Case(
+        "revisions.superseded", edits=edit("  version: 1\n", "  version: 1\n  superseded_by: 2\n")
+    ),
     "dates.after-expiry": Case(
         "dates.after-expiry", edits=edit("expiry_date: 2027-10-04", "expiry_date: 2027-02-01")
     ),

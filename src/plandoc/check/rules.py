@@ -291,6 +291,7 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
             "dates.order",
         )
     _check_review_schedule(report, plan, start, today)
+    _check_superseded(report, plan)
     _check_due_dates(report, plan, start, expiry)
     _check_achieved(report, plan, today)
     _check_baselines(report, plan, today)
@@ -299,6 +300,37 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
     for at, day, what in dated:
         if day and day > today:
             report.error((*at, "date"), f"{what} dated {day} is in the future", "dates.future")
+
+
+def _check_superseded(report: Reporter, plan: Plan) -> None:
+    """``superseded_by`` and ``superseded_on`` belong to a superseded version, and name a later
+    version than this one, taking effect after this one started."""
+    info = plan.info
+    given = [
+        f
+        for f, v in (("superseded_by", info.superseded_by), ("superseded_on", info.superseded_on))
+        if v
+    ]
+    if given and info.status != "superseded":
+        report.error(
+            (*info.at, given[0]),
+            f"{given[0]} is given but the plan's status is {info.status}: set `status: superseded`, "
+            f"or remove {given[0]}",
+            "revisions.superseded",
+        )
+    if info.superseded_by and info.version and info.superseded_by <= info.version:
+        report.error(
+            (*info.at, "superseded_by"),
+            f"version {info.version} cannot be replaced by version {info.superseded_by}: "
+            "name the later version that replaced it",
+            "revisions.superseded",
+        )
+    if info.superseded_on and info.start_date and info.superseded_on <= info.start_date:
+        report.error(
+            (*info.at, "superseded_on"),
+            f"superseded on {info.superseded_on}, not after the start date {info.start_date}",
+            "revisions.superseded",
+        )
 
 
 def _check_due_dates(report: Reporter, plan: Plan, start: dt.date, expiry: dt.date | None) -> None:

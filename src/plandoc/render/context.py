@@ -21,6 +21,7 @@ from ..spec.model import Goal, Objective, Plan, Progress, Service
 from ..spec.orientations import Orientation
 from ..text import names_speakers
 from . import describe as d
+from . import summary
 from .formatting import label, show, show_date, show_number, signed_number
 from .layout import resolve_sections
 
@@ -62,6 +63,11 @@ def build_context(plan: Plan) -> dict[str, Any]:
     return {
         "plan": data,
         "title": data["plan"]["title"] or f"{orientation.label} treatment plan",
+        "facts": summary.facts(plan),
+        "status_banner": summary.banner(plan),
+        "status_mark": summary.mark(plan),
+        "as_of": summary.as_of(plan),
+        "signed_on": plan.signed_on,
         "orientation": _orientation(orientation, plan),
         "client": client,
         "participants": [{**p, "born": d.born(p)} for p in data["participants"]],
@@ -88,7 +94,9 @@ def build_context(plan: Plan) -> dict[str, Any]:
         ],
         "crisis_plans": [{**c, "domain_label": label(c["domain"])} for c in data["crisis_plans"]],
         "substance_use": _substance_use(data["substance_use"], plan),
-        "signatures": [_signature(s, plan) for s in data["signatures"]],
+        "signatures": [
+            {**_signature(s, plan), **summary.signature(plan, s)} for s in data["signatures"]
+        ],
         "sources": d.sources(data),
         "extensions": [{"name": k, "value": v} for k, v in d.flatten(data["extensions"] or {})],
         "next_review": plan.next_review,
@@ -369,6 +377,7 @@ def _service(raw: dict[str, Any], service: Service, plan: Plan) -> dict[str, Any
         "amount": d.amount(raw),
         "frequency_text": d.frequency(raw),
         "duration_text": d.dates(plan, service, raw),
+        "planned": d.planned(service, raw),
         "details": d.service_details(plan, service, raw),
     }
 

@@ -276,18 +276,26 @@ def service_details(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
         and level.split(", ", 1)[-1].lower() in str(raw.get("description")).lower()
     ):
         level = f"ASAM {raw['asam_level']}"  # the description already names the level
-    in_group = (raw.get("group") or {}).get("sessions")
     return join(
         level,
         raw.get("setting"),
         group(raw.get("group")),
-        f"{raw['sessions']} sessions planned"
-        if raw.get("sessions") and raw["sessions"] != in_group
-        else "",
-        f"{raw['units']} units requested" if raw.get("units") else "",
         f"for {person_name(plan, raw.get('participant'))}" if raw.get("participant") else "",
         f"by {delivered_by(plan, raw)}" if raw.get("member") or raw.get("provider") else "",
     )
+
+
+def planned(service: Service, raw: dict[str, Any]) -> str:
+    """How much of a service the plan asks for: its units, its sessions (given, or what the
+    frequency and the duration add up to), or its days of per-diem care."""
+    if raw.get("units"):
+        return _count(raw["units"], "unit")
+    sessions = raw.get("sessions") or (raw.get("group") or {}).get("sessions")
+    if sessions:
+        return _count(sessions, "session")
+    if raw.get("per_diem") and service.duration_weeks:
+        return _count(service.duration_weeks * 7, "day")
+    return _count(service.expected_sessions, "session")
 
 
 def group(raw: dict[str, Any] | None) -> str:
@@ -331,9 +339,9 @@ def diagnosis(plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:
         "text": join(
             raw.get("description") or official,
             f"DSM-5-TR: {raw['dsm5_name']}" if raw.get("dsm5_name") else "",
-            raw.get("notes"),
-            sep=" — ",
+            sep="; ",
         ),
+        "notes": raw.get("notes") or "",
     }
 
 

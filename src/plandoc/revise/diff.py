@@ -119,7 +119,13 @@ class PlanDiff:
         return dict(self.titles).get(section, section.replace("_", " ").capitalize())
 
 
-IGNORED: set[Key] = {("revisions",), ("spec_version",), ("plan", "version")}
+IGNORED: set[Key] = {
+    ("revisions",),
+    ("spec_version",),
+    ("plan", "version"),
+    ("plan", "superseded_by"),  # the old version's record of its successor, not a change
+    ("plan", "superseded_on"),
+}
 
 
 def diff_plans(old: Plan, new: Plan, *, force: bool = False) -> PlanDiff:

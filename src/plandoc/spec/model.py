@@ -112,6 +112,8 @@ class PlanInfo:
     last_review_date: dt.date | None
     expiry_date: dt.date | None
     participation: str | None
+    superseded_by: int | None = None
+    superseded_on: dt.date | None = None
 
     @property
     def review_interval(self) -> int:
@@ -414,6 +416,8 @@ class Signature:
     date: dt.date | None
     attempted: bool
     member: str | None = None
+    electronic: bool = False
+    time: str | None = None
 
     @property
     def signed(self) -> bool:
@@ -641,6 +645,13 @@ class Plan:
         return self.revisions[-1] if self.revisions else None
 
     @property
+    def signed_on(self) -> dt.date | None:
+        """The day this version was signed: its latest signature's date (``None`` for a draft
+        or a version nobody has signed yet). Data dated later was recorded after signing."""
+        signed = [s.date for s in self.signatures if s.signed and s.date]
+        return max(signed) if signed and self.info.signed_status else None
+
+    @property
     def version_date(self) -> dt.date | None:
         """The day this version was made: its revision entry's, else the plan's start."""
         return (self.revision.date if self.revision else None) or self.info.start_date
@@ -805,7 +816,7 @@ def _info(r: _Reader) -> PlanInfo:
         r.at, r.text("id"), r.integer("version"), r.text("status"), r.text("orientation"),
         r.text("title"), r.date("start_date"), r.integer("review_interval_days"),
         r.date("next_review_date"), r.date("last_review_date"), r.date("expiry_date"),
-        r.text("participation"),
+        r.text("participation"), r.integer("superseded_by"), r.date("superseded_on"),
     )  # fmt: skip
 
 
@@ -985,6 +996,7 @@ def _signature(r: _Reader) -> Signature:
     return Signature(
         r.at, r.text("role"), r.text("name"), r.text("participant"), r.text("credentials"),
         r.text("status"), r.date("date"), any(True for _ in r.items("attempts")), r.text("member"),
+        r.flag("electronic"), r.text("time"),
     )  # fmt: skip
 
 

@@ -239,6 +239,10 @@ PLAN = record(
         ),
         "last_review_date": date("The day the plan was last reviewed."),
         "expiry_date": date("The day the plan stops being valid without renewal."),
+        "superseded_by": integer(
+            "For a superseded version: the version that replaced it (shown in its banner).", min=2
+        ),
+        "superseded_on": date("For a superseded version: the day the new version took effect."),
         "participation": text(
             "How the client (and family) took part in writing the plan, as accreditors ask."
         ),
@@ -796,6 +800,14 @@ SIGNATURES = records(
         "credentials": text("Credentials (clinician and supervisor)."),
         "status": choice("Signed, pending or refused.", SIGNATURE_STATUSES, required=True),
         "date": date("Day of signing or refusal."),
+        "electronic": boolean(
+            "Signed electronically (a portal or e-signature service) rather than on paper."
+        ),
+        "time": text(
+            "Time of an electronic signature, 24-hour `HH:MM` with an optional zone "
+            "(for example `14:32 PT`).",
+            regex=r"([01][0-9]|2[0-3]):[0-5][0-9]( [A-Za-z][A-Za-z+0-9:-]{0,9})?",
+        ),
         "attempts": records(
             "Attempts to obtain the signature, for a pending or refused one.",
             {
