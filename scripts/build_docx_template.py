@@ -225,13 +225,14 @@ class Builder:
         self.p("{{ title }}", "Title")
         self._banner()
         self.facts("f in facts", "{{ f.label }}", "{{ f.value }}")
-        self._diagnoses()
         self._services()
         self._identification()
+        self._diagnoses()
         self._assessment()
         self._problems()
         self._goals()
         self._progress()
+        self._service_details()
         self._substance_use()
         self._orientation()
         self._safety_plan()
@@ -478,7 +479,7 @@ class Builder:
             ["Code", "Service", "Session", "Frequency", "Dates", "Planned"],
             [
                 "{{ s.code_text }}",
-                "{{ s.description }}{{ ' (' ~ s.details ~ ')' if s.details else '' }}",
+                "{{ s.description }}",
                 "{{ s.amount }}",
                 "{{ s.frequency_text }}",
                 "{{ s.duration_text }}",
@@ -487,6 +488,16 @@ class Builder:
             loop="s in services",
             widths=[1.9, 5.0, 2.2, 2.4, 3.6, 2.09],
         )
+
+    def _service_details(self) -> None:
+        """What page 1's services table leaves out: level of care, setting, group, provider."""
+        self.tag('{%p if services | selectattr("details") | list %}')
+        self.heading("Service details", 1)
+        self.bullets(
+            'x in services | selectattr("details")',
+            "{{ x.description }} ({{ x.code_text }}): {{ x.details }}",
+        )
+        self.tag("{%p endif %}")
 
     def _substance_use(self) -> None:
         self.tag("{%p if substance_use %}")

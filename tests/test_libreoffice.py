@@ -3,12 +3,15 @@ PDF's text holds the client, every goal and every objective."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from plandoc.render.formatting import show_date
 from plandoc.render.pdf import docx_to_pdf, soffice
 from plandoc.render.pipeline import render_bytes
 from tests.conftest import ORIENTATIONS, SAMPLES, plan_at
@@ -38,6 +41,68 @@ def fragments(text: str) -> list[str]:
     """Pieces of a sentence that survive line-wrapping inside table cells."""
     words = unhyphenate(text).split()
     return [" ".join(words[i : i + 4]) for i in range(0, len(words), 4)]
+
+
+ALL_SAMPLES = sorted(SAMPLES.glob("*.yaml")) + sorted((SAMPLES / "revisions").glob("*.yaml"))
+
+
+def pages_of(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The PDF's pages as laid-out text (pdftotext separates them with a form feed)."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def sample_pdfs() -> dict[str, tuple[dict[str, Any], bytes]]:
+    """Every sample's Word plan, converted by LibreOffice once for the page tests."""
+    found = {}
+    for path in ALL_SAMPLES:
+        context = context_of(path)
+        found[path.stem] = (context, docx_to_pdf(render_bytes(context, "docx")))
+    return found
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in ALL_SAMPLES])
+def test_page_one_is_the_payers_page(stem: str, sample_pdfs: Any, tmp_path: Path) -> None:
+    """A reviewer finds the primary diagnosis, every service code, the next review and the
+    signature status without turning the page."""
+    context, pdf = sample_pdfs[stem]
+    first = " ".join(pages_of(pdf, tmp_path)[0].split())
+    primary = next(d for d in context["diagnoses"] if d["kind"].startswith("Primary"))
+    assert primary["code"] in first
+    for service in context["services"]:
+        assert service["code"] in first, service["id"]
+    assert f"next review {show_date(context['next_review'])}" in first
+    assert "Signatures" in first
+    if context["status_banner"]:
+        assert context["status_banner"].split(" — ")[0] in first
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in ALL_SAMPLES])
+def test_no_goal_heading_ends_a_page(stem: str, sample_pdfs: Any, tmp_path: Path) -> None:
+    """A goal's heading is on the page of its status line and the first rows of its
+    objectives: the last goal heading on each page has them below it on that page."""
+    context, pdf = sample_pdfs[stem]
+    with_objectives = {g["id"] for g in context["goals"] if g["objectives"]}
+    for number, page in enumerate(pages_of(pdf, tmp_path), start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        headings = [i for i, line in enumerate(lines) if re.match(r"Goal G\d+: ", line)]
+        if not headings:
+            continue
+        goal = lines[headings[-1]].split(":")[0].removeprefix("Goal ")
+        rest = " ".join(lines[headings[-1] + 1 :])
+        assert "Status:" in rest, f"page {number}: goal {goal}'s heading ends the page"
+        if goal in with_objectives:
+            assert "Objective" in rest and "Measure" in rest, (
+                f"page {number}: goal {goal}'s objectives start on the next page"
+            )
 
 
 @pytest.mark.parametrize("name", ORIENTATIONS)

@@ -30,6 +30,7 @@ def facts(plan: Plan) -> list[dict[str, str]]:
         ("Status", status_text(plan)),
         ("Plan dates", _dates(plan)),
         ("Clinician", _clinician(data)),
+        ("Diagnoses", _diagnoses(plan)),
         ("Signatures", signature_status(plan)),
         ("Data as of", as_of_text(plan)),
     ]
@@ -74,6 +75,17 @@ def _clinician(data: dict[str, Any]) -> str:
         d.join(person.get("name"), person.get("credentials"), sep=", "),
         f"NPI {person['npi']}" if person.get("npi") else "",
         sep="; ",
+    )
+
+
+def _diagnoses(plan: Plan) -> str:
+    """The codes and titles, primary first, each with its kind: the whole list in a line or
+    two (the notes are in the Diagnoses section)."""
+    shown = [d.diagnosis(plan, raw) for raw in plan.data["assessment"]["diagnoses"]]
+    shown.sort(key=lambda x: not x["kind"].startswith("Primary"))
+    return "; ".join(
+        f"{x['code_text']} {x['description']} ({d.join(x['kind'].lower(), x['person'], sep=', ')})"
+        for x in shown
     )
 
 
