@@ -143,3 +143,26 @@ def test_diagnosis_notes_have_their_own_column() -> None:
         "| F40.01 | Agoraphobia with panic disorder | Primary | Panic attacks began about 18 "
         "months ago after a panic attack on a bus. |"
     ) in markdown
+
+
+def test_the_diary_card_shows_each_behaviour_not_its_id() -> None:
+    markdown = markdown_text(plan_at(SAMPLES / "dbt.yaml"))
+    card = markdown[markdown.index("### Diary card") :]
+    assert "| Self-harm (cutting) (LT1) | Yes or no |" in card
+    assert "| Skills used | Skills use, 0–7 |" in card  # a free name stays as written
+
+
+def test_a_goal_attainment_scale_marks_the_current_level() -> None:
+    markdown = markdown_text(plan_at(SAMPLES / "strengths-based.yaml"))
+    scale = markdown[markdown.index("#### Goal G1") : markdown.index("#### Goal G2")]
+    marked = [line for line in scale.splitlines() if "current level" in line]
+    assert marked == [
+        "| 0 | Non-essential work after 6 PM on one or two weekday evenings a week. "
+        "| current level (23 Nov 2026) |"
+    ]
+
+
+def test_negative_numbers_use_one_minus_sign() -> None:
+    markdown = markdown_text(plan_at(SAMPLES / "strengths-based.yaml"))
+    assert "GAS: −1 → 0" in markdown
+    assert not re.search(r"(?<![\w-])-\d", markdown), "a hyphen used as a minus sign"

@@ -186,7 +186,7 @@ def _instrument(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
     details = plan.data["orientation_details"]
-    sections = resolve_sections(orientation.layout, details, orientation.schema)
+    sections = resolve_sections(orientation.layout, details, orientation.schema, _current(plan))
     spec = orientation.modules
     for module, raw in zip(plan.modules, details.get(spec.field, []) if spec else [], strict=False):
         inner = module.definition
@@ -203,6 +203,22 @@ def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
         "summary": orientation.summary,
         "sections": sections,
     }
+
+
+def _current(plan: Plan) -> dict[tuple[str, str], tuple[float, str]]:
+    """The latest score on each instrument for each goal (through its objectives), for a
+    layout to mark where the client is now (a Goal Attainment Scale's current level)."""
+    found: dict[tuple[str, str], tuple[float, str, dt.date]] = {}
+    for goal in plan.goals:
+        for objective in goal.objectives:
+            progress = plan.objective_progress(objective)
+            if progress is None or objective.measure is None or progress.latest.date is None:
+                continue
+            key = (str(objective.measure.instrument), str(goal.id))
+            latest = progress.latest
+            if key not in found or latest.date > found[key][2]:
+                found[key] = (float(latest.value), show_date(latest.date), latest.date)
+    return {key: (score, day) for key, (score, day, _) in found.items()}
 
 
 def _goal(raw: dict[str, Any], goal: Goal, plan: Plan) -> dict[str, Any]:

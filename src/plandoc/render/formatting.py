@@ -16,8 +16,10 @@ def show_date(value: Any) -> str:
 
 
 def show_number(value: Any) -> str:
-    """A number as people write it (no exponent, no trailing ``.0``)."""
-    return number(value)
+    """A number as people write it (no exponent, no trailing ``.0``), negative numbers with
+    a true minus sign (−1), as typeset documents write them."""
+    text = number(value)
+    return f"−{text[1:]}" if text.startswith("-") else text
 
 
 def label(value: Any) -> str:
@@ -50,4 +52,4 @@ def show(value: Any, *, enum: bool = False) -> str:
 
 def signed_number(value: float) -> str:
     text = show_number(value)
-    return f"+{text}" if value > 0 else text.replace("-", "−")
+    return f"+{text}" if value > 0 else text

@@ -18,14 +18,23 @@ Block = dict[str, Any]
 Section = dict[str, Any]
 
 
+Current = dict[tuple[str, str], tuple[float, str]]
+"""The latest score on an instrument for a goal: ``{("gas", "G1"): (0, "23 Nov 2026")}``."""
+
+
 def resolve_sections(
-    layout: list[dict[str, Any]], details: dict[str, Any], schema: dict[str, Any]
+    layout: list[dict[str, Any]],
+    details: dict[str, Any],
+    schema: dict[str, Any],
+    current: Current | None = None,
 ) -> list[Section]:
     """The sections of an orientation's *layout* filled from *details*; *schema* (the
-    orientation's fields) says which values come from a fixed list and read as words."""
+    orientation's fields) says which values come from a fixed list and read as words;
+    *current* holds the latest scores a table may mark (``current:``)."""
     sections = []
+    scope = _Scope(details, current or {})
     for section in layout:
-        blocks = list(_blocks(section.get("blocks", []), details, schema))
+        blocks = list(_blocks(section.get("blocks", []), details, schema, scope))
         if blocks:
             sections.append({"title": str(section["title"]), "blocks": blocks})
     return sections
@@ -64,7 +73,20 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def _blocks(specs: list[dict[str, Any]], data: Any, schema: dict[str, Any]) -> Iterator[Block]:
+class _Scope:
+    """What a block may look beyond its own data for: the whole of the details (``names``),
+    the latest scores (``current``), and the item an ``each`` block is drawing."""
+
+    def __init__(self, root: dict[str, Any], current: Current, item: Any = None) -> None:
+        self.root, self.current, self.item = root, current, item
+
+    def inside(self, item: Any) -> _Scope:
+        return _Scope(self.root, self.current, item)
+
+
+def _blocks(
+    specs: list[dict[str, Any]], data: Any, schema: dict[str, Any], scope: _Scope
+) -> Iterator[Block]:
     for spec in specs:
         kind = spec["kind"]
         value = lookup(data, spec.get("field"))
@@ -88,7 +110,7 @@ def _blocks(specs: list[dict[str, Any]], data: Any, schema: dict[str, Any]) -> I
                 "numbered": bool(spec.get("numbered")),
             }
         elif kind == "table":
-            yield _table(spec, label, value, _item_fields(rules))
+            yield _table(spec, label, value, _item_fields(rules), scope)
         elif kind == "fields":
             fields = rules.get("schema", {}) if rules.get("type") == "dict" else {}
             rows = [
@@ -104,20 +126,64 @@ def _blocks(specs: list[dict[str, Any]], data: Any, schema: dict[str, Any]) -> I
         elif kind == "each":
             for item in value:
                 yield {"kind": "heading", "text": _title(str(spec.get("title", "")), item)}
-                yield from _blocks(spec.get("blocks", []), item, _item_fields(rules))
+                yield from _blocks(
+                    spec.get("blocks", []), item, _item_fields(rules), scope.inside(item)
+                )
 
 
-def _table(spec: dict[str, Any], label: str, value: list[Any], fields: dict[str, Any]) -> Block:
+def _table(
+    spec: dict[str, Any], label: str, value: list[Any], fields: dict[str, Any], scope: _Scope
+) -> Block:
     columns = [c for c in spec["columns"] if any(_present(item.get(c["field"])) for item in value)]
     labels = [str(c["label"]) for c in columns]
     rows = [
-        [_cell(item.get(c["field"]), c, item, rules=fields.get(c["field"], {})) for c in columns]
+        [
+            _named(item.get(c["field"]), c, scope)
+            or _cell(item.get(c["field"]), c, item, rules=fields.get(c["field"], {}))
+            for c in columns
+        ]
         for item in value
     ]
     if spec.get("numbered"):
         labels = ["No.", *labels]
         rows = [[str(n), *row] for n, row in enumerate(rows, 1)]
+    marks = _marks(spec.get("current"), value, scope)
+    if any(marks):
+        labels.append("Now")
+        rows = [[*row, mark] for row, mark in zip(rows, marks, strict=True)]
     return {"kind": "table", "label": label, "columns": labels, "rows": rows}
+
+
+def _named(value: Any, column: dict[str, Any], scope: _Scope) -> str:
+    """A column with ``names: {in: [lists…], show: "{behaviour} ({id})"}`` shows an id as the
+    item of those lists it names (a diary card's target as its behaviour); anything else, or
+    a name that is not an id there, is shown as written."""
+    names = column.get("names")
+    if not isinstance(names, dict) or not isinstance(value, str):
+        return ""
+    for path in names.get("in", []):
+        for item in lookup(scope.root, str(path)) or []:
+            if isinstance(item, dict) and item.get("id") == value:
+                return _title(str(names.get("show", "{id}")), item)
+    return ""
+
+
+def _marks(spec: Any, rows: list[Any], scope: _Scope) -> list[str]:
+    """``current: {instrument: gas, goal: goal, value: score}`` marks the row whose *value*
+    is the latest score on the instrument for the goal the drawn item names: where the client
+    is now on a Goal Attainment Scale."""
+    if not isinstance(spec, dict) or not isinstance(scope.item, dict):
+        return [""] * len(rows)
+    goal = scope.item.get(str(spec.get("goal", "goal")))
+    found = scope.current.get((str(spec.get("instrument")), str(goal)))
+    if found is None:
+        return [""] * len(rows)
+    score, day = found
+    field = str(spec.get("value", "score"))
+    return [
+        f"current level ({day})" if isinstance(r, dict) and r.get(field) == score else ""
+        for r in rows
+    ]
 
 
 def _cell(
