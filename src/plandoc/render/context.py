@@ -212,12 +212,12 @@ def _current(plan: Plan) -> dict[tuple[str, str], tuple[float, str]]:
     for goal in plan.goals:
         for objective in goal.objectives:
             progress = plan.objective_progress(objective)
-            if progress is None or objective.measure is None or progress.latest.date is None:
+            day = progress.latest.date if progress else None
+            if progress is None or objective.measure is None or day is None:
                 continue
             key = (str(objective.measure.instrument), str(goal.id))
-            latest = progress.latest
-            if key not in found or latest.date > found[key][2]:
-                found[key] = (float(latest.value), show_date(latest.date), latest.date)
+            if key not in found or day > found[key][2]:
+                found[key] = (float(progress.latest.value), show_date(day), day)
     return {key: (score, day) for key, (score, day, _) in found.items()}
 
 

@@ -17,9 +17,9 @@ def show_date(value: Any) -> str:
 
 def show_number(value: Any) -> str:
     """A number as people write it (no exponent, no trailing ``.0``), negative numbers with
-    a true minus sign (−1), as typeset documents write them."""
+    a true minus sign (U+2212), as typeset documents write them."""
     text = number(value)
-    return f"−{text[1:]}" if text.startswith("-") else text
+    return f"\u2212{text[1:]}" if text.startswith("-") else text
 
 
 def label(value: Any) -> str:
