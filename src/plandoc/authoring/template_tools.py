@@ -33,6 +33,7 @@ PLAN_VARIABLES = frozenset(
         "presenting_quote", "measurement_notes", "presenting_speaker", "guardians", "team",
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
         "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
+        "coverage",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(
