@@ -284,6 +284,23 @@ CASES = {
         "services.sessions",
         edits=edit("    duration_weeks: 26\n", "    duration_weeks: 26\n    sessions: 16\n"),
     ),
+    "coverage.authorization": Case(
+        "coverage.authorization",
+        sample="dbt",
+        edits=edit("      sessions: 50\n", "      sessions: 50\n      units: 50\n"),
+    ),
+    "coverage.dates": Case(
+        "coverage.dates", sample="dbt", edits=edit("end_date: 2027-03-14", "end_date: 2026-09-01")
+    ),
+    "coverage.period": Case(
+        "coverage.period", sample="dbt", edits=edit("end_date: 2027-03-14", "end_date: 2027-01-31")
+    ),
+    "coverage.amount": Case(
+        "coverage.amount", sample="dbt", edits=edit("sessions: 50", "sessions: 30")
+    ),
+    "coverage:ids.unresolved": Case(
+        "ids.unresolved", sample="dbt", edits=edit("services: [S1, S2]", "services: [S1, S3]")
+    ),
     "substance.level-reason": Case(
         "substance.level-reason",
         edits=edit(

@@ -45,6 +45,7 @@ def starter_plan(orientation: str, *, today: dt.date, templates: Sequence[Path] 
         review=(today + dt.timedelta(days=90)).isoformat(),
         target=(today + dt.timedelta(days=84)).isoformat(),
         expiry=(today + dt.timedelta(days=364)).isoformat(),
+        authorized_until=(today + dt.timedelta(weeks=26, days=-1)).isoformat(),  # S1's 26 weeks
         details="".join(f"  {line}\n" for line in details.splitlines()),
     )
     return text

@@ -33,7 +33,7 @@ PLAN_VARIABLES = frozenset(
         "presenting_quote", "measurement_notes", "presenting_speaker", "guardians", "team",
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
         "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
-        "facts", "status_banner", "status_mark", "as_of", "signed_on",
+        "facts", "status_banner", "status_mark", "as_of", "signed_on", "coverage",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(

@@ -18,7 +18,7 @@ from ..spec import icd
 from ..spec.codes import CODE_PATTERNS, service_code
 from ..spec.instruments import Instrument, builtin_instruments
 from ..spec.loader import DocPath
-from ..spec.model import Goal, Objective, Plan, Service, add_days
+from ..spec.model import Authorization, Goal, Objective, Plan, Service, add_days
 from ..text import did_you_mean, names_speakers, number, words
 from .orientation import orientation_findings
 from .report import Reporter
@@ -719,6 +719,99 @@ def _check_service_code(report: Reporter, service: Service) -> None:
         report.warning(where, msg, "services.evaluation")
 
 
+# --- coverage -------------------------------------------------------------------------------
+
+
+def check_coverage(report: Reporter, plan: Plan, today: dt.date) -> None:
+    """Each authorization: the services it names exist, it counts sessions or units (one of
+    the two), its period fits the plan's and the covered services', and what it allows agrees
+    with what the plan has planned in its period."""
+    known = {s.id for s in plan.services if s.id}
+    for coverage in plan.coverage:
+        auth = coverage.authorization
+        if auth is None:
+            continue
+        for index, ref in enumerate(auth.services):
+            path = (*auth.at, "services", index)
+            _ref(report, path, ref, known, "authorization covers service", "`services`")
+        if auth.sessions is not None and auth.units is not None:
+            msg = "an authorization counts `sessions` or `units`, not both: keep the one the payer's letter gives"
+            report.error((*auth.at, "units"), msg, "coverage.authorization")
+        elif auth.measure is None:
+            msg = "an authorization says how much it allows: add `sessions` or `units` from the payer's letter"
+            report.error(auth.at, msg, "coverage.authorization")
+        period = _authorization_period(report, plan, auth)
+        if period is not None:
+            _check_covered_period(report, plan, auth, *period)
+            _check_authorized_amount(report, plan, auth)
+
+
+Period = tuple[dt.date, dt.date]
+
+
+def _authorization_period(report: Reporter, plan: Plan, auth: Authorization) -> Period | None:
+    """The authorization's period, in order and overlapping the plan's (errors), starting no
+    earlier than the plan and ending no later than its expiry (warnings); None when it cannot
+    be compared with what the plan plans."""
+    first, last = auth.start_date, auth.end_date
+    start, expiry = plan.info.start_date, plan.info.expiry_date
+    if first is None or last is None:
+        return None
+    if last <= first:
+        msg = f"the authorization ends {last}, not after it starts ({first})"
+        report.error((*auth.at, "end_date"), msg, "coverage.dates")
+        return None
+    if expiry and first > expiry:
+        msg = f"the authorization starts {first}, after the plan expires ({expiry}); it belongs with a renewed plan"
+        report.error((*auth.at, "start_date"), msg, "coverage.dates")
+        return None
+    if start and last < start:
+        msg = f"the authorization ends {last}, before the plan starts ({start}); record the one that covers this plan"
+        report.error((*auth.at, "end_date"), msg, "coverage.dates")
+        return None
+    if start and first < start:
+        msg = f"the authorization starts {first}, before the plan starts ({start}); check the dates on the payer's letter"
+        report.warning((*auth.at, "start_date"), msg, "coverage.dates")
+    if expiry and last > expiry:
+        msg = f"the authorization runs to {last}, after the plan expires ({expiry}); renew the plan before then"
+        report.warning((*auth.at, "end_date"), msg, "coverage.dates")
+    return first, last
+
+
+def _check_covered_period(
+    report: Reporter, plan: Plan, auth: Authorization, first: dt.date, last: dt.date
+) -> None:
+    """A covered service that starts before the authorization or runs on after it: care the
+    payer has not authorized (a warning: request it, or change the service's dates)."""
+    for service in plan.covered_services(auth):
+        start, end = plan.service_start(service), plan.service_end(service)
+        name = service.id or "a service"
+        if start and start < first:
+            msg = f"{name} starts {start}, before the authorization starts ({first}); sessions before then are not authorized"
+            report.warning((*auth.at, "start_date"), msg, "coverage.period")
+        if end and end > last:
+            msg = f"{name} runs to {end}, after the authorization ends ({last}); request a continued authorization before then"
+            report.warning((*auth.at, "end_date"), msg, "coverage.period")
+
+
+def _check_authorized_amount(report: Reporter, plan: Plan, auth: Authorization) -> None:
+    """The sessions or units authorized agree (within 10 %, and more than one) with what the
+    covered services plan in the authorization's period."""
+    allowed, planned, measure = auth.amount, plan.planned_for(auth), auth.measure
+    if allowed is None or planned is None or measure is None:
+        return
+    if abs(allowed - planned) <= max(1, 0.1 * planned):
+        return
+    ids = ", ".join(s.id or "?" for s in plan.covered_services(auth))
+    msg = f"{allowed} {measure} authorized from {auth.start_date} to {auth.end_date}, but {planned} are planned in that period ({ids})"
+    msg += (
+        "; request more, or plan fewer"
+        if planned > allowed
+        else "; check the authorization, or the services' frequency and duration"
+    )
+    report.warning((*auth.at, measure), msg, "coverage.amount")
+
+
 def check_revisions(report: Reporter, plan: Plan, today: dt.date) -> None:
     version, start, entries = plan.info.version, plan.info.start_date, plan.revisions
     for rev in entries:
@@ -804,6 +897,7 @@ CHECKS: tuple[Check, ...] = (
     check_signatures,
     check_safety,
     check_services,
+    check_coverage,
     check_revisions,
     check_goal_wording,
     check_substance_use,

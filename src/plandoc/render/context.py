@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from ..spec.codes import ASAM_DIMENSIONS, asam_level
-from ..spec.model import Goal, Objective, Plan, Progress, Service
+from ..spec.model import Authorization, Coverage, Goal, Objective, Plan, Progress, Service
 from ..spec.orientations import Orientation
 from ..text import names_speakers
 from . import describe as d
@@ -104,6 +104,7 @@ def build_context(plan: Plan) -> dict[str, Any]:
         "confidentiality": CONFIDENTIALITY,
         "suggested_interventions": list(orientation.suggested_interventions),
         "measurement_notes": _notes(plan),
+        "coverage": [_coverage(c, plan) for c in plan.coverage],
     }
 
 
@@ -472,3 +473,47 @@ def _signature(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
             label(raw["status"]), raw["note"], f"asked: {asked}" if asked else "", sep=" — "
         ),
     }
+
+
+def _coverage(coverage: Coverage, plan: Plan) -> dict[str, Any]:
+    """A payer and the member's identifiers, with the authorization as a reviewer reads it: its
+    period, what it allows (and for which services), and what the plan has planned in it."""
+    return {
+        "payer": coverage.payer or "",
+        "plan_name": coverage.plan_name or "",
+        "member_id": coverage.member_id or "",
+        "group_number": coverage.group_number or "",
+        **_authorization(coverage.authorization, plan),
+    }
+
+
+def _authorization(auth: Authorization | None, plan: Plan) -> dict[str, Any]:
+    if auth is None:
+        return {
+            "authorized": False, "authorization_number": "", "start_date": None,
+            "end_date": None, "period_text": "", "services": [], "authorized_text": "",
+            "planned_text": "",
+        }  # fmt: skip
+    first, last, measure = auth.start_date, auth.end_date, auth.measure
+    covered = [s.id or "" for s in plan.covered_services(auth)]
+    allowed = _counted(auth.amount, measure)
+    planned = _counted(plan.planned_for(auth), measure)
+    return {
+        "authorized": True,
+        "authorization_number": auth.number or "",
+        "start_date": first,
+        "end_date": last,
+        "period_text": f"{show_date(first)} – {show_date(last)}" if first and last else "",
+        "services": covered,
+        "authorized_text": d.join(allowed, f"({', '.join(covered)})" if covered else "", sep=" ")
+        if allowed
+        else "",
+        "planned_text": f"{planned} planned in this period" if planned else "",
+    }
+
+
+def _counted(count: int | None, measure: str | None) -> str:
+    """``24 sessions``, ``1 unit``; nothing when either is not known."""
+    if count is None or not measure:
+        return ""
+    return f"{count} {measure if count != 1 else measure.removesuffix('s')}"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from .codes import service_code
 from .instruments import Instrument, builtin_instruments, custom_instrument
 from .loader import DocPath, Document
 from .orientations import Orientation
@@ -394,6 +395,56 @@ class Service:
             return None
         return round(self.per_week * self.duration_weeks)
 
+    @property
+    def planned_sessions(self) -> int | None:
+        """Sessions planned in all: as given, else what the frequency and duration add up to."""
+        return self.sessions or self.expected_sessions
+
+    @property
+    def units_per_session(self) -> int:
+        """Billing units in one session: one for a day of per-diem care or a code billed per
+        session; for a code counted in minutes (H0004, per 15 minutes) the session's minutes
+        in units, half a unit or more counting as one (53 minutes are 4 units of 15)."""
+        found = service_code(self.code) if self.system in ("cpt", "hcpcs") else None
+        if self.per_diem or found is None or not found.unit or not self.session_minutes:
+            return 1
+        return max(1, int(self.session_minutes / found.unit + 0.5))
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """A payer's prior authorization: a period, and sessions or units in it."""
+
+    at: DocPath
+    number: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    sessions: int | None
+    units: int | None
+    services: tuple[str, ...]  # the ids named; none means every service of the plan
+
+    @property
+    def measure(self) -> str | None:
+        """What it counts, ``sessions`` or ``units``: None when it gives neither or both."""
+        if (self.sessions is None) == (self.units is None):
+            return None
+        return "sessions" if self.sessions is not None else "units"
+
+    @property
+    def amount(self) -> int | None:
+        """The sessions or units authorized (None when it gives neither or both)."""
+        return self.sessions if self.measure == "sessions" else self.units
+
+
+@dataclass(frozen=True)
+class Coverage:
+    at: DocPath
+    payer: str | None
+    plan_name: str | None
+    member_id: str | None
+    group_number: str | None
+    authorization: Authorization | None
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -527,6 +578,7 @@ class Plan:
     shared_interventions: tuple[Intervention, ...]
     measurements: tuple[Measurement, ...]
     services: tuple[Service, ...]
+    coverage: tuple[Coverage, ...]
     has_safety_plan: bool
     crisis_plans: tuple[str, ...]  # the risk domains that have a crisis plan
     substance_use: SubstanceUse | None
@@ -625,6 +677,39 @@ class Plan:
         """The last day the plan's services are expected to run (each from its own start)."""
         ends = [end for s in self.services if (end := self.service_end(s))]
         return max(ends, default=None)
+
+    # coverage: what an authorization covers, and what the plan has planned in its period
+
+    def covered_services(self, authorization: Authorization) -> tuple[Service, ...]:
+        """The services an authorization covers: those it names (that exist), else all."""
+        if not authorization.services:
+            return self.services
+        return tuple(s for s in self.services if s.id in authorization.services)
+
+    def planned_between(self, service: Service, first: dt.date, last: dt.date) -> float | None:
+        """Sessions of *service* planned from *first* to *last* (both included): its planned
+        sessions, spread evenly over the days it runs."""
+        start, end = self.service_start(service), self.service_end(service)
+        total = service.planned_sessions
+        if start is None or end is None or total is None or end < start:
+            return None
+        overlap = (min(end, last) - max(start, first)).days + 1
+        return total * max(0, overlap) / ((end - start).days + 1)
+
+    def planned_for(self, authorization: Authorization) -> int | None:
+        """The sessions (or units) the plan's covered services plan within the authorization's
+        period, in what the authorization counts; None when it cannot be worked out."""
+        first, last = authorization.start_date, authorization.end_date
+        measure = authorization.measure
+        if first is None or last is None or measure is None or last < first:
+            return None
+        found: list[float] = []
+        for service in self.covered_services(authorization):
+            sessions = self.planned_between(service, first, last)
+            if sessions is not None:
+                per = service.units_per_session if measure == "units" else 1
+                found.append(sessions * per)
+        return round(sum(found)) if found else None
 
     def is_clinician(self, signature: Signature) -> bool:
         """Whether a clinician's signature is the plan's clinician's, or a team member's."""
@@ -791,6 +876,7 @@ def build_plan(
         shared_interventions=tuple(_intervention(r) for r in root.items("interventions")),
         measurements=tuple(_measurement(r) for r in root.items("measurements")),
         services=tuple(_service(r) for r in root.items("services")),
+        coverage=tuple(_coverage(r) for r in root.items("coverage")),
         has_safety_plan="safety_plan" in raw,
         crisis_plans=tuple(d for r in root.items("crisis_plans") if (d := r.text("domain"))),
         substance_use=_substance_use(root.sub("substance_use")),
@@ -855,6 +941,22 @@ def _service(r: _Reader) -> Service:
         hours_per_day=r.number("hours_per_day"),
         in_group="group" in r,
     )
+
+
+def _coverage(r: _Reader) -> Coverage:
+    return Coverage(
+        r.at, r.text("payer"), r.text("plan_name"), r.text("member_id"), r.text("group_number"),
+        _authorization(r.sub("authorization")),
+    )  # fmt: skip
+
+
+def _authorization(a: _Reader | None) -> Authorization | None:
+    if a is None:
+        return None
+    return Authorization(
+        a.at, a.text("number"), a.date("start_date"), a.date("end_date"), a.integer("sessions"),
+        a.integer("units"), a.texts("services"),
+    )  # fmt: skip
 
 
 def _substance_use(r: _Reader | None) -> SubstanceUse | None:

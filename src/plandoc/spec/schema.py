@@ -618,6 +618,48 @@ SERVICES = records(
     item="Service",
 )
 
+COVERAGE = records(
+    "Who pays: each insurance plan or payer covering the services, with the member's "
+    "identifiers and, where the payer authorizes care in advance, the authorization.",
+    {
+        "payer": text(
+            "The insurer or payer as it names itself (for example `Cascade Mutual Health`).",
+            required=True,
+        ),
+        "plan_name": text("The member's plan (for example `PPO Select`, `BadgerCare Plus`)."),
+        "member_id": text(
+            "The member's ID as printed on their insurance card (the subscriber's ID for a "
+            "dependent, with any suffix).",
+            required=True,
+        ),
+        "group_number": text("The group number on the card, for an employer plan."),
+        "authorization": record(
+            "The payer's prior authorization: its number, the period it covers, and how many "
+            "sessions or units it allows (one of the two).",
+            {
+                "number": text("The authorization (reference) number the payer gave."),
+                "start_date": date("First day the authorization covers.", required=True),
+                "end_date": date("Last day the authorization covers.", required=True),
+                "sessions": integer("Sessions authorized in the period.", min=1, max=1000),
+                "units": integer(
+                    "Units authorized in the period, where the payer counts units (a day of a "
+                    "per-diem service is one unit; a code counted in minutes, such as H0004 per "
+                    "15 minutes, has several in a session).",
+                    min=1,
+                    max=10000,
+                ),
+                "services": ids(
+                    "The services the authorization covers (their ids); all the plan's "
+                    "services when left out.",
+                    item="Service covered",
+                ),
+            },
+        ),
+    },
+    item="Coverage",
+    match_by=("payer",),
+)
+
 INTERVENTIONS = records(
     "Interventions shared by several objectives: each is defined once and named in each "
     "objective's `uses`.",
@@ -883,6 +925,7 @@ def _build(orientation_schema: Schema | None) -> Schema:
         "clinician": CLINICIAN,
         "supervisor": SUPERVISOR,
         "practice": PRACTICE,
+        "coverage": COVERAGE,
         "team": TEAM,
         "assessment": ASSESSMENT,
         "instruments": INSTRUMENTS,
@@ -924,6 +967,7 @@ SECTION_TITLES = {
     "clinician": "Clinician",
     "supervisor": "Supervisor",
     "practice": "Practice",
+    "coverage": "Coverage and authorization",
     "assessment": "Assessment and diagnoses",
     "instruments": "Measures defined",
     "problems": "Problems",
