@@ -80,6 +80,8 @@ def test_page_one_is_the_payers_page(stem: str, sample_pdfs: Any, tmp_path: Path
     for service in context["services"]:
         assert service["code"] in first, service["id"]
     assert f"next review {show_date(context['next_review'])}" in first
+    for payer in context["coverage"]:
+        assert payer["member_id"] in first
     assert "Signatures" in first
     if context["status_banner"]:
         assert context["status_banner"].split(" — ")[0] in first

@@ -63,7 +63,7 @@ def build_context(plan: Plan) -> dict[str, Any]:
     return {
         "plan": data,
         "title": data["plan"]["title"] or f"{orientation.label} treatment plan",
-        "facts": summary.facts(plan),
+        "facts": summary.facts(plan, [_coverage(c, plan) for c in plan.coverage]),
         "status_banner": summary.banner(plan),
         "status_mark": summary.mark(plan),
         "as_of": summary.as_of(plan),

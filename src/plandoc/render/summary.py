@@ -21,11 +21,13 @@ SIGNATURE_LINE = "_" * 34
 DATE_LINE = "_" * 14
 
 
-def facts(plan: Plan) -> list[dict[str, str]]:
-    """Page 1's label and value rows, in the order a reviewer reads them."""
+def facts(plan: Plan, coverage: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Page 1's label and value rows, in the order a reviewer reads them; *coverage* is each
+    payer as the context shows it."""
     data = plan.data
     rows = [
         ("Client", _client(plan)),
+        *[row for payer in coverage for row in _coverage(payer)],
         ("Plan", _version(plan)),
         ("Status", status_text(plan)),
         ("Plan dates", _dates(plan)),
@@ -49,6 +51,30 @@ def _client(plan: Plan) -> str:
         f"client id {client.id}" if client.id else "",
         sep=" · ",
     )
+
+
+def _coverage(payer: dict[str, Any]) -> list[tuple[str, str]]:
+    """A payer's row (plan, member ID, group) and, when it has one, its authorization's."""
+    rows = [
+        (
+            "Coverage",
+            d.join(
+                d.join(payer["payer"], payer["plan_name"], sep=", "),
+                f"member ID {payer['member_id']}",
+                f"group {payer['group_number']}" if payer["group_number"] else "",
+            ),
+        )
+    ]
+    if payer["authorized"]:
+        number = f"{payer['authorization_number']}: " if payer["authorization_number"] else ""
+        rows.append(
+            (
+                "Authorization",
+                f"{number}{payer['authorized_text']}, {payer['period_text']}; "
+                f"{payer['planned_text']}",
+            )
+        )
+    return rows
 
 
 def _version(plan: Plan) -> str:
