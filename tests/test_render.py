@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -156,6 +158,35 @@ def test_markdown_escaping_round_trips_every_special_character() -> None:
     )
     assert md_escape("line\nbreak") == "line break" and md_escape("&amp;") == "\\&amp;"
     assert md_escape("") == ""
+
+
+EXTENSIONS = "I feel :smile: at 5:30:00, owe $5 and $10, 2^10^, ask @smith or jo@example.org"
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+@pytest.mark.parametrize("reader", ["gfm", "markdown", "commonmark_x"])
+def test_markdown_extensions_read_as_plain_text_in_pandoc(reader: str) -> None:
+    """Emoji shortcodes, math, superscripts and citations stay the client's words in pandoc's
+    GitHub, pandoc and CommonMark-with-extensions readers."""
+    from plandoc.render.templating import md_escape
+
+    done = subprocess.run(
+        ["pandoc", "-f", reader, "-t", "plain", "--wrap=none"],
+        input=md_escape(EXTENSIONS),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == EXTENSIONS
+
+
+def test_markdown_extensions_read_as_plain_text_in_markdown_it() -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    from plandoc.render.templating import md_escape
+
+    reader = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    html = reader.render(md_escape(EXTENSIONS))
+    assert html == f"<p>{EXTENSIONS}</p>\n"
 
 
 def render_with(run: Run, folder: Path, out: Path, *formats: str) -> Result:
@@ -358,3 +389,36 @@ def test_a_broken_word_template_is_a_template_error(run: Run, tmp_path: Path) ->
     (folder / "plan.docx").write_bytes(b"not a zip")
     result = render_with(run, folder, tmp_path / "out", "docx")
     assert result.exit_code == 1 and "not a Word (.docx) file" in result.output
+
+
+def _tables(node: object) -> list[list]:
+    """Every pandoc JSON ``Table`` element under *node*."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("t") == "Table":
+            found.append(node["c"])
+        for value in node.values():
+            found += _tables(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _tables(value)
+    return found
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_markdown_table_has_an_empty_header_row(path: Path) -> None:
+    """pandoc reads every table's first row as its header: each has one worth reading."""
+    import json
+
+    markdown = render_bytes(context_of(path), "md").decode("utf-8")
+    done = subprocess.run(
+        ["pandoc", "-f", "gfm", "-t", "json"], input=markdown, capture_output=True, text=True
+    )
+    tables = _tables(json.loads(done.stdout))
+    assert tables
+    for table in tables:
+        head_rows = table[3][1]
+        for row in head_rows:
+            texts = [json.dumps(cell[4]) for cell in row[1]]
+            assert any(text != "[]" for text in texts), "a table with an empty header row"

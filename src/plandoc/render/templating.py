@@ -50,8 +50,11 @@ MAX_WIDTH = 10_000
 MAX_INT_BITS = 4096
 """The largest whole number (in bits) a template may compute."""
 
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~$^])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
+# Extensions some readers switch on: an emoji shortcode (GitHub, pandoc's gfm, markdown-it's
+# emoji plugin) and a citation (pandoc's @key); each escaped at its first character.
+_MD_EXTENSION = re.compile(r":(?=[\w+-]+:)|(?<![A-Za-z0-9])@(?=\w)")
 _SPACE = re.compile(r"\s+")
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 PICTURE_MARK = re.compile("[\ue000\ue001]")
@@ -81,6 +84,7 @@ def md_escape(value: Any) -> str:
     text = _SPACE.sub(" ", PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_ENTITY.sub(r"\\&", text)
+    text = _MD_EXTENSION.sub(lambda m: "\\" + m.group(0), text)
     return _MD_LINE_START.sub(lambda m: _escape_last(m.group(1)), text)
 
 
