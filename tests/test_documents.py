@@ -166,3 +166,28 @@ def test_negative_numbers_use_one_minus_sign() -> None:
     markdown = markdown_text(plan_at(SAMPLES / "strengths-based.yaml"))
     assert "GAS: −1 → 0" in markdown
     assert not re.search(r"(?<![\w-])-\d", markdown), "a hyphen used as a minus sign"
+
+
+PLANS = sorted(SAMPLES.glob("*.yaml")) + sorted(REVISIONS.glob("*.yaml"))
+PLANS += sorted((Path(__file__).parent / "plans").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
+def test_one_baseline_rule_everywhere(path: Path) -> None:
+    """An objective's progress and the progress table's row for the same scores start from the
+    same baseline and end at the same latest score, so a document never shows two changes."""
+    plan = plan_at(path)
+    for objective in plan.objectives:
+        own = plan.objective_progress(objective)
+        if own is None:
+            continue
+        rows = [
+            row
+            for row in plan.progress
+            if row.instrument.name == own.instrument.name
+            and row.participant == own.participant
+            and row.objective in (None, objective.id)
+            and set(row.points) & set(own.points)
+        ]
+        for row in rows:
+            assert (row.start, row.latest) == (own.start, own.latest), objective.id
