@@ -23,6 +23,9 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from plandoc.render.columns import order_table_properties
+from plandoc.render.word import clean_package
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUT = TEMPLATES / "plan.docx"
 DIFF_OUT = TEMPLATES / "diff.docx"
@@ -30,8 +33,8 @@ ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 ALERT = RGBColor(0xA4, 0x1E, 0x22)
 ALERT_HEX = "A41E22"
 HEADER_FILL = "DCE6F0"
+FONT = "Calibri"  # with a metric-compatible free twin, Carlito (see README, Fonts)
 TEXT_WIDTH_CM = 17.19  # US Letter less two 2.2 cm margins
-AUTOFIT = "plandoc:autofit"  # marks a data-driven table whose column widths are set at render
 
 
 class Builder:
@@ -52,14 +55,22 @@ class Builder:
         section.bottom_margin = Cm(2.8)  # the footer's three lines and clear space above them
 
     def _styles(self) -> None:
+        """Calibri throughout (its metric twin Carlito lays PDFs out as Word does), also for
+        the defaults the theme would otherwise fill with Cambria."""
         styles = self.doc.styles
+        defaults = styles.element.find(qn("w:docDefaults"))
+        fonts = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
+        for theme in list(fonts.attrib):
+            del fonts.attrib[theme]
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
+            fonts.set(qn(attribute), FONT)
         normal = styles["Normal"]
-        normal.font.name = "Calibri"
+        normal.font.name = FONT
         normal.font.size = Pt(10.5)
         normal.paragraph_format.space_after = Pt(4)
         for name, size in (("Title", 20), ("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11)):
             style = styles[name]
-            style.font.name = "Calibri"
+            style.font.name = FONT
             style.font.size = Pt(size)
             style.font.color.rgb = ACCENT
         styles["Quote"].font.size = Pt(10.5)
@@ -215,8 +226,7 @@ class Builder:
             for run in cell.paragraphs[0].runs:
                 run.bold = True
         _repeat_header(table)
-        _full_width(table, None)
-        table._tbl.tblPr.append(_caption(AUTOFIT))
+        _full_width(table, None)  # no cell widths: the renderer sizes the columns from content
         self.doc.add_paragraph()
 
     # --- the document ----------------------------------------------------------------------
@@ -721,6 +731,7 @@ class Builder:
 
         props.created = props.modified = dt.datetime(2026, 1, 1)
         props.revision = 1
+        clean_package(self.doc.part.package)  # no thumbnail, stale styles or other program
         self.doc.save(str(path))
 
 
@@ -755,12 +766,6 @@ def _box(paragraph: Paragraph, colour: str) -> None:
         edge.set(qn("w:color"), colour)
         borders.append(edge)
     paragraph._p.get_or_add_pPr().append(borders)
-
-
-def _caption(text: str) -> object:
-    caption = OxmlElement("w:tblCaption")
-    caption.set(qn("w:val"), text)
-    return caption
 
 
 def _right_tab_only(paragraph: Paragraph) -> None:
@@ -837,6 +842,7 @@ def _full_width(table: Table, widths: list[float] | None) -> None:
         layout = OxmlElement("w:tblLayout")
         layout.set(qn("w:type"), "fixed")
         tbl_pr.append(layout)
+    order_table_properties(tbl_pr)  # tblW and tblLayout go before tblLook, as the schema says
 
 
 def _nest_loop(table: Table, inner: str) -> None:

@@ -707,9 +707,7 @@ def test_a_very_long_word_stays_inside_the_page(tmp_path: Path, cbt_text: str) -
         widths = [int(c.get(f"{{{W_NS}}}w")) for c in table.iter(f"{{{W_NS}}}gridCol")]
         assert sum(widths) <= 9746 + 10, widths
         layout = table.find(f"{{{W_NS}}}tblPr/{{{W_NS}}}tblLayout")
-        caption = table.find(f"{{{W_NS}}}tblPr/{{{W_NS}}}tblCaption")
-        if caption is not None and caption.get(f"{{{W_NS}}}val") == "plandoc:autofit":
-            assert layout is not None and layout.get(f"{{{W_NS}}}type") == "fixed"
+        assert layout is not None and layout.get(f"{{{W_NS}}}type") == "fixed"
 
 
 def test_worker_results_are_not_unpickled() -> None:

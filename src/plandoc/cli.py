@@ -212,9 +212,13 @@ def render(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
     ) as bar:
         results = render_files(sources, options, progress=lambda _: bar.update(1))
+    said: set[str] = set()  # a template's missing font is said once, not once per plan
     for result in results:
         for finding in result.findings:
             say(finding.format(), err=True)
+        for warning in (w for w in result.warnings if w not in said):
+            said.add(warning)
+            say(f"warning: {result.source}: {warning}", err=True)
         if result.error:
             say(f"error: {result.error}", err=True)
         for path in result.written:

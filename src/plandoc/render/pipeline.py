@@ -16,6 +16,7 @@ from typing import Any
 from ..check.pipeline import check_file
 from ..errors import Finding, PlandocError, RenderError, UsageError
 from .context import build_context
+from .fonts import font_warnings
 from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
 from .write import refuse_template_folders, write_set
@@ -29,6 +30,7 @@ class RenderResult:
     written: tuple[Path, ...] = ()
     findings: tuple[Finding, ...] = ()
     error: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -89,13 +91,14 @@ def render_file(
     context = build_context(result.plan)
     rendered: dict[str, bytes] = {}
     problem = ""
+    warnings: tuple[str, ...] = ()
     try:
         for fmt in (f for f in options.formats if f != "pdf"):
             rendered[fmt] = render_bytes(
                 context, fmt, templates=options.templates, limits=options.limits
             )
         if "pdf" in options.formats:
-            problem = _add_pdf(rendered, context, options)
+            problem, warnings = _add_pdf(rendered, context, options)
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
     except Exception as exc:  # a bug must not cost the rest of the batch its documents
@@ -108,22 +111,26 @@ def render_file(
         written = write_set(outputs, protect=protect or (source,))
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc}")
-    return RenderResult(source, tuple(written), result.findings, error=problem)
+    return RenderResult(source, tuple(written), result.findings, problem, warnings)
 
 
-def _add_pdf(rendered: dict[str, bytes], context: dict[str, Any], options: RenderOptions) -> str:
-    """Convert the Word file to PDF; on failure, keep the Word file and say why."""
+def _add_pdf(
+    rendered: dict[str, bytes], context: dict[str, Any], options: RenderOptions
+) -> tuple[str, tuple[str, ...]]:
+    """Convert the Word file to PDF; on failure, keep the Word file and say why. Also says
+    which fonts LibreOffice would have to replace with fonts of other widths."""
     docx = rendered.get("docx") or render_bytes(
         context, "docx", templates=options.templates, limits=options.limits
     )
+    warnings = tuple(f"PDF: {w}" for w in font_warnings(docx))
     try:
         rendered["pdf"] = docx_to_pdf(
             docx, when=document_date(context), timeout=options.pdf_timeout
         )
     except RenderError as exc:
         rendered.setdefault("docx", docx)
-        return f"PDF not written: {exc}; the Word file was written instead"
-    return ""
+        return f"PDF not written: {exc}; the Word file was written instead", warnings
+    return "", warnings
 
 
 def render_files(

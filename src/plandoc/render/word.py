@@ -29,6 +29,7 @@ from ..errors import TemplateError
 from ..spec.library import library, read_template_bytes
 from . import worker
 from .chart import sparkline
+from .columns import DEFAULT_SIZE, fit_tables
 from .context import plain
 from .package import inspect_package, package_problems, part_digests
 from .templating import PICTURE_MARK, Picture, bounded_render, make_env, template_error
@@ -65,17 +66,13 @@ def render_named_docx(
     name: str,
     context: dict[str, Any],
     *,
+    properties: dict[str, Any] | None = None,
     templates: Sequence[Path] = (),
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
-    """Any Word template by file name (the change summary uses ``diff.docx``)."""
-    properties = {
-        "title": f"Changes to plan {context['plan_id']}, version {context['old_version']} to {context['new_version']}",
-        "subject": f"Revision summary for client {context['client_id']}",
-        "category": "Treatment plan change summary",
-        "identifier": f"plandoc:summary:{context['plan_id']}:{context['old_version']}:{context['new_version']}",
-    }
-    return _render([name], context, templates, limits, pictures={}, properties=properties)
+    """Any Word template by file name (the change summary uses ``diff.docx``), with the given
+    core *properties* (none of the template's own are kept)."""
+    return _render([name], context, templates, limits, pictures={}, properties=properties or {})
 
 
 def _render(
@@ -231,8 +228,9 @@ def run_job(
     except Exception as exc:  # a practice's template may fail in any way: say which and why
         raise template_error(exc, str(path)) from None
     _place_pictures(template.docx, pictures)
-    _autofit_tables(template.docx.element.body)
+    fit_tables(template.docx.element.body, _body_size(template.docx))
     _set_properties(template.docx.core_properties, properties)
+    clean_package(template.docx.part.package)
     out = io.BytesIO()
     template.save(out)
     rendered = stable_zip(out.getvalue())
@@ -303,86 +301,63 @@ def _place_pictures(document: Any, pictures: dict[str, bytes]) -> None:
                 run.getparent().remove(run)
 
 
+_TEXT_PROPERTIES = (
+    "title", "subject", "author", "last_modified_by", "keywords", "comments", "category",
+    "identifier", "content_status", "language", "version",
+)  # fmt: skip
+
+
 def _set_properties(props: Any, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(props, name, _fit(value) if isinstance(value, str) else value)
+    """The document's core properties: *values*, and nothing left over from the template."""
+    for name in _TEXT_PROPERTIES:
+        if name in values or getattr(props, name):
+            setattr(props, name, _fit(str(values.get(name, ""))))
+    for name in ("created", "revision"):
+        if name in values:
+            setattr(props, name, values[name])
     if "created" in values:
         props.modified = values["created"]
+    for element in list(props._element):  # no empty properties (docxtpl adds dc:language)
+        if not (element.text or "").strip() and not len(element):
+            props._element.remove(element)
 
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-AUTOFIT = "plandoc:autofit"
-TEXT_WIDTH_TWIPS = 9746
-MAX_FLOOR_TWIPS = TEXT_WIDTH_TWIPS // 3
+def _body_size(document: Any) -> float:
+    """The font size in points of body text (the Normal style's, else Word's default)."""
+    size = document.styles["Normal"].font.size if "Normal" in document.styles else None
+    return float(size.pt) if size is not None else DEFAULT_SIZE
 
 
-def _autofit_tables(body: Any) -> None:
-    """Give data-driven tables (marked ``plandoc:autofit`` in the template) column widths in
-    proportion to their content, so a short "SUD" column does not take as much room as a memory
-    described in a sentence. The layout is fixed, so a very long word wraps inside its column
-    instead of pushing the table off the page."""
-    for tbl in body.iter(f"{_W}tbl"):
-        caption = tbl.find(f"{_W}tblPr/{_W}tblCaption")
-        if caption is None or caption.get(f"{_W}val") != AUTOFIT:
-            continue
-        rows = [tr.findall(f"{_W}tc") for tr in tbl.findall(f"{_W}tr")]
-        count = max((len(r) for r in rows), default=0)
-        if not count:
-            continue
-        floor = [700] * count  # twips: no column narrower than its longest word (within reason)
-        weight = [1.0] * count  # the rest of the width goes by how much text a column holds
-        for cells in rows:
-            for index, tc in enumerate(cells[:count]):
-                text = "".join(t.text or "" for t in tc.iter(f"{_W}t"))
-                longest = max((len(w) for w in text.split()), default=0)
-                floor[index] = max(floor[index], min(longest * 125 + 230, MAX_FLOOR_TWIPS))
-                weight[index] = max(weight[index], min(len(text), 80) ** 0.75)
-        spare = max(TEXT_WIDTH_TWIPS - sum(floor), 0)
-        widths = [f + int(spare * w / sum(weight)) for f, w in zip(floor, weight, strict=False)]
-        _set_widths(tbl, widths)
+APP_XML = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>plandoc</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+"""The extended properties of every Word file plandoc writes: it says which program wrote it,
+and nothing a template's copy could hold stale (page and word counts, another program)."""
+_STALE = (
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+)
+_APP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"
 
 
-def _set_widths(tbl: Any, widths: list[int]) -> None:
-    from lxml import etree
+def clean_package(package: Any) -> None:
+    """Drop the parts a template carries that no longer describe the document — a thumbnail
+    of another page, the styles Word 2010 kept a second copy of — and write plandoc's own
+    extended properties. Saving writes only the parts still related."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
 
-    grid = tbl.find(f"{_W}tblGrid")
-    for col in list(grid):
-        grid.remove(col)
-    for width in widths:
-        etree.SubElement(grid, f"{_W}gridCol").set(f"{_W}w", str(width))
-    tbl_pr = tbl.find(f"{_W}tblPr")
-    layout = tbl_pr.find(f"{_W}tblLayout")
-    if layout is None:
-        layout = etree.Element(f"{_W}tblLayout")
-        _insert_in_order(tbl_pr, layout)
-    layout.set(f"{_W}type", "fixed")
-    for tr in tbl.findall(f"{_W}tr"):
-        for tc, width in zip(tr.findall(f"{_W}tc"), widths, strict=False):
-            tc_pr = tc.find(f"{_W}tcPr")
-            if tc_pr is None:
-                tc_pr = etree.SubElement(tc, f"{_W}tcPr")
-                tc.insert(0, tc_pr)
-            for old in tc_pr.findall(f"{_W}tcW"):
-                tc_pr.remove(old)
-            tcw = etree.Element(f"{_W}tcW")
-            tcw.set(f"{_W}w", str(width))
-            tcw.set(f"{_W}type", "dxa")
-            tc_pr.insert(0, tcw)
-
-
-# w:tblPr's children in the order the schema requires.
-_TBL_PR_ORDER = [
-    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
-    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
-    "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription",
-]  # fmt: skip
-
-
-def _insert_in_order(tbl_pr: Any, element: Any) -> None:
-    rank = _TBL_PR_ORDER.index(element.tag.removeprefix(_W))
-    for index, child in enumerate(tbl_pr):
-        name = child.tag.removeprefix(_W)
-        if name in _TBL_PR_ORDER and _TBL_PR_ORDER.index(name) > rank:
-            tbl_pr.insert(index, element)
-            return
-    tbl_pr.append(element)
+    owners = [package, *(part for part in package.iter_parts())]
+    for owner in owners:
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype in _STALE:
+                del owner.rels[rid]
+    app = next((r.target_part for r in package.rels.values() if r.reltype == _APP), None)
+    if app is not None:
+        app._blob = APP_XML
+    else:
+        content_type = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+        part = Part(PackURI("/docProps/app.xml"), content_type, APP_XML, package)
+        package.relate_to(part, _APP)

@@ -100,10 +100,35 @@ def render_summary_markdown(context: dict[str, Any], *, templates: Sequence[Path
     return f"{text}\n{marker}\n"
 
 
-def render_summary_docx(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> bytes:
+def render_summary_docx(
+    context: dict[str, Any], new: Plan, *, templates: Sequence[Path] = ()
+) -> bytes:
     from ..render.word import render_named_docx
 
-    return render_named_docx("diff.docx", context, templates=templates)
+    properties = summary_properties(context, new)
+    return render_named_docx("diff.docx", context, properties=properties, templates=templates)
+
+
+def summary_properties(context: dict[str, Any], new: Plan) -> dict[str, Any]:
+    """The Word summary's core properties, from the plan and its revision entry: who revised
+    it and when (else the clinician and the new version's date)."""
+    plan_id, old, now = context["plan_id"], context["old_version"], context["new_version"]
+    revision = context["revision"]
+    clinician = new.clinician.signed_name if new.clinician else ""
+    author = (revision["author"] if revision else "") or clinician
+    when = (revision["date"] if revision else None) or context["new_date"] or dt.date(1980, 1, 1)
+    return {
+        "title": f"Changes to plan {plan_id}, version {old} to {now}",
+        "subject": f"Revision summary for client {context['client_id']}",
+        "author": author,
+        "last_modified_by": author,
+        "keywords": f"treatment plan; revision; {plan_id}",
+        "comments": "Confidential health information.",
+        "category": "Treatment plan change summary",
+        "identifier": f"{MARKER_PREFIX['docx']}{plan_id}:{old}:{now}",
+        "created": dt.datetime(when.year, when.month, when.day),
+        "revision": now if isinstance(now, int) and now > 0 else 1,
+    }
 
 
 DIFF_FORMATS = ("md", "docx", "redline")
@@ -136,7 +161,7 @@ def render_diff(
         return text.encode("utf-8"), diff.warnings
     if fmt == "docx":
         return render_summary_docx(
-            summary_context(diff, old, new), templates=templates
+            summary_context(diff, old, new), new, templates=templates
         ), diff.warnings
     if fmt == "redline":
         return _redline(old, new, diff, templates, redline_seconds), diff.warnings
