@@ -462,18 +462,21 @@ class Builder:
     def _progress(self) -> None:
         self.tag("{%p if progress %}")
         self.heading("Progress on measures", 1)
-        self.table(
-            ["Measure", "First", "Latest", "Change", "Trend"],
+        table = self.table(
+            ["Measure", "First", "Latest", "Change", "Scores", "Trend"],
             [
                 "{{ m.label }}",
                 "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date or 'baseline' }}",
                 "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}",
-                "{{ m.change }} ({{ m.direction }})",
-                "{{ m.chart }}",
+                "{{ m.change ~ ' ' if m.change else '' }}({{ m.direction }})",
+                "{% for pt in m.points %}{{ pt.score | num }}{{ ', ' if not loop.last else '' }}{% endfor %}",
+                "{%p if m.chart %}",
             ],
             loop="m in progress",
-            widths=[3.7, 3.2, 3.2, 3.09, 4.0],
+            # The trend column holds the chart (chart.WIDTH_MM) and the cell's two margins.
+            widths=[3.1, 2.4, 2.4, 2.0, 2.3, 4.99],
         )
+        self._trend_cell(table.cell(2, 5))
         self.heading("Scores recorded", 2)
         self.table(
             ["Date", "Measure", "Score", "Note"],
@@ -482,6 +485,21 @@ class Builder:
             widths=[2.6, 5.5, 1.6, 7.49],
         )
         self.tag("{%p endif %}")
+
+    @staticmethod
+    def _trend_cell(cell: Any) -> None:
+        """The chart in a paragraph of its own, clear of the cell's top and bottom rules, then
+        its first and latest values with their dates, and the trend in words with the target."""
+        chart = cell.add_paragraph("{{ m.chart }}")
+        chart.paragraph_format.space_before = Pt(3)
+        chart.paragraph_format.space_after = Pt(2)
+        cell.add_paragraph("{%p endif %}")
+        for text in (
+            "{{ m.first_text ~ ' → ' if m.chart_points | length > 1 else '' }}{{ m.last_text }}",
+            "{{ m.trend_text }}{{ '; target\u00a0' ~ m.target_text if m.target_text else '' }}",
+        ):
+            cell.add_paragraph().add_run(text).font.size = Pt(9)
+        cell.paragraphs[-1].paragraph_format.space_after = Pt(2)
 
     def _services(self) -> None:
         self.heading("Services", 1)

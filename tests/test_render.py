@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from lxml import etree
 
 from plandoc.render.context import build_context
 from plandoc.render.pipeline import render_bytes
-from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of, plan_at
+from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of, plan_at, variant
 
 Run = Callable[..., Result]
 GOLDEN = Path(__file__).parent / "golden"
@@ -352,6 +353,150 @@ def test_progress_has_a_trend_chart_in_word() -> None:
     assert document.count("<w:drawing>") == 3 and "&lt;w:drawing" not in document
 
 
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+EMU_PER_MM = 36000
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[list[tuple[int, int, int]]]]:
+    """Width, height and the colour of every pixel of a palette PNG whose rows are unfiltered
+    (the kind plandoc writes): enough to look at a chart without an imaging library."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    chunks: dict[bytes, bytes] = {}
+    at = 8
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        kind = data[at + 4 : at + 8]
+        chunks[kind] = chunks.get(kind, b"") + data[at + 8 : at + 8 + size]
+        at += 12 + size
+    width, height = (
+        int.from_bytes(chunks[b"IHDR"][:4], "big"),
+        int.from_bytes(chunks[b"IHDR"][4:8], "big"),
+    )
+    assert chunks[b"IHDR"][8:10] == bytes([8, 3])  # 8-bit palette
+    palette = [tuple(chunks[b"PLTE"][i : i + 3]) for i in range(0, len(chunks[b"PLTE"]), 3)]
+    raw = zlib.decompress(chunks[b"IDAT"])
+    rows = [raw[y * (width + 1) : (y + 1) * (width + 1)] for y in range(height)]
+    assert all(row[0] == 0 for row in rows)
+    return width, height, [[palette[i] for i in row[1:]] for row in rows]  # type: ignore[misc]
+
+
+def charts_of(data: bytes) -> list[tuple[etree._Element, bytes]]:
+    """Each picture in a Word file: its ``wp:inline`` element and its image bytes."""
+    parts = docx_parts(data)
+    rels = {
+        r.get("Id"): r.get("Target")
+        for r in parts["word/_rels/document.xml.rels"]
+        if r.get("Target", "").startswith("media/")
+    }
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        found = []
+        for inline in parts["word/document.xml"].iter(f"{WP}inline"):
+            blip = next(inline.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip"))
+            rid = blip.get(
+                "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+            )
+            found.append((inline, package.read(f"word/{rels[rid]}")))
+    return found
+
+
+def test_word_charts_say_in_words_what_they_show() -> None:
+    """Alternative text on each picture names the measure, its first and latest values with
+    their dates, the trend and the target."""
+    charts = charts_of(render_bytes(context_of(SAMPLES / "cbt.yaml"), "docx"))
+    alts = [inline.find(f"{WP}docPr").get("descr") for inline, _ in charts]
+    assert alts == [
+        "GAD-7 fell from 14 on 28 September 2026 to 10 on 23 November 2026 (improving); target 7 or less.",
+        "Panic attacks per week fell from 5 on 28 September 2026 to 2 on 23 November 2026 (improving); target 1 or less.",
+        "Park visits of 30 minutes or more per week rose from 0 on 28 September 2026 to 2 on 23 November 2026 (improving); target 2 or more.",
+    ]
+
+
+def test_word_charts_are_large_enough_to_read_and_sharp_enough_to_print() -> None:
+    for inline, png in charts_of(render_bytes(context_of(SAMPLES / "emdr.yaml"), "docx")):
+        extent = inline.find(f"{WP}extent")
+        width_mm, height_mm = int(extent.get("cx")) / EMU_PER_MM, int(extent.get("cy")) / EMU_PER_MM
+        assert (round(width_mm), round(height_mm)) == (45, 14)
+        pixels_wide, _, _ = png_pixels(png)
+        assert pixels_wide / (width_mm / 25.4) >= 300  # dots per inch
+        assert all(inline.get(side) == "0" for side in ("distL", "distR", "distT", "distB"))
+
+
+def test_word_charts_fit_inside_their_cell() -> None:
+    """Each chart is narrower than its cell less the cell's margins, so it never crosses the
+    table's rules, and stands in a paragraph of its own with space above it."""
+    data = render_bytes(context_of(SAMPLES / "emdr.yaml"), "docx")
+    for inline, _ in charts_of(data):
+        cell = next(inline.iterancestors(f"{W}tc"))
+        room = int(cell.find(f"{W}tcPr/{W}tcW").get(f"{W}w")) - 2 * 108  # twips
+        assert int(inline.find(f"{WP}extent").get("cx")) <= room * 635  # EMU
+        paragraph = next(inline.iterancestors(f"{W}p"))
+        assert "".join(t.text or "" for t in paragraph.iter(f"{W}t")) == ""
+        assert int(paragraph.find(f"{W}pPr/{W}spacing").get(f"{W}before")) > 0
+
+
+def series_rows(png: bytes, colour: tuple[int, int, int]) -> list[int]:
+    _, _, pixels = png_pixels(png)
+    return [y for y, row in enumerate(pixels) if colour in row]
+
+
+def test_a_chart_is_scaled_to_its_scores_and_target() -> None:
+    """5 → 3 → 2 panic attacks a week, target 1, on a scale of 0 to 50: the line falls across most of
+    the chart's height (it would be flat on the whole scale), and the dashed target line sits
+    below the scores, inside the picture."""
+    from plandoc.render.chart import BETTER, PALETTE, TARGET
+
+    charts = charts_of(render_bytes(context_of(SAMPLES / "cbt.yaml"), "docx"))
+    png = next(p for i, p in charts if "Panic" in i.find(f"{WP}docPr").get("descr"))
+    _, height, _ = png_pixels(png)
+    line = series_rows(png, PALETTE[BETTER])
+    target = series_rows(png, PALETTE[TARGET])
+    assert max(line) - min(line) > height / 2
+    assert target and min(target) > max(line)  # below every score and marker
+    assert min(line) > 0 and max(target) < height - 1  # nothing touches the picture's edge
+
+
+def test_word_keeps_the_score_list_and_writes_the_chart_values_as_text() -> None:
+    raw = body_text(docx_parts(render_bytes(context_of(SAMPLES / "cbt.yaml"), "docx")))
+    text = squash(raw)
+    assert "Scores Trend" in text  # the table's headers
+    assert "14, 12, 10" in text and "5, 3, 2" in text
+    assert "14 (28 Sep) → 10 (23 Nov) improving ↓; target ≤ 7" in text
+    assert "0 (28 Sep) → 2 (23 Nov) improving ↑; target ≥ 2" in text
+    assert "0 (23 Nov) one score so far; target ≥ 2" in text  # one score: no chart
+    assert "target\u00a0≤\u00a07" in raw  # kept on one line
+
+
+def test_a_worsening_measure_reads_as_worsening_and_a_percent_target_is_worked_out(
+    tmp_path: Path, cbt_text: str
+) -> None:
+    text = variant(cbt_text, "score: 10}", "score: 17}")
+    text = variant(
+        text,
+        "measure: {instrument: gad7, baseline: 14, target: 7, baseline_date: 2026-09-28}",
+        "measure: {instrument: gad7, baseline: 14, target_change_percent: -50, baseline_date: 2026-09-28}",
+    )
+    path = tmp_path / "worse.yaml"
+    path.write_text(text, encoding="utf-8")
+    row = next(r for r in build_context(plan_at(path))["progress"] if r["label"] == "GAD-7")
+    assert row["trend_text"] == "worsening ↑"
+    assert row["target"] == 7 and row["target_text"] == "≤\u00a07 (−50 % from baseline)"
+    assert row["chart_alt"] == (
+        "GAD-7 rose from 14 on 28 September 2026 to 17 on 23 November 2026 (worsening); "
+        "target 7 or less."
+    )
+    assert [p["score"] for p in row["chart_points"]] == [14, 12, 17]
+    markdown = render_bytes(build_context(plan_at(path)), "md").decode()
+    assert "| +3 (worse) | ≤ 7 (−50 % from baseline) | 14, 12, 17 |" in markdown
+
+
+def test_a_chart_starts_at_the_objectives_baseline() -> None:
+    """Park visits: baseline 0 on 28 Sep, scores 1 and 2 after it — the chart draws all three,
+    so its first point is the First column's value."""
+    row = next(r for r in context_of(SAMPLES / "cbt.yaml")["progress"] if "Park" in r["label"])
+    assert [p["score"] for p in row["chart_points"]] == [0, 1, 2]
+    assert row["first_text"] == "0 (28 Sep)" and row["last_text"] == "2 (23 Nov)"
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -422,3 +567,14 @@ def test_no_markdown_table_has_an_empty_header_row(path: Path) -> None:
         for row in head_rows:
             texts = [json.dumps(cell[4]) for cell in row[1]]
             assert any(text != "[]" for text in texts), "a table with an empty header row"
+
+
+def test_chart_alt_text_drops_characters_xml_forbids(tmp_path: Path, cbt_text: str) -> None:
+    text = variant(
+        cbt_text, "name: Panic attacks per week", 'name: "Panic\\x07 attacks \\ue000per week"'
+    )
+    path = tmp_path / "odd.yaml"
+    path.write_text(text, encoding="utf-8")
+    charts = charts_of(render_bytes(build_context(plan_at(path)), "docx"))
+    alts = [inline.find(f"{WP}docPr").get("descr") for inline, _ in charts]
+    assert any(a.startswith("Panic attacks per week fell from 5") for a in alts)

@@ -1,115 +1,174 @@
-"""A small trend chart (a sparkline) as PNG bytes, drawn in pure Python.
+"""A trend chart for the progress table, as PNG bytes, drawn in pure Python.
 
-It shows a reader the shape of a measure at a glance next to the numbers in the progress
-table. No plotting library is needed for a line and a few dots, and the bytes are the same on
-every machine, which keeps rendered documents reproducible.
+It shows a reader the shape of a measure next to the numbers: the scores as a line with a
+marker at each, scaled to the scores and the objective's target (not to the instrument's whole
+range, where 5 → 2 panic attacks on a scale of 0 to 50 would draw flat), and the target as a dashed
+line. The chart holds no text — the values, dates and trend are written beside it in the
+document, where they can be read, searched and copied — so no font is needed to draw it.
+
+Which way a measure moved is shown by more than colour: an improving measure is a line with
+filled round markers, a worsening one has hollow square markers, an unchanged one diamonds; the
+latest score's marker is the largest. The colours (blue, vermilion, grey) stay apart for the
+common kinds of colour blindness and in greyscale print.
+
+The picture is drawn at 12 pixels a millimetre (about 305 dpi) so it prints crisply, as a
+palette PNG (one byte a pixel) so drawing and compressing it stay fast. No plotting library is
+needed, and the bytes are the same on every machine, which keeps documents reproducible.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
+import math
 import struct
 import zlib
 from collections.abc import Sequence
 
 Colour = tuple[int, int, int]
-BETTER: Colour = (46, 125, 50)
-WORSE: Colour = (198, 40, 40)
-NEUTRAL: Colour = (96, 96, 96)
-GRID: Colour = (210, 214, 220)
-WHITE: Colour = (255, 255, 255)
+
+PIXELS_PER_MM = 12
+WIDTH_MM = 45
+HEIGHT_MM = 14
+
+# Palette indices.
+WHITE, TARGET, BETTER, WORSE, NEUTRAL = range(5)
+PALETTE: tuple[Colour, ...] = (
+    (255, 255, 255),
+    (64, 64, 64),  # the target line
+    (0, 114, 178),  # improving: blue
+    (213, 94, 0),  # worsening: vermilion
+    (110, 110, 110),  # no change
+)
+SERIES = {"better": BETTER, "worse": WORSE}
+
+LINE_PX = 5  # about 0.4 mm
+TARGET_PX = 3
+DASH_PX, GAP_PX = 18, 12
+MARKER_PX = 6  # radius; the latest score's marker is larger
+LATEST_PX = 8
+INSET_PX = LATEST_PX + 3  # room around the plot so no marker touches the picture's edge
+PADDING = 0.08  # of the value span, above and below
 
 
-@functools.cache
-def _disc(radius: float) -> tuple[tuple[int, int], ...]:
-    """The pixel offsets of a filled circle, computed once per radius."""
-    reach = int(radius) + 1
-    return tuple(
-        (dx, dy)
-        for dx in range(-reach, reach + 1)
-        for dy in range(-reach, reach + 1)
-        if dx * dx + dy * dy <= radius * radius + 0.5
-    )
+def value_range(
+    values: Sequence[float], target: float | None = None, *, min_span: float = 0.0
+) -> tuple[float, float]:
+    """The values the chart's height covers: every score and the target, a little padding
+    above and below, and at least *min_span* (so a change of one point on a long scale does not
+    fill the chart)."""
+    levels = [*values, *([target] if target is not None else [])]
+    low, high = min(levels), max(levels)
+    span = max(high - low, min_span, 1e-9)
+    middle = (low + high) / 2
+    low, high = min(low, middle - span / 2), max(high, middle + span / 2)
+    pad = (high - low) * PADDING or 0.5
+    return low - pad, high + pad
 
 
 class _Canvas:
+    """Palette pixels, painted in horizontal spans (one slice assignment each)."""
+
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
-        self.pixels = bytearray(bytes(WHITE) * width * height)
+        self.pixels = bytearray(width * height)
 
-    def dot(self, x: float, y: float, colour: Colour, radius: float = 1.0) -> None:
-        cx, cy, paint = round(x), round(y), bytes(colour)
-        for dx, dy in _disc(radius):
-            px, py = cx + dx, cy + dy
-            if 0 <= px < self.width and 0 <= py < self.height:
-                offset = (py * self.width + px) * 3
-                self.pixels[offset : offset + 3] = paint
+    def span(self, y: int, x0: int, x1: int, colour: int) -> None:
+        """Paint row *y* from *x0* to *x1* inclusive, clipped to the canvas."""
+        x0, x1 = max(x0, 0), min(x1, self.width - 1)
+        if 0 <= y < self.height and x0 <= x1:
+            start = y * self.width
+            self.pixels[start + x0 : start + x1 + 1] = bytes([colour]) * (x1 - x0 + 1)
 
-    def line(
-        self,
-        a: tuple[float, float],
-        b: tuple[float, float],
-        colour: Colour,
-        width: float = 1.5,
-        dash: int = 0,
-    ) -> None:
-        steps = int(max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1
-        for i in range(steps + 1):
-            if dash and (i // (dash * 2)) % 2:
-                continue
-            t = i / steps
-            self.dot(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, colour, width / 2)
+    def column(self, x: int, y0: float, y1: float, colour: int) -> None:
+        if 0 <= x < self.width:
+            for y in range(max(round(y0), 0), min(round(y1), self.height - 1) + 1):
+                self.pixels[y * self.width + x] = colour
+
+    def line(self, a: tuple[float, float], b: tuple[float, float], colour: int) -> None:
+        """A line *LINE_PX* thick: a vertical run in each column, tall enough that the line
+        keeps its thickness however steep it is."""
+        (x0, y0), (x1, y1) = sorted((a, b))
+        if round(x1) == round(x0):
+            for x in range(round(x0) - LINE_PX // 2, round(x0) + LINE_PX // 2 + 1):
+                self.column(x, min(y0, y1), max(y0, y1), colour)
+            return
+        slope = (y1 - y0) / (x1 - x0)
+        half = LINE_PX / 2 * math.hypot(1, slope)
+        for x in range(round(x0), round(x1) + 1):
+            y = y0 + slope * (x - x0)
+            self.column(x, y - half, y + half, colour)
+
+    def dashes(self, y: float, colour: int) -> None:
+        top = round(y - TARGET_PX / 2)
+        for x in range(0, self.width, DASH_PX + GAP_PX):
+            for row in range(top, top + TARGET_PX):
+                self.span(row, x, x + DASH_PX - 1, colour)
+
+    def marker(self, x: float, y: float, shape: str, radius: int, colour: int) -> None:
+        """A filled circle, a hollow square or a filled diamond centred on (*x*, *y*)."""
+        cx, cy = round(x), round(y)
+        for dy in range(-radius, radius + 1):
+            if shape == "circle":
+                half = int(math.sqrt(radius * radius - dy * dy) + 0.5)
+            elif shape == "diamond":
+                half = radius - abs(dy)
+            else:
+                half = radius
+            self.span(cy + dy, cx - half, cx + half, colour)
+        if shape == "square":
+            inner = radius - max(2, radius // 3)
+            for dy in range(-inner, inner + 1):
+                self.span(cy + dy, cx - inner, cx + inner, WHITE)
 
     def png(self) -> bytes:
         rows = b"".join(
-            b"\x00" + bytes(self.pixels[y * self.width * 3 : (y + 1) * self.width * 3])
-            for y in range(self.height)
+            b"\x00" + self.pixels[y * self.width : (y + 1) * self.width] for y in range(self.height)
         )
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            return (
-                struct.pack(">I", len(data))
-                + kind
-                + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-            )
-
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
+        per_metre = PIXELS_PER_MM * 1000
         return (
             b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows, 9))
-            + chunk(b"IEND", b"")
+            + _chunk(b"IHDR", struct.pack(">IIBBBBB", self.width, self.height, 8, 3, 0, 0, 0))
+            + _chunk(b"PLTE", b"".join(bytes(c) for c in PALETTE))
+            + _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
+            + _chunk(b"IDAT", zlib.compress(rows, 6))
+            + _chunk(b"IEND", b"")
         )
 
 
-def sparkline(
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def trend_chart(
     scores: Sequence[float],
     *,
-    low: float,
-    high: float | None,
-    direction: str,
-    width: int = 240,
-    height: int = 64,
+    positions: Sequence[float] | None = None,
+    target: float | None = None,
+    direction: str = "",
+    min_span: float = 0.0,
 ) -> bytes:
-    """A line through *scores* (oldest first) on the instrument's scale from *low* to *high*,
-    coloured by *direction* ("better", "worse", anything else neutral)."""
-    top = high if high is not None else max(max(scores), low + 1)
-    span = (top - low) or 1.0
-    pad = 6
+    """The chart of *scores* (oldest first) at *positions* along the time axis (days, say;
+    evenly spaced without them), with *target* as a dashed line, drawn for *direction*
+    ("better", "worse", anything else unchanged)."""
+    width, height = WIDTH_MM * PIXELS_PER_MM, HEIGHT_MM * PIXELS_PER_MM
+    low, high = value_range(scores, target, min_span=min_span)
+    xs = list(positions) if positions is not None else list(range(len(scores)))
+    first, last = min(xs), max(xs)
+    across = (width - 2 * INSET_PX) / ((last - first) or 1)
+
+    def y_of(value: float) -> float:
+        return INSET_PX + (height - 2 * INSET_PX) * (high - value) / (high - low)
+
     canvas = _Canvas(width, height)
-    for level in (low, top):
-        y = pad + (height - 2 * pad) * (1 - (level - low) / span)
-        canvas.line((pad, y), (width - pad, y), GRID, width=1, dash=3)
-    colour = {"better": BETTER, "worse": WORSE}.get(direction, NEUTRAL)
-    step = (width - 2 * pad) / max(len(scores) - 1, 1)
-    points = [
-        (pad + i * step, pad + (height - 2 * pad) * (1 - (s - low) / span))
-        for i, s in enumerate(scores)
-    ]
+    if target is not None:
+        canvas.dashes(y_of(target), TARGET)
+    colour = SERIES.get(direction, NEUTRAL)
+    shape = {"better": "circle", "worse": "square"}.get(direction, "diamond")
+    points = [(INSET_PX + (x - first) * across, y_of(s)) for x, s in zip(xs, scores, strict=True)]
     for a, b in itertools.pairwise(points):
-        canvas.line(a, b, colour, width=2.5)
-    for x, y in points:
-        canvas.dot(x, y, colour, radius=3.2)
+        canvas.line(a, b, colour)
+    for index, (x, y) in enumerate(points):
+        radius = LATEST_PX if index == len(points) - 1 else MARKER_PX
+        canvas.marker(x, y, shape, radius, colour)
     return canvas.png()

@@ -17,7 +17,17 @@ import re
 from typing import Any
 
 from ..spec.codes import ASAM_DIMENSIONS, asam_level
-from ..spec.model import Authorization, Coverage, Goal, Objective, Plan, Progress, Service
+from ..spec.model import (
+    Authorization,
+    Coverage,
+    Goal,
+    Measure,
+    Objective,
+    Plan,
+    Progress,
+    Score,
+    Service,
+)
 from ..spec.orientations import Orientation
 from ..text import names_speakers
 from . import describe as d
@@ -353,13 +363,110 @@ def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
     objective = p.objective if p.named else None
     parts = [part for part in (who, f"objective {objective}" if objective else "") if part]
     name = f"{p.instrument.name} ({', '.join(parts)})" if parts else p.instrument.name
-    return {
+    target = _target_value(p, plan)
+    points = _chart_points(p)
+    row = {
         **_progress(p),
         "label": name,
         "participant": who or None,
         "objective": objective,
         "unit": p.instrument.unit,
+        "target": target,
+        "target_text": _target_text(p, plan, target),
+        "trend_text": _trend_text(p),
+        "chart_points": [{"date": s.date, "score": s.value} for s in points],
     }
+    with_year = len({s.date.year for s in (p.start, p.latest) if s.date}) > 1
+    return {
+        **row,
+        "first_text": _point_text(p.start, with_year),
+        "last_text": _point_text(p.latest, with_year),
+        "chart_alt": _chart_alt(p, name, target) if len(points) > 1 else "",
+    }
+
+
+def _measure_of(p: Progress, plan: Plan) -> Measure | None:
+    """The measure of the objective a progress row belongs to, when it belongs to one."""
+    for objective in plan.objectives:
+        measure = objective.measure
+        if p.objective and objective.id == p.objective and measure:
+            return measure if measure.instrument == p.instrument.id else None
+    return None
+
+
+def _target_value(p: Progress, plan: Plan) -> float | None:
+    """The objective's target score: the one it names, else its change in percent from the
+    baseline."""
+    measure = _measure_of(p, plan)
+    if measure is None:
+        return None
+    if measure.target is not None:
+        return float(measure.target)
+    if measure.target_change_percent is not None:
+        return round(float(p.start.value) * (1 + measure.target_change_percent / 100), 1)
+    return None
+
+
+def _target_text(p: Progress, plan: Plan, target: float | None) -> str:
+    """``≤ 7`` (lower is better) or ``≥ 2``, with the change in percent it comes from."""
+    if target is None:
+        return ""
+    text = f"{'≤' if p.instrument.lower_is_better else '≥'}\u00a0{show_number(target)}"
+    measure = _measure_of(p, plan)
+    if measure and measure.target is None and measure.target_change_percent is not None:
+        text += f" ({signed_number(measure.target_change_percent)} % from baseline)"
+    return text
+
+
+_TREND = {"better": "improving", "worse": "worsening"}
+
+
+def _trend_text(p: Progress) -> str:
+    """Which way the measure went, in a word and an arrow for the numbers: ``improving ↓``."""
+    if p.single:
+        return p.direction
+    arrow = "↓" if p.change < 0 else "↑" if p.change > 0 else "→"
+    return f"{_TREND.get(p.direction, p.direction)} {arrow}"
+
+
+def _chart_points(p: Progress) -> list[Score]:
+    """What the chart draws: the row's first score (the baseline when there is one), then the
+    scores taken after it — so the chart starts where the row's numbers do."""
+    if p.single:
+        return [p.latest]
+    start = p.start
+    later = [s for s in p.points if start.date is None or (s.date and s.date > start.date)]
+    return [start, *later]
+
+
+def _point_text(score: Score, with_year: bool) -> str:
+    """``14 (28 Sep)``, with the year when the scores span more than one."""
+    if score.date is None:
+        return f"{show_number(score.value)} (baseline)"
+    when = (
+        f"{score.date.day} {score.date:%b %Y}" if with_year else f"{score.date.day} {score.date:%b}"
+    )
+    return f"{show_number(score.value)} ({when})"
+
+
+def _chart_alt(p: Progress, name: str, target: float | None) -> str:
+    """The chart in words, for a reader who cannot see it (the picture's alternative text)."""
+
+    def at(score: Score) -> str:
+        when = f"on {score.date.day} {score.date:%B %Y}" if score.date else "at baseline"
+        return f"{show_number(score.value)} {when}"
+
+    first, last = p.start, p.latest
+    verb = "fell" if p.change < 0 else "rose" if p.change > 0 else "went"
+    text = f"{name} {verb} from {at(first)} to {at(last)}"
+    if not p.single and p.direction in _TREND:
+        text += f" ({_TREND[p.direction]})"
+    elif p.direction == "no change":
+        text += " (no change)"
+    if target is not None:
+        side = "or less" if p.instrument.lower_is_better else "or more"
+        text += f"; target {show_number(target)} {side}"
+    return text + "."
 
 
 def _notes(plan: Plan) -> list[dict[str, Any]]:

@@ -27,16 +27,25 @@ import jinja2
 
 from ..errors import TemplateError
 from ..spec.library import library, read_template_bytes
-from . import worker
-from .chart import sparkline
+from . import chart, worker
 from .columns import DEFAULT_SIZE, fit_tables
+from .columns import W as _W
 from .context import plain
 from .package import inspect_package, package_problems, part_digests
-from .templating import PICTURE_MARK, Picture, bounded_render, make_env, template_error
+from .templating import (
+    PICTURE_MARK,
+    XML_ILLEGAL,
+    Picture,
+    bounded_render,
+    make_env,
+    template_error,
+)
 from .worker import DEFAULT_LIMITS, Limits
 from .write import stable_zip
 
-CHART_WIDTH_MM = 30
+CHART_WIDTH_MM = chart.WIDTH_MM
+"""How wide a progress chart is placed (its height follows the picture's shape), unless its
+table cell is narrower."""
 
 
 def render_docx(
@@ -45,12 +54,12 @@ def render_docx(
     """The plan as a .docx, with document properties set and stable bytes."""
     name = context["orientation"]["name"]
     rows: list[dict[str, Any]] = []
-    pictures: dict[str, bytes] = {}
+    pictures: dict[str, tuple[bytes, str]] = {}
     for row in context["progress"]:
-        chart = _chart(row)
-        marker = Picture.numbered(len(pictures) + 1) if chart else ""
-        if chart:
-            pictures[marker] = chart
+        png = _chart(row)
+        marker = Picture.numbered(len(pictures) + 1) if png else ""
+        if png:
+            pictures[marker] = (png, PICTURE_MARK.sub("", XML_ILLEGAL.sub("", row["chart_alt"])))
         rows.append({**row, "chart": marker})
     return _render(
         [f"orientations/{name}/plan.docx", "plan.docx"],
@@ -81,7 +90,7 @@ def _render(
     templates: Sequence[Path],
     limits: Limits,
     *,
-    pictures: dict[str, bytes],
+    pictures: dict[str, tuple[bytes, str]],
     properties: dict[str, Any],
 ) -> bytes:
     payload = {
@@ -96,12 +105,21 @@ def _render(
 
 
 def _chart(row: dict[str, Any]) -> bytes:
-    """A small trend chart for a progress row with two scores or more."""
-    if len(row["points"]) < 2:
+    """The trend chart of a progress row whose chart has two points or more: scaled to the
+    scores and the target, spaced by date when every point has one."""
+    points = row["chart_points"]
+    if len(points) < 2:
         return b""
+    dates = [p["date"] for p in points]
+    positions = [float(d.toordinal()) for d in dates] if all(dates) else None
     low, high = row["scale"]
-    scores = [float(p["score"]) for p in row["points"]]
-    return sparkline(scores, low=low, high=high, direction=row["direction"])
+    return chart.trend_chart(
+        [float(p["score"]) for p in points],
+        positions=positions,
+        target=row["target"],
+        direction=row["direction"],
+        min_span=(high - low) / 10 if high is not None else 0.0,
+    )
 
 
 def _fit(text: str) -> str:
@@ -210,7 +228,7 @@ def run_job(
     names: list[str],
     templates: list[str],
     context: dict[str, Any],
-    pictures: dict[str, bytes],
+    pictures: dict[str, tuple[bytes, str]],
     properties: dict[str, Any],
     what: str,
 ) -> bytes:
@@ -271,12 +289,12 @@ def _inspect_rendered(data: bytes, path: Path, template: dict[str, str]) -> None
         raise TemplateError(f"{path}: the rendered document {problems[0]}")
 
 
-def _place_pictures(document: Any, pictures: dict[str, bytes]) -> None:
-    """Each picture marker a template placed becomes the picture; any other marker text goes."""
+def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str]]) -> None:
+    """Each picture marker a template placed becomes the picture, with its alternative text,
+    no wider than its table cell; any other marker text goes."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.parts.story import StoryPart
-    from docx.shared import Mm
 
     for part in document.part.package.iter_parts():
         if not isinstance(part, StoryPart):
@@ -289,9 +307,11 @@ def _place_pictures(document: Any, pictures: dict[str, bytes]) -> None:
             text.text = PICTURE_MARK.sub("", "".join(p for p in pieces if p not in pictures))
             for piece in reversed(pieces):
                 if piece in pictures:
-                    inline = part.new_pic_inline(
-                        io.BytesIO(pictures[piece]), Mm(CHART_WIDTH_MM), None
-                    )
+                    png, alt = pictures[piece]
+                    inline = part.new_pic_inline(io.BytesIO(png), _picture_width(run), None)
+                    inline.docPr.set("descr", alt)
+                    for side in ("distT", "distB", "distL", "distR"):
+                        inline.set(side, "0")  # else LibreOffice pads the picture by 3 mm
                     drawing = OxmlElement("w:drawing")
                     drawing.append(inline)
                     picture_run = OxmlElement("w:r")
@@ -305,6 +325,40 @@ _TEXT_PROPERTIES = (
     "title", "subject", "author", "last_modified_by", "keywords", "comments", "category",
     "identifier", "content_status", "language", "version",
 )  # fmt: skip
+
+
+DEFAULT_CELL_MARGIN_TWIPS = 108  # Word's left and right cell margin when a table sets none
+MIN_CHART_WIDTH_MM = 15  # narrower than this, a chart no longer reads: let it overflow instead
+
+
+def _picture_width(run: Any) -> int:
+    """The chart's width in EMU: *CHART_WIDTH_MM*, or less when the table cell the picture
+    stands in is narrower (less its margins), so a picture never crosses the cell's rules."""
+    from docx.shared import Mm, Twips
+
+    width = int(Mm(CHART_WIDTH_MM))
+    cell = next(run.iterancestors(f"{_W}tc"), None)
+    if cell is None:
+        return width
+    tcw = cell.find(f"{_W}tcPr/{_W}tcW")
+    if tcw is None or tcw.get(f"{_W}type") != "dxa" or not tcw.get(f"{_W}w", "").isdigit():
+        return width
+    table = next(cell.iterancestors(f"{_W}tbl"))
+    margins = _cell_margin(cell, table, ("left", "start")) + _cell_margin(
+        cell, table, ("right", "end")
+    )
+    room = int(Twips(int(tcw.get(f"{_W}w")) - margins))
+    return max(min(width, room), int(Mm(MIN_CHART_WIDTH_MM)))
+
+
+def _cell_margin(cell: Any, table: Any, sides: tuple[str, ...]) -> int:
+    """A cell's margin on one side in twips: its own, else its table's, else Word's default."""
+    for holder, where in ((cell, f"{_W}tcPr/{_W}tcMar"), (table, f"{_W}tblPr/{_W}tblCellMar")):
+        for side in sides:
+            found = holder.find(f"{where}/{_W}{side}")
+            if found is not None and found.get(f"{_W}w", "").isdigit():
+                return int(found.get(f"{_W}w"))
+    return DEFAULT_CELL_MARGIN_TWIPS
 
 
 def _set_properties(props: Any, values: dict[str, Any]) -> None:
