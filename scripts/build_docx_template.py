@@ -467,7 +467,8 @@ class Builder:
             [
                 "{{ m.label }}",
                 "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date or 'baseline' }}",
-                "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}",
+                "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}"
+                "{{ ' (recorded after signing)' if m.latest.after_signing else '' }}",
                 "{{ m.change ~ ' ' if m.change else '' }}({{ m.direction }})",
                 "{% for pt in m.points %}{{ pt.score | num }}{{ ', ' if not loop.last else '' }}{% endfor %}",
                 "{%p if m.chart %}",
@@ -480,7 +481,12 @@ class Builder:
         self.heading("Scores recorded", 2)
         self.table(
             ["Date", "Measure", "Score", "Note"],
-            ["{{ s.date }}", "{{ s.measure }}", "{{ s.score | num }}", "{{ s.note }}"],
+            [
+                "{{ s.date }}{{ ' (recorded after signing)' if s.after_signing else '' }}",
+                "{{ s.measure }}",
+                "{{ s.score | num }}",
+                "{{ s.note }}",
+            ],
             loop="s in scores",
             widths=[2.6, 5.5, 1.6, 7.49],
         )

@@ -191,3 +191,28 @@ def test_one_baseline_rule_everywhere(path: Path) -> None:
         ]
         for row in rows:
             assert (row.start, row.latest) == (own.start, own.latest), objective.id
+
+
+def test_data_recorded_after_signing_is_marked_and_dated() -> None:
+    """The EMDR plan was signed on 24 August; its November scores say they came later, and
+    page 1 says what the data is as of."""
+    path = SAMPLES / "emdr.yaml"
+    facts = {f["label"]: f["value"] for f in build_context(plan_at(path))["facts"]}
+    assert facts["Data as of"].startswith("16 Nov 2026. This version was signed on 24 Aug 2026")
+    markdown = markdown_text(plan_at(path))
+    assert (
+        "| 52 (probable PTSD), 17 Aug 2026 | 37 (probable PTSD), 16 Nov 2026 (recorded after signing) |"
+        in markdown
+    )
+    assert "| 17 Aug 2026 | PCL-5 | 52 |" in markdown  # before signing: unmarked
+    body = word_parts(path)["word/document.xml"]
+    assert "16 Nov 2026 (recorded after signing)" in body
+
+
+def test_an_unsigned_draft_marks_nothing_after_signing(tmp_path: Path) -> None:
+    text = (SAMPLES / "emdr.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "draft.yaml"
+    path.write_text(variant(text, "  status: active\n", "  status: draft\n"), encoding="utf-8")
+    context = build_context(plan_at(path))
+    assert context["signed_on"] is None
+    assert "recorded after signing" not in markdown_text(plan_at(path))

@@ -264,10 +264,11 @@ def _objective(raw: dict[str, Any], objective: Objective, plan: Plan) -> dict[st
         "interventions": [_intervention(i, plan) for i in raw["interventions"]],
         "measure_text": d.measure_text(plan, objective, raw),
         "instrument_name": instrument.name if instrument else "",
-        "progress": _progress(progress) if progress else None,
+        "progress": _progress(progress, plan.signed_on) if progress else None,
         "due_text": d.due(plan, raw, objective),
         "shared_text": _shared_named(raw["uses"], plan),
         "status_text": f"{status}, met {show_date(raw['achieved_on'])}"
+        + (f" ({summary.AFTER_SIGNING})" if _after(raw["achieved_on"], plan.signed_on) else "")
         if raw["achieved_on"]
         else status,
     }
@@ -328,28 +329,42 @@ def _shared(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
     return {**_intervention(raw, plan), "serves": ", ".join(serves)}
 
 
-def _progress(p: Progress) -> dict[str, Any]:
+def _progress(p: Progress, signed: dt.date | None) -> dict[str, Any]:
     """Where a measure started (the baseline when there is one), where it is now, the change,
-    and whether that is better or worse on this instrument."""
+    and whether that is better or worse on this instrument; a score taken after the version
+    was *signed* says so."""
     return {
         "instrument": p.instrument.name,
-        "first": {"score": p.start.value, "date": p.start.date},
-        "latest": {"score": p.latest.value, "date": p.latest.date},
+        "first": {
+            "score": p.start.value,
+            "date": p.start.date,
+            "after_signing": _after(p.start.date, signed),
+        },
+        "latest": {
+            "score": p.latest.value,
+            "date": p.latest.date,
+            "after_signing": _after(p.latest.date, signed),
+        },
         "count": len(p.points),
         "change": "" if p.single else signed_number(p.change),
         "direction": p.direction,
         "band_first": p.band_start,
         "band_latest": p.band_latest,
-        "summary": _summary(p),
+        "summary": _summary(p, signed),
         "points": [{"date": s.date, "score": s.value, "note": s.note} for s in p.points],
         "scale": [p.instrument.min, p.instrument.max],
     }
 
 
-def _summary(p: Progress) -> str:
+def _after(day: dt.date | None, signed: dt.date | None) -> bool:
+    return bool(day and signed and day > signed)
+
+
+def _summary(p: Progress, signed: dt.date | None) -> str:
     def at(value: float, when: dt.date | None) -> str:
         band = p.instrument.band(float(value))
         shown = f" on {show_date(when)}" if when else ""
+        shown += f" ({summary.AFTER_SIGNING})" if _after(when, signed) else ""
         return f"{show_number(value)}{f' ({band})' if band else ''}{shown}"
 
     if p.single:
@@ -366,7 +381,7 @@ def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
     target = _target_value(p, plan)
     points = _chart_points(p)
     row = {
-        **_progress(p),
+        **_progress(p, plan.signed_on),
         "label": name,
         "participant": who or None,
         "objective": objective,
@@ -520,6 +535,7 @@ def _scores(plan: Plan) -> list[dict[str, Any]]:
             {
                 **raw,
                 "measure": f"{name} ({about})" if about else name,
+                "after_signing": _after(m.date, plan.signed_on),
             }
         )
     return rows

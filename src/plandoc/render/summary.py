@@ -17,6 +17,8 @@ from ..spec.model import Plan
 from . import describe as d
 from .formatting import label, show_date
 
+AFTER_SIGNING = "recorded after signing"
+"""How a document marks what was recorded after its version was signed."""
 SIGNATURE_LINE = "_" * 34
 DATE_LINE = "_" * 14
 
@@ -184,7 +186,7 @@ def as_of_text(plan: Plan) -> str:
     if signed and latest > signed:
         text += (
             f". This version was signed on {show_date(signed)}; anything dated after that is "
-            "marked “recorded after signing”"
+            f"marked “{AFTER_SIGNING}”"
         )
     return text
 
