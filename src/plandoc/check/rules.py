@@ -22,6 +22,7 @@ from ..spec.model import Goal, Objective, Plan, Service, add_days
 from ..text import did_you_mean, names_speakers, number, words
 from .orientation import orientation_findings
 from .report import Reporter
+from .voice import check_safety_plan_voice
 
 Check = Callable[[Reporter, Plan, dt.date], None]
 
@@ -771,6 +772,7 @@ CHECKS: tuple[Check, ...] = (
     check_measures,
     check_signatures,
     check_safety,
+    check_safety_plan_voice,
     check_services,
     check_revisions,
     check_goal_wording,
