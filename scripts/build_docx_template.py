@@ -553,7 +553,9 @@ class Builder:
         self.tag("{%p for step in safety_plan.steps %}")
         self.heading("{{ step.heading }}", 2)
         self.tag("{%p for item in step.entries %}")
-        self.p("{{ item }}", "List Bullet").paragraph_format.keep_with_next = True
+        item = self.p("{{ item }}", "List Bullet")
+        item.paragraph_format.keep_with_next = True
+        _no_contextual_spacing(item)
         self.tag("{%p endfor %}")
         self.tag("{%p endfor %}")
         self.p("{{ safety_plan.reviewed_text }}").runs[0].italic = True
@@ -852,6 +854,9 @@ class SafetyPlanBuilder(Builder):
     def _styles(self) -> None:
         super()._styles()
         styles = self.doc.styles
+        bullet = styles["List Bullet"].element.pPr
+        for spacing in bullet.findall(qn("w:contextualSpacing")):
+            bullet.remove(spacing)  # LibreOffice ignores keep-with-next beside it
         styles["Normal"].font.size = Pt(14)
         styles["Normal"].paragraph_format.space_after = Pt(3)
         styles["Title"].font.size = Pt(28)
@@ -926,6 +931,20 @@ class SafetyPlanBuilder(Builder):
         props.comments = "Template for plandoc's safety-plan handout; see docs/templates.md."
         props.keywords = "safety plan"
         self.doc.save(str(path))
+
+
+def _no_contextual_spacing(paragraph: Paragraph) -> None:
+    """Turn off the list style's contextual spacing for this paragraph: LibreOffice ignores
+    keep-with-next on a paragraph that has it, and so splits what Word keeps together."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    spacing = OxmlElement("w:contextualSpacing")
+    spacing.set(qn("w:val"), "0")
+    following = [qn(f"w:{n}") for n in ("mirrorIndents", "suppressOverlap", "jc", "rPr")]
+    after = next((child for child in p_pr if child.tag in following), None)
+    if after is None:
+        p_pr.append(spacing)
+    else:
+        after.addprevious(spacing)
 
 
 def _crisis_box(paragraph: Paragraph) -> None:
