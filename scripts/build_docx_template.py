@@ -10,6 +10,7 @@ file; a test fails while the committed template differs from what this script bu
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,6 +30,7 @@ from plandoc.render.word import clean_package
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUT = TEMPLATES / "plan.docx"
 DIFF_OUT = TEMPLATES / "diff.docx"
+SAFETY_PLAN_OUT = TEMPLATES / "safety-plan.docx"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 ALERT = RGBColor(0xA4, 0x1E, 0x22)
 ALERT_HEX = "A41E22"
@@ -623,52 +625,29 @@ class Builder:
         self.tag("{%p endif %}")
 
     def _safety_plan(self) -> None:
-        self.tag("{%p if plan.safety_plan %}")
+        """The safety plan in the client's voice (``safety_plan`` in the context). Its headings
+        and items keep with the next paragraph, so the section moves to a new page whole
+        rather than splitting, when it fits on one; a closing line ends the kept run."""
         self.heading("Safety plan", 1)
-        steps = (
-            ("warning_signs", "Warning signs"),
-            ("internal_coping", "Things I can do on my own"),
-            ("distraction", "People and places that take my mind off things"),
-        )
-        for key, title in steps:
-            self.tag(f"{{%p if plan.safety_plan.{key} %}}")
-            self.heading(title, 2)
-            self.bullets(f"item in plan.safety_plan.{key}", "{{ item }}")
-            self.tag("{%p endif %}")
-        self.tag("{%p if plan.safety_plan.help_contacts %}")
-        self.heading("People I can ask for help", 2)
-        self.bullets(
-            "c in plan.safety_plan.help_contacts",
-            "{{ c.name }}{{ ' (' ~ c.relationship ~ ')' if c.relationship else '' }}{{ ': ' ~ c.phone if c.phone else '' }}",
-        )
-        self.tag("{%p endif %}")
-        self.heading("Professionals and crisis lines", 2)
-        self.bullets(
-            "c in plan.safety_plan.professional_contacts",
-            "{{ c.name }}{{ ' (' ~ c.role ~ ')' if c.role else '' }}: {{ c.phone }}",
-        )
-        self.heading("Making my surroundings safe", 2)
-        self.bullets("item in plan.safety_plan.means_safety", "{{ item }}")
-        self.tag("{%p if plan.safety_plan.reasons_for_living %}")
-        self.heading("My reasons for living", 2)
-        self.bullets("item in plan.safety_plan.reasons_for_living", "{{ item }}")
-        self.tag("{%p endif %}")
-        self.tag("{%p if plan.safety_plan.reviewed_on %}")
-        self.p("Reviewed with the client on {{ plan.safety_plan.reviewed_on }}.")
-        self.tag("{%p endif %}")
+        self.tag("{%p if safety_plan.present %}")
+        self.tag("{%p for step in safety_plan.steps %}")
+        self.heading("{{ step.heading }}", 2)
+        self.tag("{%p for item in step.entries %}")
+        item = self.p("{{ item }}", "List Bullet")
+        item.paragraph_format.keep_with_next = True
+        _no_contextual_spacing(item)
+        self.tag("{%p endfor %}")
+        self.tag("{%p endfor %}")
+        self.p("{{ safety_plan.reviewed_text }}").runs[0].italic = True
         self.tag("{%p else %}")
-        self.heading("Safety plan", 1)
-        self.p("{{ risk.safety_plan_note }}")
+        self.p("{{ safety_plan.note }}")
         self.tag("{%p endif %}")
         self.tag("{%p for c in crisis_plans %}")
         self.heading("Crisis plan: {{ c.domain_label }}", 1)
         self.bullets("step in c.steps", "{{ step }}", style="List Number")
         self.tag("{%p if c.contacts %}")
         self.p(label="Who to call:")
-        self.bullets(
-            "x in c.contacts",
-            "{{ x.name }}{{ ' (' ~ x.role ~ ')' if x.role else '' }}: {{ x.phone }}",
-        )
+        self.bullets("x in c.contacts", "{{ x.text }}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
 
@@ -976,10 +955,141 @@ class DiffBuilder(Builder):
         para.add_run("{%r endfor %}")
 
 
+class SafetyPlanBuilder(Builder):
+    """The client's safety-plan handout (``safety-plan.docx``): "My safety plan", the client's
+    name and the review date, the 988 line, then each step in the client's voice, in large
+    type. Nothing clinical: no diagnoses, codes or notes."""
+
+    def _page(self) -> None:
+        super()._page()
+        section = self.doc.sections[0]
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2))
+
+    def _styles(self) -> None:
+        super()._styles()
+        styles = self.doc.styles
+        bullet = styles["List Bullet"].element.pPr
+        for spacing in bullet.findall(qn("w:contextualSpacing")):
+            bullet.remove(spacing)  # LibreOffice ignores keep-with-next beside it
+        styles["Normal"].font.size = Pt(14)
+        styles["Normal"].paragraph_format.space_after = Pt(3)
+        styles["Title"].font.size = Pt(28)
+        heading = styles["Heading 1"]
+        heading.font.size = Pt(17)
+        heading.paragraph_format.space_before = Pt(12)
+        heading.paragraph_format.space_after = Pt(2)
+        heading.paragraph_format.keep_with_next = True
+
+    def _header_footer(self) -> None:
+        footer = self.doc.sections[0].footer.paragraphs[0]
+        footer.style = self.doc.styles["Footer"]
+        stops = footer.paragraph_format.tab_stops
+        for twips in (4680, 9360):
+            stops.add_tab_stop(Twips(twips), WD_TAB_ALIGNMENT.CLEAR)
+        stops.add_tab_stop(Cm(21.59 - 4), WD_TAB_ALIGNMENT.RIGHT)
+        footer.add_run(
+            "My safety plan · {{ safety_plan.client_name }} · {{ plan.practice.name }}"
+        ).font.size = Pt(9)
+        footer.add_run("\tPage ").font.size = Pt(9)
+        _field(footer, "PAGE")
+        footer.add_run(" of ").font.size = Pt(9)
+        _field(footer, "NUMPAGES")
+
+    def build(self) -> None:
+        self.p("My safety plan", "Title")
+        who = self.p("{{ safety_plan.client_name }}")
+        who.runs[0].bold = True
+        who.add_run("{{ ' · ' ~ safety_plan.reviewed_line if safety_plan.reviewed_line else '' }}")
+        _crisis_box(self.p("{{ safety_plan.crisis_line }}"))
+        self.tag("{%p if not safety_plan.present %}")
+        self.p("{{ safety_plan.note }}")
+        self.tag("{%p endif %}")
+        self.tag("{%p for step in safety_plan.steps %}")
+        self.heading("{{ loop.index }}. {{ step.heading }}", 1)
+        hint = self.p("{{ step.hint }}")
+        hint.runs[0].italic = True
+        hint.paragraph_format.keep_with_next = True
+        self.tag("{%p if step.contacts %}")
+        self.tag("{%p for c in step.contacts %}")
+        self._kept_until_last(self._contact_line)
+        self.tag("{%p endfor %}")
+        self.tag("{%p else %}")
+        self.tag("{%p for item in step.entries %}")
+        self._kept_until_last(lambda: self.p("{{ item }}", "List Bullet"))
+        self.tag("{%p endfor %}")
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
+
+    def _kept_until_last(self, make: Callable[[], Paragraph]) -> None:
+        """A list item that keeps with the next one, but for the last: a step stays on one
+        page, and the next step may start a new one."""
+        self.tag("{%p if loop.last %}")
+        make().paragraph_format.keep_together = True
+        self.tag("{%p else %}")
+        item = make()
+        item.paragraph_format.keep_together = True
+        item.paragraph_format.keep_with_next = True
+        self.tag("{%p endif %}")
+
+    def _contact_line(self) -> Paragraph:
+        """``Name, role: phone``, the number in bold."""
+        line = self.p("{{ c.label }}", "List Bullet")
+        line.add_run("{{ ': ' if c.phone else '' }}")
+        line.add_run("{{ c.phone }}").bold = True
+        return line
+
+    def save(self, path: Path) -> None:
+        super().save(path)
+        props = self.doc.core_properties
+        props.title, props.subject = "My safety plan", "A client's safety plan"
+        props.comments = "Template for plandoc's safety-plan handout; see docs/templates.md."
+        props.keywords = "safety plan"
+        self.doc.save(str(path))
+
+
+def _no_contextual_spacing(paragraph: Paragraph) -> None:
+    """Turn off the list style's contextual spacing for this paragraph: LibreOffice ignores
+    keep-with-next on a paragraph that has it, and so splits what Word keeps together."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    spacing = OxmlElement("w:contextualSpacing")
+    spacing.set(qn("w:val"), "0")
+    following = [qn(f"w:{n}") for n in ("mirrorIndents", "suppressOverlap", "jc", "rPr")]
+    after = next((child for child in p_pr if child.tag in following), None)
+    if after is None:
+        p_pr.append(spacing)
+    else:
+        after.addprevious(spacing)
+
+
+def _crisis_box(paragraph: Paragraph) -> None:
+    """The 988 line, bold in a shaded box with a rule on each side."""
+    paragraph.runs[0].bold = True
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        for key, value in (("val", "single"), ("sz", "12"), ("space", "4"), ("color", "1F4E79")):
+            edge.set(qn(f"w:{key}"), value)
+        borders.append(edge)
+    shading = OxmlElement("w:shd")
+    for key, value in (("val", "clear"), ("color", "auto"), ("fill", HEADER_FILL)):
+        shading.set(qn(f"w:{key}"), value)
+    p_pr.append(borders)
+    p_pr.append(shading)
+    paragraph.paragraph_format.space_before = Pt(6)
+    paragraph.paragraph_format.space_after = Pt(10)
+
+
 def main() -> None:
     """Build both templates; with a folder argument, write them there (the sync test does)."""
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES
-    for builder, name in ((Builder(), OUT.name), (DiffBuilder(), DIFF_OUT.name)):
+    builders = (
+        (Builder(), OUT.name),
+        (DiffBuilder(), DIFF_OUT.name),
+        (SafetyPlanBuilder(), SAFETY_PLAN_OUT.name),
+    )
+    for builder, name in builders:
         builder.build()
         builder.save(folder / name)
         print(f"wrote {folder / name}")

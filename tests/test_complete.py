@@ -259,9 +259,9 @@ def test_no_safety_plan_is_explained_by_what_the_plan_records() -> None:
     alcohol = markdown_of(PLAN_DIR / "alcohol-court-iop-published.yaml")
     assert "This plan records no assessment of suicide or self-harm risk." in alcohol
     grief = markdown_of(SAMPLES / "grief-group.yaml")
-    assert "Not indicated: suicide and self-harm risk assessed as low." in grief
+    assert "Not indicated — suicide and self-harm risk low, assessed 30 Sep 2026." in grief
     substance = markdown_of(SAMPLES / "substance-use-iop.yaml")
-    assert "Not indicated: suicide risk assessed as low." in substance
+    assert "Not indicated — suicide risk low, assessed 9 Nov 2026." in substance
     gad = markdown_of(PLAN_DIR / "gad-cbt-published.yaml")
     assert "None. This plan records no risk assessment." in gad
 

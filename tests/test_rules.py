@@ -253,6 +253,9 @@ CASES = {
             "old_safety_plan:",
         ),
     ),
+    "safety.third-person": Case(
+        "safety.third-person", edits=edit("role: my therapist", "role: her therapist")
+    ),
     "safety.crisis-plan": Case(
         "safety.crisis-plan",
         edits=edit(

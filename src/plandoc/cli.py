@@ -175,8 +175,9 @@ def check(
     "formats",
     multiple=True,
     required=True,
-    type=click.Choice(["md", "docx", "pdf"]),
-    help="Output format (repeatable).",
+    type=click.Choice(["md", "docx", "pdf", "safety-plan", "safety-plan-pdf"]),
+    help="Output format (repeatable). `safety-plan` writes the client's safety-plan handout "
+    "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF.",
 )
 @click.option(
     "-o",
@@ -200,7 +201,8 @@ def render(
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
-    still written. A directory means every *.yaml in it. Exit 1 when any plan failed.
+    still written. A directory means every *.yaml in it. Exit 1 when any plan failed, or when
+    the safety-plan handout is asked for a plan that has no safety plan.
     """
     from .render.pipeline import RenderOptions, render_files
 
@@ -333,8 +335,9 @@ def templates_list(template_dirs: tuple[Path, ...]) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def templates_export(name: str, folder: Path, force: bool) -> None:
-    """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`, or an
-    orientation (its own copy of the plan templates)."""
+    """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`,
+    `safety-plan` (the client's handout), or an orientation (its own copy of the plan
+    templates)."""
     from .authoring.template_tools import export
 
     for path in export(name, folder, force=force):

@@ -34,6 +34,7 @@ PLAN_VARIABLES = frozenset(
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
         "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
         "facts", "status_banner", "status_mark", "as_of", "signed_on", "coverage",
+        "safety_plan",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(
@@ -46,6 +47,7 @@ DIFF_VARIABLES = frozenset(
 BASE_FILES = {
     "plan": ("plan.md.j2", "md/block.md.j2", "plan.docx"),
     "diff": ("diff.md.j2", "diff.docx"),
+    "safety-plan": ("safety-plan.md.j2", "safety-plan.docx"),
 }
 
 
@@ -79,7 +81,7 @@ def _first(name: str, file: str, templates: Sequence[Path]) -> Path:
 
 def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
     """Copy a built-in template set into *folder*: ``plan`` (the plan in Markdown and Word),
-    ``diff`` (the change summary), or an orientation name (the plan templates placed where they
+    ``diff`` (the change summary), ``safety-plan`` (the client's handout), or an orientation name (the plan templates placed where they
     override that orientation only)."""
     known = orientations()
     if name in BASE_FILES:
@@ -90,7 +92,9 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
             for f in ("plan.md.j2", "plan.docx")
         ]
     else:
-        raise UsageError(f"unknown template `{name}`; one of: plan, diff, {', '.join(known)}")
+        raise UsageError(
+            f"unknown template `{name}`; one of: plan, diff, safety-plan, {', '.join(known)}"
+        )
     for _, target in pairs:
         _no_links_on_the_way(folder, target)
     clashes = [str(target) for _, target in pairs if target.exists()]

@@ -22,6 +22,7 @@ from ..spec.model import Authorization, Goal, Objective, Plan, Service, add_days
 from ..text import did_you_mean, names_speakers, number, words
 from .orientation import orientation_findings
 from .report import Reporter
+from .voice import check_safety_plan_voice
 
 Check = Callable[[Reporter, Plan, dt.date], None]
 
@@ -896,6 +897,7 @@ CHECKS: tuple[Check, ...] = (
     check_measures,
     check_signatures,
     check_safety,
+    check_safety_plan_voice,
     check_services,
     check_coverage,
     check_revisions,

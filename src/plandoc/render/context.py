@@ -91,6 +91,7 @@ def build_context(plan: Plan) -> dict[str, Any]:
         else "",
         "presenting_speaker": d.speaker_name(plan, presenting["speaker"]),
         "risk": _risk(data["assessment"]),
+        "safety_plan": safety_plan(plan),
         "instruments": [_instrument(i) for i in data["instruments"]],
         "goals": [
             _goal(raw, goal, plan) for raw, goal in zip(data["goals"], plan.goals, strict=True)
@@ -102,7 +103,7 @@ def build_context(plan: Plan) -> dict[str, Any]:
             _service(raw, service, plan)
             for raw, service in zip(data["services"], plan.services, strict=True)
         ],
-        "crisis_plans": [{**c, "domain_label": label(c["domain"])} for c in data["crisis_plans"]],
+        "crisis_plans": [_crisis_plan(c) for c in data["crisis_plans"]],
         "substance_use": _substance_use(data["substance_use"], plan),
         "signatures": [
             {**_signature(s, plan), **summary.signature(plan, s)} for s in data["signatures"]
@@ -164,11 +165,9 @@ def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
         }
         for r in assessment["risks"]
     ]
-    assessed = [("suicide and self-harm", overall["level"])] if overall else []
+    assessed = [("suicide and self-harm", overall)] if overall else []
     named = {"suicide": "suicide", "self_harm": "self-harm"}
-    assessed += [
-        (named[r["domain"]], r["level"]) for r in assessment["risks"] if r["domain"] in named
-    ]
+    assessed += [(named[r["domain"]], r) for r in assessment["risks"] if r["domain"] in named]
     return {
         "overall": d.join(label(overall["level"]), overall["summary"], sep=" — ")
         + (f" (assessed {show_date(overall['assessed_on'])})" if overall["assessed_on"] else "")
@@ -180,15 +179,78 @@ def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _safety_plan_note(assessed: list[tuple[str, str]], other_risks: bool) -> str:
+def _safety_plan_note(assessed: list[tuple[str, dict[str, Any]]], other_risks: bool) -> str:
     """What the plan records in place of a safety plan it does not have: the suicide and
-    self-harm risk as assessed (a safety plan is not indicated at none or low), and no more."""
+    self-harm risk as assessed, with its date (a safety plan is not indicated at none or low),
+    and no more."""
     if not assessed:
         if other_risks:
             return "None. This plan records no assessment of suicide or self-harm risk."
         return "None. This plan records no risk assessment."
-    found = "; ".join(f"{what} risk assessed as {level}" for what, level in assessed)
-    return f"Not indicated: {found}."
+    found = "; ".join(
+        f"{what} risk {r['level']}"
+        + (f", assessed {show_date(r['assessed_on'])}" if r["assessed_on"] else "")
+        for what, r in assessed
+    )
+    if any(r["level"] in ("moderate", "high") for _, r in assessed):
+        return f"None recorded — {found}: a safety plan is needed."
+    return f"Not indicated — {found}."
+
+
+def safety_plan(plan: Plan) -> dict[str, Any]:
+    """The safety plan in the client's voice, for the plan and the client's handout alike:
+    each Stanley-Brown step with its first-person heading and its items (contacts composed
+    once, ``Name, role: phone``); or, when the plan has none, what stands in its place."""
+    raw = plan.data["safety_plan"]
+    client = (plan.client.name or plan.client.display_name) if plan.client else ""
+    steps = []
+    for key, heading, hint in d.SAFETY_STEPS:
+        values = (raw or {}).get(key) or []
+        contacts = [_contact(c) for c in values] if key.endswith("_contacts") else []
+        entries = [c["text"] for c in contacts] if contacts else [str(v) for v in values]
+        if entries:
+            steps.append(
+                {
+                    "key": key,
+                    "heading": heading,
+                    "hint": hint,
+                    "entries": entries,
+                    "contacts": contacts,
+                }
+            )
+    reviewed = raw["reviewed_on"] if raw else None
+    return {
+        "present": bool(raw),
+        "client_name": client,
+        "steps": steps,
+        "reviewed_on": reviewed,
+        "reviewed_text": f"Reviewed with the client on {show_date(reviewed)}." if reviewed else "",
+        "reviewed_line": f"reviewed {show_date(reviewed)} with {plan.clinician.name}"
+        if reviewed and plan.clinician
+        else "",
+        "note": "" if raw else _risk(plan.data["assessment"])["safety_plan_note"],
+        "crisis_line": "In a crisis, call or text 988 (the Suicide & Crisis Lifeline) at any "
+        "hour. In an emergency, call 911.",
+    }
+
+
+def _contact(raw: dict[str, Any]) -> dict[str, Any]:
+    role = raw.get("role") or raw.get("relationship") or ""
+    return {
+        "name": raw["name"],
+        "role": role,
+        "phone": raw.get("phone") or "",
+        "label": d.contact(raw["name"], role, None),
+        "text": d.contact(raw["name"], role, raw.get("phone")),
+    }
+
+
+def _crisis_plan(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **raw,
+        "domain_label": label(raw["domain"]),
+        "contacts": [{**c, "text": _contact(c)["text"]} for c in raw["contacts"]],
+    }
 
 
 def _instrument(raw: dict[str, Any]) -> dict[str, Any]:

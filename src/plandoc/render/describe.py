@@ -6,6 +6,7 @@ into the words both documents print, so Markdown and Word cannot word the same t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..spec import icd
@@ -371,3 +372,47 @@ def attempts(raw: dict[str, Any]) -> str:
         + (f": {a['outcome']}" if a.get("outcome") else "")
         for a in raw.get("attempts") or []
     )
+
+
+# --- the safety plan ---------------------------------------------------------------------------
+
+SAFETY_STEPS = (
+    ("warning_signs", "My warning signs", "When I notice these, I use this plan."),
+    (
+        "internal_coping",
+        "Things I can do on my own",
+        "To take my mind off things, without anyone else.",
+    ),
+    (
+        "distraction",
+        "People and places that take my mind off things",
+        "Where I can go and who I can be with.",
+    ),
+    ("help_contacts", "People I can ask for help", "I can call or text them."),
+    (
+        "professional_contacts",
+        "Professionals and crisis lines I can call",
+        "When I need more help, or I cannot keep myself safe.",
+    ),
+    ("means_safety", "Making my surroundings safe", "What I have done, or will do."),
+    ("reasons_for_living", "My reasons for living", "What matters most to me."),
+)
+"""The Stanley–Brown steps in the client's voice: the field, its heading and a line saying
+what it is for (the handout prints the line; the plan does not)."""
+
+
+def _said(role: str, name: str) -> bool:
+    """Whether *name* already says *role*, word for word (``Emergency services`` with the
+    role ``emergency``; ``Helena Marsh (therapist)`` with ``therapist``)."""
+    return bool(role) and re.search(rf"(?<!\w){re.escape(role)}(?!\w)", name, re.I) is not None
+
+
+def contact(name: str, role: str | None, phone: str | None) -> str:
+    """A contact as one line, ``Name, role: phone``: the name as written, the role after a
+    comma rather than in a second pair of brackets (a name may carry its own: ``Marcus Feld
+    (DBT phone coaching), therapist``), and left out when the name already says it
+    (``Emergency services`` with the role ``emergency``)."""
+    who = " ".join(str(name).split())
+    what = " ".join(str(role or "").split())
+    line = join(who, "" if _said(what, who) else what, sep=", ")
+    return f"{line}: {phone}" if phone else line

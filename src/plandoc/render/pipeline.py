@@ -21,7 +21,18 @@ from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
 from .write import refuse_template_folders, write_set
 
-FORMATS = ("md", "docx", "pdf")
+FORMATS = ("md", "docx", "pdf", "safety-plan", "safety-plan-pdf")
+OUTPUTS = {
+    "md": ("md",),
+    "docx": ("docx",),
+    "pdf": ("pdf",),
+    "safety-plan": ("safety-plan.md", "safety-plan.docx"),
+    "safety-plan-pdf": ("safety-plan.pdf",),
+}
+"""What each ``-f`` format writes: the file name's ending after the plan file's stem. The
+safety plan is the client's handout, written alone; its PDF is asked for on its own, as it
+needs LibreOffice."""
+HANDOUT = "safety-plan."
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,19 @@ def render_bytes(
     templates: Sequence[Path] = (),
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
-    """One plan in one format, in memory."""
+    """One plan in one format (an ending of :data:`OUTPUTS`), in memory."""
+    if fmt == "safety-plan.md":
+        from .markdown import render_named
+
+        text = render_named("safety-plan.md.j2", context, templates=templates, limits=limits)
+        return text.encode("utf-8")
+    if fmt == "safety-plan.docx":
+        from .word import render_safety_plan_docx
+
+        return render_safety_plan_docx(context, templates=templates, limits=limits)
+    if fmt.endswith("pdf"):
+        docx = render_bytes(context, fmt[:-3] + "docx", templates=templates, limits=limits)
+        return docx_to_pdf(docx, when=document_date(context))
     if fmt == "md":
         from .markdown import render_markdown
 
@@ -63,9 +86,6 @@ def render_bytes(
         from .word import render_docx
 
         return render_docx(context, templates=templates, limits=limits)
-    if fmt == "pdf":
-        docx = render_bytes(context, "docx", templates=templates, limits=limits)
-        return docx_to_pdf(docx, when=document_date(context))
     raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
 
 
@@ -89,16 +109,17 @@ def render_file(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
         )
     context = build_context(result.plan)
+    kinds, problem = _kinds(source, options.formats, context)
     rendered: dict[str, bytes] = {}
-    problem = ""
     warnings: tuple[str, ...] = ()
     try:
-        for fmt in (f for f in options.formats if f != "pdf"):
-            rendered[fmt] = render_bytes(
-                context, fmt, templates=options.templates, limits=options.limits
+        for kind in (k for k in kinds if not k.endswith("pdf")):
+            rendered[kind] = render_bytes(
+                context, kind, templates=options.templates, limits=options.limits
             )
-        if "pdf" in options.formats:
-            problem, warnings = _add_pdf(rendered, context, options)
+        for kind in (k for k in kinds if k.endswith("pdf")):
+            found, more = _add_pdf(rendered, context, options, kind)
+            problem, warnings = _join(problem, found), tuple(dict.fromkeys(warnings + more))
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc.format()}")
     except Exception as exc:  # a bug must not cost the rest of the batch its documents
@@ -106,7 +127,7 @@ def render_file(
             f"internal error while rendering: {exc.__class__.__name__}: {exc}; please report it"
         )
         return RenderResult(source, findings=result.findings, error=f"{source}: {detail}")
-    outputs = {options.outdir / f"{source.stem}.{fmt}": data for fmt, data in rendered.items()}
+    outputs = {options.outdir / f"{source.stem}.{kind}": data for kind, data in rendered.items()}
     try:
         written = write_set(outputs, protect=protect or (source,))
     except PlandocError as exc:
@@ -114,21 +135,35 @@ def render_file(
     return RenderResult(source, tuple(written), result.findings, problem, warnings)
 
 
+def _kinds(source: Path, formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
+    """The files to write for *formats*; a plan without a safety plan gets no handout, and
+    says so (the other formats are still written)."""
+    kinds = [kind for fmt in formats for kind in OUTPUTS[fmt]]
+    sp = context["safety_plan"]
+    if sp["present"] or not any(k.startswith(HANDOUT) for k in kinds):
+        return kinds, ""
+    problem = f"{source} has no safety plan; no handout written. The plan says: {sp['note']}"
+    return [k for k in kinds if not k.startswith(HANDOUT)], problem
+
+
+def _join(*problems: str) -> str:
+    return "; ".join(p for p in problems if p)
+
+
 def _add_pdf(
-    rendered: dict[str, bytes], context: dict[str, Any], options: RenderOptions
+    rendered: dict[str, bytes], context: dict[str, Any], options: RenderOptions, kind: str
 ) -> tuple[str, tuple[str, ...]]:
     """Convert the Word file to PDF; on failure, keep the Word file and say why. Also says
     which fonts LibreOffice would have to replace with fonts of other widths."""
-    docx = rendered.get("docx") or render_bytes(
-        context, "docx", templates=options.templates, limits=options.limits
+    source = kind[:-3] + "docx"
+    docx = rendered.get(source) or render_bytes(
+        context, source, templates=options.templates, limits=options.limits
     )
     warnings = tuple(f"PDF: {w}" for w in font_warnings(docx))
     try:
-        rendered["pdf"] = docx_to_pdf(
-            docx, when=document_date(context), timeout=options.pdf_timeout
-        )
+        rendered[kind] = docx_to_pdf(docx, when=document_date(context), timeout=options.pdf_timeout)
     except RenderError as exc:
-        rendered.setdefault("docx", docx)
+        rendered.setdefault(source, docx)
         return f"PDF not written: {exc}; the Word file was written instead", warnings
     return "", warnings
 
@@ -149,7 +184,7 @@ def render_files(
             f"several plans would write the same output ({', '.join(clashes)}); render them to different folders"
         )
     refuse_template_folders(options.outdir, options.templates)
-    if "pdf" in options.formats:
+    if any(fmt.endswith("pdf") for fmt in options.formats):
         require_soffice()
     results = []
     for source in sources:
@@ -162,6 +197,7 @@ def render_files(
 
 __all__ = [
     "FORMATS",
+    "OUTPUTS",
     "RenderOptions",
     "RenderResult",
     "render_bytes",

@@ -84,6 +84,26 @@ def render_named_docx(
     return _render([name], context, templates, limits, pictures={}, properties=properties or {})
 
 
+def render_safety_plan_docx(
+    context: dict[str, Any], *, templates: Sequence[Path] = (), limits: Limits = DEFAULT_LIMITS
+) -> bytes:
+    """The client's safety-plan handout (``safety-plan.docx``): the plan's context, the
+    handout's own document properties."""
+    plan = context["plan"]
+    ident, version = plan["plan"]["id"], plan["plan"]["version"]
+    properties = {
+        **plan_properties(context),
+        "title": "My safety plan",
+        "subject": f"Safety plan for client {context['client']['id']} (plan {ident} version {version})",
+        "keywords": "safety plan",
+        "category": "Safety plan",
+        "identifier": f"plandoc:safety-plan:{ident}:{version}",
+    }
+    return _render(
+        ["safety-plan.docx"], context, templates, limits, pictures={}, properties=properties
+    )
+
+
 def _render(
     names: list[str],
     context: dict[str, Any],
