@@ -216,3 +216,8 @@ def test_an_unsigned_draft_marks_nothing_after_signing(tmp_path: Path) -> None:
     context = build_context(plan_at(path))
     assert context["signed_on"] is None
     assert "recorded after signing" not in markdown_text(plan_at(path))
+
+
+def test_a_safety_plan_reviewed_after_signing_says_so() -> None:
+    markdown = markdown_text(plan_at(SAMPLES / "emdr.yaml"))
+    assert "Reviewed with the client on 16 Nov 2026 (recorded after signing)." in markdown

@@ -224,7 +224,10 @@ def safety_plan(plan: Plan) -> dict[str, Any]:
         "client_name": client,
         "steps": steps,
         "reviewed_on": reviewed,
-        "reviewed_text": f"Reviewed with the client on {show_date(reviewed)}." if reviewed else "",
+        "reviewed_text": f"Reviewed with the client on {show_date(reviewed)}"
+        + (f" ({summary.AFTER_SIGNING})." if _after(reviewed, plan.signed_on) else ".")
+        if reviewed
+        else "",
         "reviewed_line": f"reviewed {show_date(reviewed)} with {plan.clinician.name}"
         if reviewed and plan.clinician
         else "",
