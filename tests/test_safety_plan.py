@@ -179,7 +179,8 @@ def test_the_safety_plan_keeps_together_in_word() -> None:
     parts = docx_parts(render_bytes(build_context(plan_at(SAMPLES / "dbt.yaml")), "docx"))
     paragraphs = list(parts["word/document.xml"].iter(f"{W}p"))
     texts = ["".join(p.itertext()) for p in paragraphs]
-    start, end = texts.index("Safety plan"), texts.index("Reviewed with the client on 23 Nov 2026.")
+    closing = "Reviewed with the client on 23 Nov 2026 (recorded after signing)."
+    start, end = texts.index("Safety plan"), texts.index(closing)
     items = [
         p
         for p in paragraphs[start:end]
