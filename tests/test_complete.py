@@ -241,7 +241,7 @@ PLAN_DIR = Path(__file__).parent / "plans"
         ),
         (
             PLAN_DIR / "grief-group-published.yaml",
-            ["closed group “", "8 members", "4 sessions", "after 4 group sessions (S1)"],
+            ["closed group “", "8 members", "4 sessions", "after 4 group sessions of S1"],
         ),
         (PLAN_DIR / "dbt-severe-published.yaml", ["Secondary, provisional"]),
         (SAMPLES / "substance-use-iop.yaml", ["Rule out", "held for 6 weeks in a row"]),

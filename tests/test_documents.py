@@ -67,7 +67,7 @@ def test_each_signer_has_a_line_an_attestation_and_notes_of_their_own() -> None:
     )
     assert "Electronically signed by Rafael Pérez on 5 Oct 2026 at 19:42 CT" in signatures
     assert (
-        "Client (assent): Lucía Vega-Pérez\nI took part in making this plan, and I agree to it."
+        "Client, giving assent: Lucía Vega-Pérez\nI took part in making this plan, and I agree to it."
         in (signatures)
     )
     assert "Signed 5 Oct 2026. Signed to show her assent." in signatures

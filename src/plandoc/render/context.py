@@ -442,7 +442,7 @@ def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
     who = d.person_name(plan, p.participant)
     objective = p.objective if p.named else None
     parts = [part for part in (who, f"objective {objective}" if objective else "") if part]
-    name = f"{p.instrument.name} ({', '.join(parts)})" if parts else p.instrument.name
+    name = d.qualified(p.instrument.name, ", ".join(parts))
     target = _target_value(p, plan)
     points = _chart_points(p)
     row = {
@@ -599,7 +599,7 @@ def _scores(plan: Plan) -> list[dict[str, Any]]:
         rows.append(
             {
                 **raw,
-                "measure": f"{name} ({about})" if about else name,
+                "measure": d.qualified(name, about),
                 "after_signing": _after(m.date, plan.signed_on),
             }
         )

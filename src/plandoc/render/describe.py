@@ -23,6 +23,16 @@ def join(*parts: Any, sep: str = "; ") -> str:
     return sep.join(str(p) for p in parts if p not in (None, "", []))
 
 
+def qualified(name: str, detail: str) -> str:
+    """*name* with *detail* in brackets, inside the name's own closing bracket when it ends in
+    one: ``PHQ-9 (Theo)``, ``Ease of talking (0–10; Theo)`` — never two pairs in a row."""
+    if not detail:
+        return name
+    if name.endswith(")"):
+        return f"{name[:-1]}; {detail})"
+    return f"{name} ({detail})"
+
+
 def listed(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c`` (``a; b and c`` when an item holds a comma, as a
     name with its credentials does)."""
@@ -88,19 +98,19 @@ def born(person: dict[str, Any]) -> str:
 
 
 def licence(person: dict[str, Any]) -> str:
-    """``LCSW CSW-44821 (OR)``: the licence's type, number and jurisdiction."""
+    """``LCSW, license no. CSW-44821 (OR)``: the licence's type, number and jurisdiction."""
     held = person.get("licence") or {}
     if not held:
         return ""
     where = f" ({held['jurisdiction']})" if held.get("jurisdiction") else ""
-    return f"{join(held.get('type'), held.get('number'), sep=' ')}{where}"
+    return join(held.get("type"), f"license no. {held['number']}{where}", sep=", ")
 
 
 def professional(person: dict[str, Any]) -> str:
     """A clinician's or supervisor's line: name, credentials, licence, NPI, contact."""
     return join(
         join(person.get("name"), person.get("credentials"), sep=", "),
-        f"licence {licence(person)}" if person.get("licence") else "",
+        licence(person),
         f"NPI {person['npi']}" if person.get("npi") else "",
         person.get("phone"),
         person.get("email"),
@@ -144,7 +154,7 @@ def within(plan: Plan, raw: dict[str, Any] | None) -> str:
     service = plan.service(raw.get("service"))
     if raw.get("sessions"):
         kind = f"{service.modality} " if service and service.modality else ""
-        named = f" ({service.id})" if service and raw.get("service") else ""
+        named = f" of {service.id}" if service and raw.get("service") else ""
         return f"after {_count(raw['sessions'], kind + 'session')}{named}"
     span = join(
         _count(raw.get("weeks"), "week"),

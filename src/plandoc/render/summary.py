@@ -112,7 +112,9 @@ def _diagnoses(plan: Plan) -> str:
     shown = [d.diagnosis(plan, raw) for raw in plan.data["assessment"]["diagnoses"]]
     shown.sort(key=lambda x: not x["kind"].startswith("Primary"))
     return "; ".join(
-        f"{x['code_text']} {x['description']} ({d.join(x['kind'].lower(), x['person'], sep=', ')})"
+        d.qualified(
+            f"{x['code_text']} {x['description']}", d.join(x["kind"].lower(), x["person"], sep=", ")
+        )
         for x in shown
     )
 
@@ -214,7 +216,7 @@ def signature_status(plan: Plan) -> str:
     for s in plan.data["signatures"]:
         state = label(s["status"]).lower()
         dated = f" {show_date(s['date'])}" if s["date"] else ""
-        parts.append(f"{s['name']} ({_role(plan, s).lower()}): {state}{dated}")
+        parts.append(f"{d.qualified(s['name'], _role(plan, s).lower())}: {state}{dated}")
     if not parts:
         return "none recorded" if plan.info.signed_status else ""
     return "; ".join(parts)
@@ -226,7 +228,7 @@ def _role(plan: Plan, raw: dict[str, Any]) -> str:
     person = plan.person(raw["participant"])
     if raw["role"] == "client" and person is not None:
         if plan.minor(person):
-            return f"{label(person.role)} (assent)"
+            return f"{label(person.role)}, giving assent"
         return label(person.role)
     return label(raw["role"])
 
