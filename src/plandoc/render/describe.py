@@ -25,7 +25,7 @@ def join(*parts: Any, sep: str = "; ") -> str:
 
 def qualified(name: str, detail: str) -> str:
     """*name* with *detail* in brackets, inside the name's own closing bracket when it ends in
-    one: ``PHQ-9 (Theo)``, ``Ease of talking (0–10; Theo)`` — never two pairs in a row."""
+    one: ``PHQ-9 (Theo)``, ``Ease of talking (0 to 10; Theo)`` — never two pairs in a row."""
     if not detail:
         return name
     if name.endswith(")"):
