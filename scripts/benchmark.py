@@ -34,7 +34,7 @@ from plandoc import check_file
 from plandoc.render.context import build_context
 from plandoc.render.markdown import render_markdown
 from plandoc.render.templating import make_env
-from plandoc.render.word import _chart, render_docx
+from plandoc.render.word import CHART_WIDTH_MM, _chart, render_docx
 from plandoc.spec.library import library
 from plandoc.spec.model import Plan
 
@@ -53,7 +53,7 @@ def plain_docxtpl(context: dict[str, Any]) -> bytes:
     template = DocxTemplate(str(library().find("plan.docx")))
     charts = [_chart(m) for m in context["progress"]]
     progress = [
-        {**m, "chart": InlineImage(template, io.BytesIO(c), width=Mm(30)) if c else ""}
+        {**m, "chart": InlineImage(template, io.BytesIO(c), width=Mm(CHART_WIDTH_MM)) if c else ""}
         for m, c in zip(context["progress"], charts, strict=True)
     ]
     context = {**context, "progress": progress}
