@@ -1,5 +1,5 @@
 """Every Word file plandoc writes is valid Office Open XML: each sample plan, and the change
-summary and the redline of each revision pair pass the `openxml-audit` validator with no error
+summary and the redline of each revision pair, and each safety-plan handout pass the `openxml-audit` validator with no error
 and no prediction that Word would repair them. No internal marker, stale part or another
 program's name is left in them, and no table column is narrower than its longest word."""
 
@@ -25,9 +25,14 @@ from tests.test_render import docx_parts
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PLANS = sorted(p.stem for p in SAMPLES.glob("*.yaml"))
 PAIRS = sorted(p.name.removesuffix("-v1.yaml") for p in (SAMPLES / "revisions").glob("*-v1.yaml"))
-OUTPUTS = [f"{p}.docx" for p in PLANS] + [
-    f"{pair}-v2.{kind}.docx" for pair in PAIRS for kind in ("diff", "redline")
-]
+HANDOUTS = sorted(
+    p.stem for p in SAMPLES.glob("*.yaml") if re.search(r"^safety_plan:\s*$", p.read_text(), re.M)
+)
+OUTPUTS = (
+    [f"{p}.docx" for p in PLANS]
+    + [f"{pair}-v2.{kind}.docx" for pair in PAIRS for kind in ("diff", "redline")]
+    + [f"{p}.safety-plan.docx" for p in HANDOUTS]
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +46,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         runner = CliRunner()
         plans = [str(SAMPLES / f"{p}.yaml") for p in PLANS]
         result = runner.invoke(main, ["render", *plans, "-f", "docx", "-o", str(out), "--today", "2026-11-26"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        handouts = [str(SAMPLES / f"{p}.yaml") for p in HANDOUTS]
+        result = runner.invoke(main, ["render", *handouts, "-f", "safety-plan", "-o", str(out), "--today", "2026-11-26"])  # fmt: skip
         assert result.exit_code == 0, result.output
         for pair in PAIRS:
             old, new = (str(SAMPLES / "revisions" / f"{pair}-v{n}.yaml") for n in (1, 2))
