@@ -175,7 +175,7 @@ def test_an_authorization_counts_sessions_or_units(
 @pytest.mark.parametrize(
     ("start", "end", "severity", "field", "words"),
     [
-        ("2026-09-14", "2026-09-01", "error", "end_date", "ends 2026-09-01, not after it starts"),
+        ("2026-09-14", "2026-09-01", "error", "end_date", "ends 2026-09-01, before it starts"),
         ("2027-10-01", "2027-12-31", "error", "start_date", "after the plan expires (2027-09-13)"),
         ("2026-03-01", "2026-08-31", "error", "end_date", "before the plan starts (2026-09-14)"),
         ("2026-09-01", "2027-03-14", "warning", "start_date", "before the plan starts"),
@@ -195,6 +195,14 @@ def test_authorization_dates_against_the_plan(
     assert hits[0].severity == severity and words in hits[0].message
     value = start if field == "start_date" else end
     assert (hits[0].line, hits[0].col) == at(text, f"{field}: {value}", value)
+
+
+def test_a_one_day_authorization_is_not_backwards(run: Run, write: Write) -> None:
+    """The end date is the last day covered, so an authorization may start and end on one day
+    (a crisis session, a test)."""
+    text = dbt_with(AUTH.replace("2027-03-14", "2026-09-14"))
+    _, found = check(run, write, text)
+    assert [f for f in found if f.rule == "coverage.dates" and f.severity == "error"] == []
 
 
 def test_a_covered_service_outside_the_period_is_a_warning(run: Run, write: Write) -> None:
@@ -297,10 +305,10 @@ def test_templates_see_coverage_as_display_text() -> None:
     assert dbt["member_id"] == "ESH-551-30482-03"
     assert dbt["authorization_number"] == "PA-26-0911-5530"
     assert dbt["period_text"] == "14 Sep 2026 – 14 Mar 2027"
-    assert dbt["authorized_text"] == "50 sessions (S1, S2)"
+    assert dbt["authorized_text"] == "50 sessions (90837 and 90853)"
     assert dbt["planned_text"] == "50 sessions planned in this period"
     (iop,) = build_context(plan_at(SAMPLES / "substance-use-iop.yaml"))["coverage"]
-    assert (iop["authorized_text"], iop["group_number"]) == ("24 units (S1)", "")
+    assert (iop["authorized_text"], iop["group_number"]) == ("24 units (H0015)", "")
     (cbt,) = build_context(plan_at(SAMPLES / "cbt.yaml"))["coverage"]
     assert cbt["authorized"] is False and cbt["period_text"] == cbt["authorized_text"] == ""
     assert cbt["group_number"] == "40217-OR"

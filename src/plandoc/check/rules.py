@@ -758,8 +758,8 @@ def _authorization_period(report: Reporter, plan: Plan, auth: Authorization) -> 
     start, expiry = plan.info.start_date, plan.info.expiry_date
     if first is None or last is None:
         return None
-    if last <= first:
-        msg = f"the authorization ends {last}, not after it starts ({first})"
+    if last < first:
+        msg = f"the authorization ends {last}, before it starts ({first})"
         report.error((*auth.at, "end_date"), msg, "coverage.dates")
         return None
     if expiry and first > expiry:

@@ -683,7 +683,9 @@ def _authorization(auth: Authorization | None, plan: Plan) -> dict[str, Any]:
             "planned_text": "",
         }  # fmt: skip
     first, last, measure = auth.start_date, auth.end_date, auth.measure
-    covered = [s.id or "" for s in plan.covered_services(auth)]
+    services = plan.covered_services(auth)
+    covered = [s.id or "" for s in services]
+    codes = list(dict.fromkeys(s.code for s in services if s.code))
     allowed = _counted(auth.amount, measure)
     planned = _counted(plan.planned_for(auth), measure)
     return {
@@ -693,7 +695,7 @@ def _authorization(auth: Authorization | None, plan: Plan) -> dict[str, Any]:
         "end_date": last,
         "period_text": f"{show_date(first)} – {show_date(last)}" if first and last else "",
         "services": covered,
-        "authorized_text": d.join(allowed, f"({', '.join(covered)})" if covered else "", sep=" ")
+        "authorized_text": d.join(allowed, f"({d.listed(codes)})" if codes else "", sep=" ")
         if allowed
         else "",
         "planned_text": f"{planned} planned in this period" if planned else "",

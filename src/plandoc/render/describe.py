@@ -302,11 +302,10 @@ def planned(service: Service, raw: dict[str, Any]) -> str:
     if raw.get("units"):
         return _count(raw["units"], "unit")
     sessions = raw.get("sessions") or (raw.get("group") or {}).get("sessions")
-    if sessions:
-        return _count(sessions, "session")
-    if raw.get("per_diem") and service.duration_weeks:
-        return _count(service.duration_weeks * 7, "day")
-    return _count(service.expected_sessions, "session")
+    if raw.get("per_diem"):  # a day of programme or residential care is one unit
+        days = sessions or service.expected_sessions or (service.duration_weeks or 0) * 7
+        return _count(days, "day")
+    return _count(sessions or service.expected_sessions, "session")
 
 
 def group(raw: dict[str, Any] | None) -> str:
