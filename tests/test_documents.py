@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from plandoc.check.pipeline import check_file
 from plandoc.render.context import build_context
 from plandoc.render.pipeline import render_bytes
-from tests.conftest import SAMPLES, plan_at
+from tests.conftest import SAMPLES, TODAY, plan_at
 from tests.test_complete import markdown_text, variant
 from tests.test_render import body_text, docx_parts
 
@@ -221,3 +222,29 @@ def test_an_unsigned_draft_marks_nothing_after_signing(tmp_path: Path) -> None:
 def test_a_safety_plan_reviewed_after_signing_says_so() -> None:
     markdown = markdown_text(plan_at(SAMPLES / "emdr.yaml"))
     assert "Reviewed with the client on 16 Nov 2026 (recorded after signing)." in markdown
+
+
+def findings_of(path: Path) -> list[tuple[str, str, str]]:
+    result = check_file(path, today=TODAY)
+    return [(f.severity, f.rule, f.message) for f in result.findings]
+
+
+def test_a_draft_with_signed_signatures_is_warned(tmp_path: Path) -> None:
+    text = (SAMPLES / "cbt.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "draft.yaml"
+    path.write_text(variant(text, "  status: active\n", "  status: draft\n"), encoding="utf-8")
+    found = findings_of(path)
+    assert any(
+        rule == "revisions.superseded" and "draft, but signatures are marked signed" in message
+        for _, rule, message in found
+    ), found
+
+
+def test_a_superseded_version_that_does_not_name_its_successor_is_warned(tmp_path: Path) -> None:
+    text = (REVISIONS / "agoraphobia-v1.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "old.yaml"
+    path.write_text(variant(text, "  superseded_by: 2\n", ""), encoding="utf-8")
+    assert ("warning", "revisions.superseded") in {(s, r) for s, r, _ in findings_of(path)}
+    assert findings_of(REVISIONS / "agoraphobia-v1.yaml") == []
+    banner = build_context(plan_at(path))["status_banner"]
+    assert banner.startswith("SUPERSEDED — replaced by a later version on 2 Nov 2026.")

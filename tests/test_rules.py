@@ -131,6 +131,13 @@ CASES = {
     "revisions.superseded": Case(
         "revisions.superseded", edits=edit("  version: 1\n", "  version: 1\n  superseded_by: 2\n")
     ),
+    "signatures.electronic": Case(
+        "signatures.electronic",
+        edits=edit(
+            "{role: client, name: Maya Okafor, status: signed, date: 2026-10-05}",
+            '{role: client, name: Maya Okafor, status: signed, date: 2026-10-05, time: "14:32"}',
+        ),
+    ),
     "dates.after-expiry": Case(
         "dates.after-expiry", edits=edit("expiry_date: 2027-10-04", "expiry_date: 2027-02-01")
     ),

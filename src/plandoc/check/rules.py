@@ -305,8 +305,22 @@ def check_dates(report: Reporter, plan: Plan, today: dt.date) -> None:
 
 def _check_superseded(report: Reporter, plan: Plan) -> None:
     """``superseded_by`` and ``superseded_on`` belong to a superseded version, and name a later
-    version than this one, taking effect after this one started."""
+    version than this one, taking effect after this one started. A draft is not yet signed."""
     info = plan.info
+    if info.status == "superseded" and not (info.superseded_by and info.superseded_on):
+        report.warning(
+            (*info.at, "status"),
+            "a superseded version should say which version replaced it and when "
+            "(`superseded_by`, `superseded_on`): its banner prints them",
+            "revisions.superseded",
+        )
+    if info.status == "draft" and any(s.signed for s in plan.signatures):
+        report.warning(
+            (*info.at, "status"),
+            "the plan is a draft, but signatures are marked signed: set the status "
+            "(`active`) once it is signed, or mark the signatures `pending`",
+            "revisions.superseded",
+        )
     given = [
         f
         for f, v in (("superseded_by", info.superseded_by), ("superseded_on", info.superseded_on))
@@ -525,6 +539,13 @@ def check_signatures(report: Reporter, plan: Plan, today: dt.date) -> None:
                 sig.at,
                 f"{sig.role or 'a'} signature is marked signed but has no `date`",
                 "signatures.date",
+            )
+        if sig.time and not sig.electronic:
+            report.warning(
+                (*sig.at, "time"),
+                "a signature `time` is recorded for an electronic signature: add "
+                "`electronic: true`, or remove the time",
+                "signatures.electronic",
             )
         if sig.status in ("pending", "refused") and not sig.attempted:
             report.warning(
