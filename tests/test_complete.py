@@ -268,7 +268,7 @@ def test_no_safety_plan_is_explained_by_what_the_plan_records() -> None:
 
 def test_self_directed_work_is_by_the_person_or_left_unassigned() -> None:
     family = markdown_of(PLAN_DIR / "family-coparenting-published.yaml")
-    rows = [line for line in family.splitlines() if "| Self directed |" in line]
+    rows = [line for line in family.splitlines() if "| Self-directed |" in line]
     assert rows and all("| Owen |" not in row for row in rows)
     cbt = markdown_of(SAMPLES / "cbt.yaml")
     assert "| Thought records on catastrophic thoughts about collapsing. | Maya |" in cbt

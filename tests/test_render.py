@@ -460,8 +460,8 @@ def test_word_keeps_the_score_list_and_writes_the_chart_values_as_text() -> None
     text = squash(raw)
     assert "Scores Trend" in text  # the table's headers
     assert "14, 12, 10" in text and "5, 3, 2" in text
-    assert "14 (28 Sep) → 10 (23 Nov) improving ↓; target ≤ 7" in text
-    assert "0 (28 Sep) → 2 (23 Nov) improving ↑; target ≥ 2" in text
+    assert "14 (28 Sep) → 10 (23 Nov) better ↓; target ≤ 7" in text
+    assert "0 (28 Sep) → 2 (23 Nov) better ↑; target ≥ 2" in text
     assert "0 (23 Nov) one score so far; target ≥ 2" in text  # one score: no chart
     assert "target\u00a0≤\u00a07" in raw  # kept on one line
 
@@ -478,7 +478,7 @@ def test_a_worsening_measure_reads_as_worsening_and_a_percent_target_is_worked_o
     path = tmp_path / "worse.yaml"
     path.write_text(text, encoding="utf-8")
     row = next(r for r in build_context(plan_at(path))["progress"] if r["label"] == "GAD-7")
-    assert row["trend_text"] == "worsening ↑"
+    assert row["trend_text"] == "worse ↑"
     assert row["target"] == 7 and row["target_text"] == "≤\u00a07 (−50 % from baseline)"
     assert row["chart_alt"] == (
         "GAD-7 rose from 14 on 28 September 2026 to 17 on 23 November 2026 (worsening); "

@@ -169,14 +169,20 @@ def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
     named = {"suicide": "suicide", "self_harm": "self-harm"}
     assessed += [(named[r["domain"]], r) for r in assessment["risks"] if r["domain"] in named]
     return {
-        "overall": d.join(label(overall["level"]), overall["summary"], sep=" — ")
-        + (f" (assessed {show_date(overall['assessed_on'])})" if overall["assessed_on"] else "")
-        if overall
-        else "",
+        "overall": _overall(overall) if overall else "",
         "by_domain": rows,
         "recorded": bool(overall or rows),
         "safety_plan_note": _safety_plan_note(assessed, bool(rows)),
     }
+
+
+def _overall(overall: dict[str, Any]) -> str:
+    """``Low — what informs it (assessed 28 Sep 2026).``: the date inside the sentence."""
+    text = d.join(label(overall["level"]), overall["summary"], sep=" — ")
+    if not overall["assessed_on"]:
+        return text
+    stop = "." if text.endswith(".") else ""
+    return f"{text.removesuffix('.')} (assessed {show_date(overall['assessed_on'])}){stop}"
 
 
 def _safety_plan_note(assessed: list[tuple[str, dict[str, Any]]], other_risks: bool) -> str:
@@ -502,11 +508,12 @@ _TREND = {"better": "improving", "worse": "worsening"}
 
 
 def _trend_text(p: Progress) -> str:
-    """Which way the measure went, in a word and an arrow for the numbers: ``improving ↓``."""
+    """Which way the measure went, in the word the Change column uses and an arrow for the
+    numbers: ``better ↓``."""
     if p.single:
         return p.direction
     arrow = "↓" if p.change < 0 else "↑" if p.change > 0 else "→"
-    return f"{_TREND.get(p.direction, p.direction)} {arrow}"
+    return f"{p.direction} {arrow}"
 
 
 def _chart_points(p: Progress) -> list[Score]:

@@ -22,9 +22,14 @@ def show_number(value: Any) -> str:
     return f"\u2212{text[1:]}" if text.startswith("-") else text
 
 
+_COMPOUNDS = {"self directed": "self-directed"}
+"""Enum words that are one hyphenated word when read."""
+
+
 def label(value: Any) -> str:
     """An enum word as a label: ``in_progress`` → ``In progress``, ``active`` → ``Active``."""
     text = "" if value is None else str(value).replace("_", " ")
+    text = _COMPOUNDS.get(text, text)
     return text[:1].upper() + text[1:]
 
 

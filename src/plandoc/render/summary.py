@@ -190,7 +190,7 @@ def as_of_text(plan: Plan) -> str:
             f". This version was signed on {show_date(signed)}; anything dated after that is "
             f"marked “{AFTER_SIGNING}”"
         )
-    return text
+    return f"{text}."
 
 
 # --- signatures --------------------------------------------------------------------------------
