@@ -201,8 +201,8 @@ def render(
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
-    still written. A directory means every *.yaml in it. Exit 1 when any plan failed, or when
-    the safety-plan handout is asked for a plan that has no safety plan.
+    still written. A directory means every *.yaml in it. A plan with no safety plan gets no
+    handout, with a warning. Exit 1 when any plan failed, or when nothing was written.
     """
     from .render.pipeline import RenderOptions, render_files
 
@@ -229,7 +229,7 @@ def render(
     written = sum(len(r.written) for r in results)
     whole = sum(bool(r.written) for r in results)
     click.echo(f"{written} file(s) written for {whole} of {len(results)} plan(s)", err=True)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed or not written else 0)
 
 
 @main.command()

@@ -109,9 +109,9 @@ def render_file(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
         )
     context = build_context(result.plan)
-    kinds, problem = _kinds(source, options.formats, context)
+    kinds, skipped = _kinds(options.formats, context)
     rendered: dict[str, bytes] = {}
-    warnings: tuple[str, ...] = ()
+    problem, warnings = "", (skipped,) if skipped else ()
     try:
         for kind in (k for k in kinds if not k.endswith("pdf")):
             rendered[kind] = render_bytes(
@@ -135,15 +135,16 @@ def render_file(
     return RenderResult(source, tuple(written), result.findings, problem, warnings)
 
 
-def _kinds(source: Path, formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
-    """The files to write for *formats*; a plan without a safety plan gets no handout, and
-    says so (the other formats are still written)."""
+def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
+    """The files to write for *formats*; a plan without a safety plan gets no handout, and a
+    warning saying why (a plan that does not need one is not an error in a batch; its other
+    formats are still written)."""
     kinds = [kind for fmt in formats for kind in OUTPUTS[fmt]]
     sp = context["safety_plan"]
     if sp["present"] or not any(k.startswith(HANDOUT) for k in kinds):
         return kinds, ""
-    problem = f"{source} has no safety plan; no handout written. The plan says: {sp['note']}"
-    return [k for k in kinds if not k.startswith(HANDOUT)], problem
+    note = f"no safety plan, so no handout written. The plan says: {sp['note']}"
+    return [k for k in kinds if not k.startswith(HANDOUT)], note
 
 
 def _join(*problems: str) -> str:
