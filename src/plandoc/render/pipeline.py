@@ -111,7 +111,8 @@ def render_file(
     context = build_context(result.plan)
     kinds, skipped = _kinds(options.formats, context)
     rendered: dict[str, bytes] = {}
-    problem, warnings = "", (skipped,) if skipped else ()
+    problem = ""
+    warnings: tuple[str, ...] = (skipped,) if skipped else ()
     try:
         for kind in (k for k in kinds if not k.endswith("pdf")):
             rendered[kind] = render_bytes(
