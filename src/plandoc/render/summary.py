@@ -150,7 +150,7 @@ def _replaced(plan: Plan, words: dict[str, str]) -> dict[str, str]:
     on = info.superseded_on
     return {
         "by": fill(words["by_version"], version=by) if by else words["by_later"],
-        "on": " " + fill(words["on"], date=show_date(on)) if on else "",
+        "on": " " + fill(words["on_date"], date=show_date(on)) if on else "",
     }
 
 
@@ -242,13 +242,14 @@ def signature(plan: Plan, raw: dict[str, Any], labels: Labels | None = None) -> 
     minor = raw["role"] == "client" and person is not None and plan.minor(person)
     asked = d.attempts(raw)
     said = words["signature"]
+    prefix = said["asked"]
     return {
         "role_text": _role(plan, raw, words),
         "printed": d.join(raw["name"], raw["credentials"], sep=", "),
         "attestation": said["assent" if minor else raw["role"]],
         "line": _line(raw, said),
         "state": _state(raw),
-        "notes": d.join(raw["note"], f"{said['asked']}: {asked}." if asked else "", sep=" "),
+        "notes": d.join(raw["note"], f"{prefix}: {asked}." if asked else "", sep=" "),
     }
 
 
