@@ -359,8 +359,8 @@ def templates_list(template_dirs: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def templates_export(name: str, folder: Path, force: bool) -> None:
     """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`,
-    `safety-plan` (the client's handout), or an orientation (its own copy of the plan
-    templates)."""
+    `safety-plan` (the client's handout), `labels` (the fixed words in each language, to
+    translate), or an orientation (its own copy of the plan templates)."""
     from .authoring.template_tools import export
 
     for path in export(name, folder, force=force):
