@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, overload
 
+import yaml
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -37,6 +39,40 @@ ALERT_HEX = "A41E22"
 HEADER_FILL = "DCE6F0"
 FONT = "Calibri"  # with a metric-compatible free twin, Carlito (see README, Fonts)
 TEXT_WIDTH_CM = 17.19  # US Letter less two 2.2 cm margins
+
+
+LABELS = TEMPLATES / "labels" / "en-US.yaml"
+
+
+@cache
+def _known_labels() -> frozenset[str]:
+    """The dotted keys of the built-in en-US labels: the builder names no other."""
+    data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def walk(value: Any, prefix: str) -> None:
+        for key, item in value.items():
+            if isinstance(item, dict):
+                walk(item, f"{prefix}{key}.")
+            else:
+                found.add(f"{prefix}{key}")
+
+    walk({k: v for k, v in data.items() if k not in ("based_on", "words")}, "")
+    return frozenset(found)
+
+
+@overload
+def L(key: str) -> str: ...
+@overload
+def L(key: str, *keys: str) -> list[str]: ...
+def L(key: str, *keys: str) -> str | list[str]:
+    """The tag printing a fixed label (``labels`` in the context, docs/templates.md), or a
+    list of them for a table's header; a key the labels file lacks stops the build."""
+    for name in (key, *keys):
+        if name not in _known_labels():
+            raise SystemExit(f"build_docx_template: no label `{name}` in {LABELS}")
+    tags = [f"{{{{ labels.{name} }}}}" for name in (key, *keys)]
+    return tags if keys else tags[0]
 
 
 class Builder:
@@ -87,7 +123,9 @@ class Builder:
         status = header.add_run("{{ status_mark ~ ' · ' if status_mark else '' }}")
         status.bold = True
         status.font.color.rgb = ALERT
-        header.add_run("Client {{ client.id }} · {{ plan.plan.id }} v{{ plan.plan.version }}")
+        header.add_run(
+            f"{L('footer.client')} {{{{ client.id }}}} · {{{{ plan.plan.id }}}} v{{{{ plan.plan.version }}}}"
+        )
         section.footer_distance = Cm(1.0)
         notice = section.footer.paragraphs[0]
         notice.style = self.doc.styles["Footer"]
@@ -96,12 +134,9 @@ class Builder:
         pages = section.footer.add_paragraph(style=self.doc.styles["Footer"])
         _right_tab_only(pages)
         pages.add_run(
-            "{{ plan.plan.id }} version {{ plan.plan.version }} · {{ plan.plan.status | label }}"
+            f"{{{{ plan.plan.id }}}} {L('footer.version')} {{{{ plan.plan.version }}}} · {{{{ plan.plan.status | label }}}}"
         ).font.size = Pt(8)
-        pages.add_run("\tPage ")
-        _field(pages, "PAGE")
-        pages.add_run(" of ")
-        _field(pages, "NUMPAGES")
+        _page_of(pages)
 
     # --- building blocks ---------------------------------------------------------------------
 
@@ -262,10 +297,10 @@ class Builder:
         self.tag("{%p endif %}")
 
     def _diagnoses(self) -> None:
-        self.heading("Diagnoses", 1)
-        self.kept("Codes are ICD-10-CM unless marked otherwise.")
+        self.heading(L("heading.diagnoses"), 1)
+        self.kept(L("text.codes_note"))
         self.table(
-            ["Code", "Diagnosis", "Type", "Notes"],
+            L("column.code", "column.diagnosis", "column.type", "column.notes"),
             [
                 "{{ d.code_text }}",
                 "{{ d.text }}",
@@ -277,12 +312,12 @@ class Builder:
         )
 
     def _identification(self) -> None:
-        self.heading("Identification", 1)
+        self.heading(L("heading.identification"), 1)
         self.table(
-            ["Name", "Role", "Born", "Pronouns", "Id"],
+            L("column.name", "column.role", "column.born", "column.pronouns", "column.id"),
             [
                 "{{ person.name }}{{ ' (“' ~ person.preferred_name ~ '”)' if person.preferred_name else '' }}",
-                "{{ person.role | label }}{{ ' (identified client)' if person.primary and participants | length > 1 else '' }}",
+                "{{ person.role | label }}{{ ' (' ~ labels.label.identified_client ~ ')' if person.primary and participants | length > 1 else '' }}",
                 "{{ person.born }}",
                 "{{ person.pronouns }}",
                 "{{ person.id }}",
@@ -291,25 +326,34 @@ class Builder:
             widths=[5, 3, 3, 3, 3.19],
         )
         self.tag("{%p if guardians %}")
-        self.p(label="{{ 'Guardians' if guardians | length > 1 else 'Guardian' }}:")
+        self.p(
+            label="{{ labels.label.guardians if guardians | length > 1 else labels.label.guardian }}:"
+        )
         self.bullets("g in guardians", "{{ g.text }}")
         self.tag("{%p endif %}")
-        self.p("{{ clinician_text }}", label="Clinician: ")
+        self.p("{{ clinician_text }}", label=L("label.clinician") + ": ")
         self.tag("{%p if supervisor_text %}")
-        self.p("{{ supervisor_text }}", label="Supervisor: ")
+        self.p("{{ supervisor_text }}", label=L("label.supervisor") + ": ")
         self.tag("{%p endif %}")
         self.p(
             "{{ plan.practice.name }}{{ ', ' ~ plan.practice.address if plan.practice.address else '' }}"
-            "{{ ', ' ~ plan.practice.phone if plan.practice.phone else '' }}{{ '; group NPI ' ~ plan.practice.npi if plan.practice.npi else '' }}",
-            label="Practice: ",
+            "{{ ', ' ~ plan.practice.phone if plan.practice.phone else '' }}{{ '; ' ~ labels.label.group_npi ~ ' ' ~ plan.practice.npi if plan.practice.npi else '' }}",
+            label=L("label.practice") + ": ",
         )
         self.tag("{%p if plan.plan.participation %}")
-        self.p("{{ plan.plan.participation }}", label="How the plan was made: ")
+        self.p("{{ plan.plan.participation }}", label=L("label.participation") + ": ")
         self.tag("{%p endif %}")
         self.tag("{%p if team %}")
-        self.heading("Treatment team", 2)
+        self.heading(L("heading.treatment_team"), 2)
         self.table(
-            ["Name", "Role", "Credentials", "Licence", "NPI", "Contact"],
+            L(
+                "column.name",
+                "column.role",
+                "column.credentials",
+                "column.license",
+                "column.npi",
+                "column.contact",
+            ),
             [
                 "{{ m.name }}",
                 "{{ m.role }}",
@@ -324,41 +368,40 @@ class Builder:
         self.tag("{%p endif %}")
 
     def _assessment(self) -> None:
-        self.heading("Presenting problem", 1)
+        self.heading(L("heading.presenting_problem"), 1)
         self.tag("{%p if plan.assessment.date %}")
-        self.p("Assessment completed {{ plan.assessment.date }}.")
+        self.p(
+            '{{ labels.text.assessment_completed | replace("{date}", plan.assessment.date | date) }}'
+        )
         self.tag("{%p endif %}")
         self.tag("{%p if presenting_quote %}")
         self.p(
-            label="{{ 'In ' ~ presenting_speaker ~ \"'s words\" if presenting_speaker else 'In their own words' }}:"
+            label='{{ labels.label.in_words | replace("{name}", presenting_speaker) if presenting_speaker else labels.label.in_their_words }}:'
         )
         self.p("{{ presenting_quote }}", "Quote")
         self.tag("{%p endif %}")
         self.p(
             "{{ plan.assessment.presenting_problem.clinician_summary }}",
-            label="Clinician's summary: ",
+            label=L("label.clinician_summary") + ": ",
         )
-        for key, title in (
-            ("strengths", "Strengths"),
-            ("needs", "Needs"),
-            ("abilities", "Abilities"),
-            ("preferences", "Preferences"),
-            ("barriers", "Barriers"),
-        ):
+        for key in ("strengths", "needs", "abilities", "preferences", "barriers"):
             self.tag(f"{{%p if plan.assessment.{key} %}}")
-            self.heading(title, 2)
+            self.heading(L(f"heading.{key}"), 2)
             self.bullets(f"item in plan.assessment.{key}", "{{ item }}")
             self.tag("{%p endif %}")
         self.tag("{%p if plan.assessment.cultural_considerations %}")
-        self.p("{{ plan.assessment.cultural_considerations }}", label="Cultural considerations: ")
+        self.p(
+            "{{ plan.assessment.cultural_considerations }}",
+            label=L("label.cultural_considerations") + ": ",
+        )
         self.tag("{%p endif %}")
-        self.heading("Risk", 2)
+        self.heading(L("heading.risk"), 2)
         self.tag("{%p if risk.overall %}")
-        self.p("{{ risk.overall }}", label="Overall: ")
+        self.p("{{ risk.overall }}", label=L("label.overall") + ": ")
         self.tag("{%p endif %}")
         self.tag("{%p if risk.by_domain %}")
         self.table(
-            ["Risk of", "Level", "Assessed", "What informs it"],
+            L("column.risk_of", "column.level", "column.assessed", "column.informed_by"),
             [
                 "{{ r.domain_label }}",
                 "{{ r.level_label }}",
@@ -370,11 +413,11 @@ class Builder:
         )
         self.tag("{%p endif %}")
         self.tag("{%p if not risk.recorded %}")
-        self.p("No risk assessment is recorded in this plan.")
+        self.p(L("text.no_risk"))
         self.tag("{%p endif %}")
 
     def _problems(self) -> None:
-        self.heading("Problems", 1)
+        self.heading(L("heading.problems"), 1)
         self.tag("{%p for problem in plan.problems %}")
         self.heading("{{ problem.id }}. {{ problem.title }}", 2)
         self.tag("{%p if problem.description %}")
@@ -384,26 +427,34 @@ class Builder:
         self.tag("{%p endfor %}")
 
     def _goals(self) -> None:
-        self.heading("Goals and objectives", 1)
+        self.heading(L("heading.goals"), 1)
         self.tag("{%p for goal in goals %}")
-        self.heading("Goal {{ goal.id }}: {{ goal.heading }}", 2)
+        self.heading(
+            '{{ labels.heading.goal | replace("{id}", goal.id | string) }}: {{ goal.heading }}', 2
+        )
         self.tag("{%p if goal.clinician_words %}")
         self.kept("{{ goal.clinician_words }}")
         self.tag("{%p endif %}")
         self.kept(
-            "{{ goal.status | label }}{{ ' · Addresses: ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}"
-            "{{ ' · Target date: ' ~ goal.due_text if goal.due_text else '' }}",
-            label="Status: ",
+            "{{ goal.status | label }}{{ ' · ' ~ labels.label.addresses ~ ': ' ~ goal.problem_titles | join(', ') if goal.problem_titles else '' }}"
+            "{{ ' · ' ~ labels.label.target_date ~ ': ' ~ goal.due_text if goal.due_text else '' }}",
+            label=L("label.status") + ": ",
         )
         self.tag("{%p if goal.uses %}")
         self.kept(
-            "{{ goal.shared_text }} (see Shared interventions)",
-            label="Interventions for the whole goal: ",
+            f"{{{{ goal.shared_text }}}} ({L('label.see_shared')})",
+            label=L("label.whole_goal") + ": ",
         )
         self.tag("{%p endif %}")
         self.tag("{%p if goal.objectives %}")
         self.table(
-            ["Objective", "Measure", "Target date", "Status", "Progress"],
+            L(
+                "column.objective",
+                "column.measure",
+                "column.target_date",
+                "column.status",
+                "column.progress",
+            ),
             [
                 "{{ o.id }}: {{ o.text }}",
                 "{{ o.measure_text }}",
@@ -415,9 +466,15 @@ class Builder:
             widths=[5.6, 3.3, 2.3, 2.3, 3.69],
         )
         self.tag("{%p if goal.objectives | selectattr('interventions') | list %}")
-        self.heading("Interventions", 3)
+        self.heading(L("heading.interventions"), 3)
         table = self.table(
-            ["Objective", "Intervention", "By", "How often", "Modality"],
+            L(
+                "column.objective",
+                "column.intervention",
+                "column.by",
+                "column.how_often",
+                "column.modality",
+            ),
             [
                 "{{ o.id }}",
                 "{{ i.text }}",
@@ -431,14 +488,23 @@ class Builder:
         _nest_loop(table, "i in o.interventions")
         self.tag("{%p endif %}")
         self.tag("{%p for s in goal.shared_by_objectives %}")
-        self.p("{{ s.text }}", label="Shared interventions for {{ s.objectives }}: ")
+        self.p(
+            "{{ s.text }}", label='{{ labels.label.shared_for | replace("{ids}", s.objectives) }}: '
+        )
         self.tag("{%p endfor %}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
         self.tag("{%p if shared_interventions %}")
-        self.heading("Shared interventions", 1)
+        self.heading(L("heading.shared_interventions"), 1)
         self.table(
-            ["Id", "Intervention", "By", "How often", "Modality", "Serves"],
+            L(
+                "column.id",
+                "column.intervention",
+                "column.by",
+                "column.how_often",
+                "column.modality",
+                "column.serves",
+            ),
             [
                 "{{ i.id }}",
                 "{{ i.text }}",
@@ -452,9 +518,9 @@ class Builder:
         )
         self.tag("{%p endif %}")
         self.tag("{%p if instruments %}")
-        self.heading("Measures", 1)
+        self.heading(L("heading.measures"), 1)
         self.table(
-            ["Measure", "Scale", "How it is taken"],
+            L("column.measure", "column.scale", "column.how_taken"),
             ["{{ i.name }}", "{{ i.scale }}", "{{ i.description }}"],
             loop="i in instruments",
             widths=[4.5, 4.5, 8.19],
@@ -463,14 +529,21 @@ class Builder:
 
     def _progress(self) -> None:
         self.tag("{%p if progress %}")
-        self.heading("Progress on measures", 1)
+        self.heading(L("heading.progress"), 1)
         table = self.table(
-            ["Measure", "First", "Latest", "Change", "Scores", "Trend"],
+            L(
+                "column.measure",
+                "column.first",
+                "column.latest",
+                "column.change",
+                "column.scores",
+                "column.trend",
+            ),
             [
                 "{{ m.label }}",
-                "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date or 'baseline' }}",
+                "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date or labels.text.baseline }}",
                 "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}"
-                "{{ ' (recorded after signing)' if m.latest.after_signing else '' }}",
+                "{{ ' (' ~ labels.text.after_signing ~ ')' if m.latest.after_signing else '' }}",
                 "{{ m.change ~ ' ' if m.change else '' }}({{ m.direction }})",
                 "{% for pt in m.points %}{{ pt.score | num }}{{ ', ' if not loop.last else '' }}{% endfor %}",
                 "{%p if m.chart %}",
@@ -480,11 +553,11 @@ class Builder:
             widths=[3.1, 2.4, 2.4, 2.0, 2.3, 4.99],
         )
         self._trend_cell(table.cell(2, 5))
-        self.heading("Scores recorded", 2)
+        self.heading(L("heading.scores"), 2)
         self.table(
-            ["Date", "Measure", "Score", "Note"],
+            L("column.date", "column.measure", "column.score", "column.note"),
             [
-                "{{ s.date }}{{ ' (recorded after signing)' if s.after_signing else '' }}",
+                "{{ s.date }}{{ ' (' ~ labels.text.after_signing ~ ')' if s.after_signing else '' }}",
                 "{{ s.measure }}",
                 "{{ s.score | num }}",
                 "{{ s.note }}",
@@ -510,9 +583,16 @@ class Builder:
         cell.paragraphs[-1].paragraph_format.space_after = Pt(2)
 
     def _services(self) -> None:
-        self.heading("Services", 1)
+        self.heading(L("heading.services"), 1)
         self.table(
-            ["Code", "Service", "Session", "Frequency", "Dates", "Planned"],
+            L(
+                "column.code",
+                "column.service",
+                "column.session",
+                "column.frequency",
+                "column.dates",
+                "column.planned",
+            ),
             [
                 "{{ s.code_text }}",
                 "{{ s.description }}",
@@ -528,7 +608,7 @@ class Builder:
     def _service_details(self) -> None:
         """What page 1's services table leaves out: level of care, setting, group, provider."""
         self.tag('{%p if services | selectattr("details") | list %}')
-        self.heading("Service details", 1)
+        self.heading(L("heading.service_details"), 1)
         self.bullets(
             'x in services | selectattr("details")',
             "{{ x.description }} ({{ x.code_text }}): {{ x.details }}",
@@ -537,26 +617,26 @@ class Builder:
 
     def _substance_use(self) -> None:
         self.tag("{%p if substance_use %}")
-        self.heading("Substance use", 1)
+        self.heading(L("heading.substance_use"), 1)
         self.tag("{%p if substance_use.dimensions %}")
         self.table(
-            ["ASAM dimension", "Risk (0–4)", "Notes"],
+            L("column.asam_dimension", "column.asam_risk", "column.notes"),
             ["{{ x.dimension }}. {{ x.name }}", "{{ x.rating_text }}", "{{ x.notes }}"],
             loop="x in substance_use.dimensions",
             widths=[5.5, 2.6, 9.09],
         )
         self.tag("{%p endif %}")
         for key, title in (
-            ("recommended_text", "Level of care recommended: "),
-            ("actual_text", "Level of care given: "),
-            ("difference_reason", "Why they differ: "),
+            ("recommended_text", L("label.level_recommended") + ": "),
+            ("actual_text", L("label.level_given") + ": "),
+            ("difference_reason", L("label.why_differ") + ": "),
         ):
             self.tag(f"{{%p if substance_use.{key} %}}")
             self.p(f"{{{{ substance_use.{key} }}}}", label=title)
             self.tag("{%p endif %}")
         self.tag("{%p if substance_use.behaviours %}")
         self.table(
-            ["Behaviour", "Stage of change"],
+            L("column.behavior", "column.stage_of_change"),
             ["{{ b.behaviour }}", "{{ b.stage_label }}"],
             loop="b in substance_use.behaviours",
             widths=[11.19, 6.0],
@@ -564,14 +644,14 @@ class Builder:
         self.tag("{%p endif %}")
         self.tag("{%p if substance_use.referral_rows %}")
         self.table(
-            ["Referral", ""],
+            [L("column.referral"), ""],
             ["{{ r.name }}", "{{ r.value }}"],
             loop="r in substance_use.referral_rows",
             widths=[5, 12.19],
         )
         self.tag("{%p endif %}")
         self.tag("{%p if substance_use.toxicology_text %}")
-        self.p("{{ substance_use.toxicology_text }}", label="Toxicology screening: ")
+        self.p("{{ substance_use.toxicology_text }}", label=L("label.toxicology") + ": ")
         self.tag("{%p endif %}")
         self.tag("{%p endif %}")
 
@@ -628,7 +708,7 @@ class Builder:
         """The safety plan in the client's voice (``safety_plan`` in the context). Its headings
         and items keep with the next paragraph, so the section moves to a new page whole
         rather than splitting, when it fits on one; a closing line ends the kept run."""
-        self.heading("Safety plan", 1)
+        self.heading(L("heading.safety_plan"), 1)
         self.tag("{%p if safety_plan.present %}")
         self.tag("{%p for step in safety_plan.steps %}")
         self.heading("{{ step.heading }}", 2)
@@ -643,33 +723,35 @@ class Builder:
         self.p("{{ safety_plan.note }}")
         self.tag("{%p endif %}")
         self.tag("{%p for c in crisis_plans %}")
-        self.heading("Crisis plan: {{ c.domain_label }}", 1)
+        self.heading('{{ labels.heading.crisis_plan | replace("{domain}", c.domain_label) }}', 1)
         self.bullets("step in c.steps", "{{ step }}", style="List Number")
         self.tag("{%p if c.contacts %}")
-        self.p(label="Who to call:")
+        self.p(label=L("label.who_to_call") + ":")
         self.bullets("x in c.contacts", "{{ x.text }}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
 
     def _discharge(self) -> None:
-        self.heading("Discharge and aftercare", 1)
-        self.p(label="Discharge when:")
+        self.heading(L("heading.discharge"), 1)
+        self.p(label=L("label.discharge_when") + ":")
         self.bullets("item in plan.discharge.criteria", "{{ item }}", style="List Number")
         self.tag("{%p if plan.discharge.transition %}")
-        self.p("{{ plan.discharge.transition }}", label="Referral or transfer: ")
+        self.p("{{ plan.discharge.transition }}", label=L("label.transition") + ": ")
         self.tag("{%p endif %}")
         self.tag("{%p if plan.discharge.aftercare %}")
-        self.p(label="Aftercare:")
+        self.p(label=L("label.aftercare") + ":")
         self.bullets("item in plan.discharge.aftercare", "{{ item }}")
         self.tag("{%p endif %}")
         self.tag("{%p if plan.discharge.anticipated_date %}")
-        self.p("{{ plan.discharge.anticipated_date }}", label="Anticipated discharge: ")
+        self.p(
+            "{{ plan.discharge.anticipated_date }}", label=L("label.anticipated_discharge") + ": "
+        )
         self.tag("{%p endif %}")
 
     def _history_and_signatures(self) -> None:
-        self.heading("Revision history", 1)
+        self.heading(L("heading.revisions"), 1)
         self.table(
-            ["Version", "Date", "Reason", "Summary", "By"],
+            L("column.version", "column.date", "column.reason", "column.summary", "column.by"),
             [
                 "{{ r.version }}",
                 "{{ r.date }}",
@@ -682,7 +764,7 @@ class Builder:
             keep=True,
         )
         self.tag("{%p if signatures %}")
-        self.heading("Signatures", 1)
+        self.heading(L("heading.signatures"), 1)
         self.tag("{%p for s in signatures %}")
         self.kept(
             "{{ s.printed }}{{ ' (' ~ s.team_role ~ ')' if s.team_role else '' }}",
@@ -702,19 +784,19 @@ class Builder:
         self.tag("{%p endfor %}")
         self.tag("{%p endif %}")
         self.tag("{%p if sources %}")
-        self.heading("Sources", 1)
-        self.p("Parts of this plan were taken from a problem or treatment library:")
+        self.heading(L("heading.sources"), 1)
+        self.p(L("text.sources_intro"))
         self.table(
-            ["Part", "Source", "Item"],
+            L("column.part", "column.source", "column.item"),
             ["{{ s.what }}", "{{ s.source }}", "{{ s.item }}"],
             loop="s in sources",
             widths=[3.5, 8.69, 5.0],
         )
         self.tag("{%p endif %}")
         self.tag("{%p if extensions %}")
-        self.heading("Appendix: the practice's own fields", 1)
+        self.heading(L("heading.extensions"), 1)
         self.table(
-            ["Field", "Value"],
+            L("column.field", "column.value"),
             ["{{ e.name }}", "{{ e.value }}"],
             loop="e in extensions",
             widths=[5, 12.19],
@@ -778,6 +860,15 @@ def _right_tab_only(paragraph: Paragraph) -> None:
     for twips in (4680, 9360):
         stops.add_tab_stop(Twips(twips), WD_TAB_ALIGNMENT.CLEAR)
     stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _page_of(paragraph: Paragraph, size: Pt | None = None) -> None:
+    """``Page N of M`` at the right margin, in the document's language."""
+    for text, field in ((f"\t{L('footer.page')} ", "PAGE"), (f" {L('footer.of')} ", "NUMPAGES")):
+        run = paragraph.add_run(text)
+        if size is not None:
+            run.font.size = size
+        _field(paragraph, field)
 
 
 def _field(paragraph: Paragraph, instruction: str) -> None:
@@ -875,27 +966,24 @@ class DiffBuilder(Builder):
         header = section.header.paragraphs[0]
         header.style = self.doc.styles["Header"]
         _right_tab_only(header)
-        header.add_run("Changes to plan {{ plan_id }}").bold = True
-        header.add_run("\tClient {{ client_id }} · version {{ old_version }} → {{ new_version }}")
+        header.add_run('{{ labels.diff.header | replace("{plan}", plan_id) }}').bold = True
+        header.add_run(
+            f"\t{L('footer.client')} {{{{ client_id }}}} · {L('diff.version')} {{{{ old_version }}}} → {{{{ new_version }}}}"
+        )
         footer = section.footer.paragraphs[0]
         footer.style = self.doc.styles["Footer"]
         _right_tab_only(footer)
-        footer.add_run(
-            "{{ confidentiality }} Deleted words are struck through; new words are underlined."
-        ).font.size = Pt(8)
-        footer.add_run("\tPage ")
-        _field(footer, "PAGE")
-        footer.add_run(" of ")
-        _field(footer, "NUMPAGES")
+        footer.add_run(f"{{{{ confidentiality }}}} {L('diff.key_docx')}").font.size = Pt(8)
+        _page_of(footer)
 
     def build(self) -> None:
-        self.p("What changed: {{ title }}", "Title")
+        self.p('{{ labels.diff.title | replace("{title}", title) }}', "Title")
         self.fields(
             [
-                ("Client", "{{ client }} ({{ client_id }})", None),
-                ("Plan", "{{ plan_id }}", None),
+                (L("diff.client"), "{{ client }} ({{ client_id }})", None),
+                (L("diff.plan"), "{{ plan_id }}", None),
                 (
-                    "Versions",
+                    L("diff.versions"),
                     "{{ old_version }} ({{ old_date }}) → {{ new_version }} ({{ new_date }})",
                     None,
                 ),
@@ -903,25 +991,33 @@ class DiffBuilder(Builder):
         )
         self.tag("{%p if revision %}")
         self.p(
-            "{{ revision.reason }}, {{ revision.date }}{{ ', by ' ~ revision.author if revision.author else '' }}. {{ revision.summary }}",
-            label="Why: ",
+            "{{ revision.reason }}, {{ revision.date }}{{ ', ' ~ labels.diff.by ~ ' ' ~ revision.author if revision.author else '' }}. {{ revision.summary }}",
+            label=L("diff.why") + ": ",
         )
         self.tag("{%p endif %}")
-        self.bullets("w in warnings", "Warning: {{ w }}")
+        self.bullets("w in warnings", L("diff.warning") + ": {{ w }}")
         self.tag("{%p if progress %}")
-        self.heading("Progress on measures", 1)
+        self.heading(L("diff.progress"), 1)
         self.table(
-            ["Measure", "Version {{ old_version }}", "Version {{ new_version }}", "Change", ""],
+            [
+                L("diff.measure"),
+                '{{ labels.diff.version_column | replace("{version}", old_version | string) }}',
+                '{{ labels.diff.version_column | replace("{version}", new_version | string) }}',
+                L("diff.change"),
+                "",
+            ],
             ["{{ p.label }}", "{{ p.old }}", "{{ p.new }}", "{{ p.change }}", "{{ p.direction }}"],
             loop="p in progress",
             widths=[5.6, 3.4, 3.4, 2, 2.79],
         )
         self.tag("{%p if new_scores %}")
-        self.p("{{ new_scores }} new score(s) recorded since version {{ old_version }}.")
+        self.p(
+            '{{ labels.diff.new_scores | replace("{count}", new_scores | string) | replace("{version}", old_version | string) }}'
+        )
         self.tag("{%p endif %}")
         self.tag("{%p endif %}")
         self.tag("{%p if not sections %}")
-        self.p("No other changes.")
+        self.p(L("diff.no_changes"))
         self.tag("{%p endif %}")
         self.tag("{%p for section in sections %}")
         self.heading("{{ section.title }}", 1)
@@ -930,7 +1026,7 @@ class DiffBuilder(Builder):
         self._edits_paragraph()
         self.tag("{%p elif item.kind in ('added', 'removed') %}")
         self.p(
-            "{{ item.kind }}{{ ': ' ~ item.summary if item.summary else '' }}",
+            "{{ labels.diff[item.kind] }}{{ ': ' ~ item.summary if item.summary else '' }}",
             "List Bullet",
             label="{{ item.label }} ",
         )
@@ -989,15 +1085,12 @@ class SafetyPlanBuilder(Builder):
             stops.add_tab_stop(Twips(twips), WD_TAB_ALIGNMENT.CLEAR)
         stops.add_tab_stop(Cm(21.59 - 4), WD_TAB_ALIGNMENT.RIGHT)
         footer.add_run(
-            "My safety plan · {{ safety_plan.client_name }} · {{ plan.practice.name }}"
+            f"{L('safety_plan.title')} · {{{{ safety_plan.client_name }}}} · {{{{ plan.practice.name }}}}"
         ).font.size = Pt(9)
-        footer.add_run("\tPage ").font.size = Pt(9)
-        _field(footer, "PAGE")
-        footer.add_run(" of ").font.size = Pt(9)
-        _field(footer, "NUMPAGES")
+        _page_of(footer, Pt(9))
 
     def build(self) -> None:
-        self.p("My safety plan", "Title")
+        self.p(L("safety_plan.title"), "Title")
         who = self.p("{{ safety_plan.client_name }}")
         who.runs[0].bold = True
         who.add_run("{{ ' · ' ~ safety_plan.reviewed_line if safety_plan.reviewed_line else '' }}")

@@ -19,6 +19,7 @@ import pytest
 
 from plandoc.render.context import build_context
 from plandoc.render.formatting import label, show_date, show_number
+from plandoc.render.labels import load_labels, respell
 from plandoc.render.pipeline import render_bytes
 from plandoc.spec.model import Plan
 from plandoc.spec.orientations import orientations
@@ -68,7 +69,8 @@ def expected(value: Any, rules: dict[str, Any], name: str) -> Iterator[str | tup
     elif isinstance(value, int | float):
         yield show_number(value)
     elif "allowed" in rules:
-        yield (label(value), *DISPLAY.get(str(value), ()))
+        shown = label(value)  # in the document's spelling (en-US: "catastrophizing")
+        yield (shown, respell(shown, US), *DISPLAY.get(str(value), ()))
     else:  # a closing full stop may fall inside a longer sentence in the document
         yield " ".join(str(value).split()).rstrip(".")
 
@@ -85,6 +87,8 @@ def display_words(layout: Any) -> Iterator[tuple[str, str]]:
         for item in layout:
             yield from display_words(item)
 
+
+US = load_labels("en-US")
 
 # How documents show a few of the spec's own fixed values (a service with `code_system:
 # none`, a diagnosis's code system).

@@ -215,7 +215,7 @@ def test_a_practice_can_replace_a_built_in_orientation(run: Run, tmp_path: Path)
     folder.mkdir(parents=True)
     text = (ROOT / "templates" / "orientations" / "cbt" / "orientation.yaml").read_text()
     (folder / "orientation.yaml").write_text(
-        text.replace("label: Cognitive Behavioural Therapy", "label: CBT (Riverside house style)")
+        text.replace("label: Cognitive Behavioral Therapy", "label: CBT (Riverside house style)")
     )
     out = tmp_path / "out"
     result = run(

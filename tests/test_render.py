@@ -93,7 +93,7 @@ def test_orientation_sections_are_in_the_word_output() -> None:
     text = squash(body_text(docx_parts(render_bytes(context_of(SAMPLES / "dbt.yaml"), "docx"))))
     for heading in (
         "Target hierarchy",
-        "Life-threatening behaviours (first priority)",
+        "Life-threatening behaviors (first priority)",
         "Skills and modes",
         "Diary card",
         "Safety plan",

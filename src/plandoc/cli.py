@@ -103,6 +103,14 @@ templates_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A practice's template folder, searched before the built-ins (repeatable).",
 )
+locale_option = click.option(
+    "--locale",
+    default="en-US",
+    show_default=True,
+    metavar="LOCALE",
+    help="The language of the document's fixed words (headings, labels): en-US, en-GB, or "
+    "any labels/LOCALE.yaml in a --templates folder.",
+)
 
 
 @main.command()
@@ -189,6 +197,7 @@ def check(
 )
 @templates_option
 @today_option
+@locale_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def render(
     plans: tuple[str, ...],
@@ -196,6 +205,7 @@ def render(
     outdir: Path,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
+    locale: str,
     quiet: bool,
 ) -> None:
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
@@ -208,7 +218,11 @@ def render(
 
     sources = plan_files(plans)
     options = RenderOptions(
-        formats=tuple(dict.fromkeys(formats)), outdir=outdir, templates=template_dirs, today=today
+        formats=tuple(dict.fromkeys(formats)),
+        outdir=outdir,
+        templates=template_dirs,
+        today=today,
+        locale=locale,
     )
     with click.progressbar(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
@@ -291,6 +305,7 @@ def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, 
 )
 @templates_option
 @today_option
+@locale_option
 def diff(
     old: str,
     new: str,
@@ -299,6 +314,7 @@ def diff(
     force: bool,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
+    locale: str,
 ) -> None:
     """Show what changed between two versions of a plan, matched by stable ids.
 
@@ -308,7 +324,14 @@ def diff(
     from .revise.summary import diff_files
 
     written, warnings = diff_files(
-        Path(old), Path(new), fmt, output, force=force, templates=template_dirs, today=today
+        Path(old),
+        Path(new),
+        fmt,
+        output,
+        force=force,
+        templates=template_dirs,
+        today=today,
+        locale=locale,
     )
     for warning in warnings:
         say(f"warning: {warning}", err=True)
@@ -336,8 +359,8 @@ def templates_list(template_dirs: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def templates_export(name: str, folder: Path, force: bool) -> None:
     """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`,
-    `safety-plan` (the client's handout), or an orientation (its own copy of the plan
-    templates)."""
+    `safety-plan` (the client's handout), `labels` (the fixed words in each language, to
+    translate), or an orientation (its own copy of the plan templates)."""
     from .authoring.template_tools import export
 
     for path in export(name, folder, force=force):

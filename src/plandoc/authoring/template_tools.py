@@ -34,20 +34,21 @@ PLAN_VARIABLES = frozenset(
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
         "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
         "facts", "status_banner", "status_mark", "as_of", "signed_on", "coverage",
-        "safety_plan",
+        "safety_plan", "labels",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(
     {
         "title", "plan_id", "client", "client_id", "old_version", "new_version", "old_date",
         "new_date", "revision", "warnings", "progress", "new_scores", "sections", "count",
-        "confidentiality",
+        "confidentiality", "labels",
     }
 )  # fmt: skip
 BASE_FILES = {
     "plan": ("plan.md.j2", "md/block.md.j2", "plan.docx"),
     "diff": ("diff.md.j2", "diff.docx"),
     "safety-plan": ("safety-plan.md.j2", "safety-plan.docx"),
+    "labels": ("labels/en-US.yaml", "labels/en-GB.yaml"),
 }
 
 
@@ -81,8 +82,9 @@ def _first(name: str, file: str, templates: Sequence[Path]) -> Path:
 
 def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
     """Copy a built-in template set into *folder*: ``plan`` (the plan in Markdown and Word),
-    ``diff`` (the change summary), ``safety-plan`` (the client's handout), or an orientation name (the plan templates placed where they
-    override that orientation only)."""
+    ``diff`` (the change summary), ``safety-plan`` (the client's handout), ``labels`` (the
+    fixed words in each language, ``labels/*.yaml``), or an orientation name (the plan
+    templates placed where they override that orientation only)."""
     known = orientations()
     if name in BASE_FILES:
         pairs = [(builtin_root() / f, folder / f) for f in BASE_FILES[name]]
@@ -93,7 +95,7 @@ def export(name: str, folder: Path, *, force: bool = False) -> list[Path]:
         ]
     else:
         raise UsageError(
-            f"unknown template `{name}`; one of: plan, diff, safety-plan, {', '.join(known)}"
+            f"unknown template `{name}`; one of: {', '.join(BASE_FILES)}, {', '.join(known)}"
         )
     for _, target in pairs:
         _no_links_on_the_way(folder, target)
@@ -133,6 +135,8 @@ def lint(folder: Path) -> list[Finding]:
             findings += _lint_orientation(path)
         elif path.parent.name == "profiles" and path.suffix == ".yaml":
             findings += _lint_profile(path)
+        elif path.parent.name == "labels" and path.suffix == ".yaml":
+            findings += _lint_labels(path)
         elif path.suffix == ".j2":
             findings += _lint_text(path)
         elif path.suffix == ".docx":
@@ -162,6 +166,18 @@ def _lint_profile(path: Path) -> list[Finding]:
     except TemplateError as exc:
         return [_finding(path, str(exc).removeprefix(f"{path}: "), "template.file")]
     return []
+
+
+def _lint_labels(path: Path) -> list[Finding]:
+    """A labels file (``labels/LOCALE.yaml``): read and checked as ``render --locale`` would."""
+    from ..render.labels import check_file
+
+    try:
+        return check_file(path)
+    except PlanInvalid as exc:
+        return list(exc.findings)
+    except TemplateError as exc:
+        return [_finding(path, str(exc).removeprefix(f"{path}: "), "template.file")]
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:

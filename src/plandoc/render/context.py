@@ -33,6 +33,7 @@ from ..text import names_speakers
 from . import describe as d
 from . import summary
 from .formatting import label, show, show_date, show_number, signed_number
+from .labels import Labels, fill, load_labels, respell
 from .layout import resolve_sections
 
 PLAIN_TYPES = (str, int, float, bool, type(None), dt.date)
@@ -57,62 +58,65 @@ def plain(value: Any, where: str = "context") -> Any:
     return value
 
 
-CONFIDENTIALITY = (
-    "Confidential health information. Protected by law; do not disclose without the client's "
-    "written consent except as the law allows."
-)
-
-
-def build_context(plan: Plan) -> dict[str, Any]:
-    """Everything the templates need, from a plan that passed ``check``."""
+def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
+    """Everything the templates need, from a plan that passed ``check``; *labels* are the
+    fixed words in the document's language (:func:`~plandoc.render.labels.load_labels`,
+    en-US by default)."""
     orientation = plan.orientation
     assert orientation is not None, "a checked plan names a known orientation"
+    words = labels if labels is not None else load_labels()
     data = plan.data
     client = data["participants"][plan.client.at[-1]] if plan.client else {}
     presenting = data["assessment"]["presenting_problem"]
+    shown = _orientation(orientation, plan, words)
     return {
         "plan": data,
-        "title": data["plan"]["title"] or f"{orientation.label} treatment plan",
-        "facts": summary.facts(plan, [_coverage(c, plan) for c in plan.coverage]),
-        "status_banner": summary.banner(plan),
-        "status_mark": summary.mark(plan),
+        "labels": words,
+        "title": data["plan"]["title"]
+        or fill(words["text"]["treatment_plan"], orientation=shown["label"]),
+        "facts": summary.facts(plan, [_coverage(c, plan) for c in plan.coverage], words),
+        "status_banner": summary.banner(plan, words),
+        "status_mark": summary.mark(plan, words),
         "as_of": summary.as_of(plan),
         "signed_on": plan.signed_on,
-        "orientation": _orientation(orientation, plan),
+        "orientation": shown,
         "client": client,
         "participants": [{**p, "born": d.born(p)} for p in data["participants"]],
         "guardians": [_guardian(g, plan) for g in _guardians(data)],
-        "clinician_text": d.professional(data["clinician"]),
-        "supervisor_text": d.professional(data["supervisor"]) if data["supervisor"] else "",
+        "clinician_text": d.professional(data["clinician"], words["column"]["license"].lower()),
+        "supervisor_text": d.professional(data["supervisor"], words["column"]["license"].lower())
+        if data["supervisor"]
+        else "",
         "team": [_team_member(m) for m in data["team"]],
         "diagnoses": [d.diagnosis(plan, x) for x in data["assessment"]["diagnoses"]],
         "presenting_quote": quoted(presenting["client_words"])
         if presenting["client_words"]
         else "",
         "presenting_speaker": d.speaker_name(plan, presenting["speaker"]),
-        "risk": _risk(data["assessment"]),
-        "safety_plan": safety_plan(plan),
+        "risk": _risk(data["assessment"], words),
+        "safety_plan": safety_plan(plan, words),
         "instruments": [_instrument(i) for i in data["instruments"]],
         "goals": [
-            _goal(raw, goal, plan) for raw, goal in zip(data["goals"], plan.goals, strict=True)
+            _goal(raw, goal, plan, words)
+            for raw, goal in zip(data["goals"], plan.goals, strict=True)
         ],
-        "shared_interventions": [_shared(raw, plan) for raw in data["interventions"]],
-        "progress": [_progress_row(p, plan) for p in plan.progress],
+        "shared_interventions": [_shared(raw, plan, words) for raw in data["interventions"]],
+        "progress": [_progress_row(p, plan, words) for p in plan.progress],
         "scores": _scores(plan),
         "services": [
             _service(raw, service, plan)
             for raw, service in zip(data["services"], plan.services, strict=True)
         ],
-        "crisis_plans": [_crisis_plan(c) for c in data["crisis_plans"]],
-        "substance_use": _substance_use(data["substance_use"], plan),
+        "crisis_plans": [_crisis_plan(c, words) for c in data["crisis_plans"]],
+        "substance_use": _substance_use(data["substance_use"], plan, words),
         "signatures": [
-            {**_signature(s, plan), **summary.signature(plan, s)} for s in data["signatures"]
+            {**_signature(s, plan), **summary.signature(plan, s, words)} for s in data["signatures"]
         ],
         "sources": d.sources(data),
         "extensions": [{"name": k, "value": v} for k, v in d.flatten(data["extensions"] or {})],
         "next_review": plan.next_review,
         "latest_revision": data["revisions"][-1] if data["revisions"] else None,
-        "confidentiality": CONFIDENTIALITY,
+        "confidentiality": words["text"]["confidentiality"],
         "suggested_interventions": list(orientation.suggested_interventions),
         "measurement_notes": _notes(plan),
         "coverage": [_coverage(c, plan) for c in plan.coverage],
@@ -149,18 +153,18 @@ def _guardian(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
 def _team_member(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         **raw,
-        "licence_text": d.licence(raw),
+        "licence_text": d.licence(raw, ""),
         "contact": d.join(raw["phone"], raw["email"], sep=", "),
     }
 
 
-def _risk(assessment: dict[str, Any]) -> dict[str, Any]:
+def _risk(assessment: dict[str, Any], words: Labels) -> dict[str, Any]:
     """Risk overall and by domain; what stands in for a safety plan the plan does not need."""
     overall = assessment["risk"]
     rows = [
         {
             **r,
-            "domain_label": label(r["domain"]),
+            "domain_label": respell(label(r["domain"]), words),
             "level_label": label(r["level"]),
         }
         for r in assessment["risks"]
@@ -203,14 +207,17 @@ def _safety_plan_note(assessed: list[tuple[str, dict[str, Any]]], other_risks: b
     return f"Not indicated — {found}."
 
 
-def safety_plan(plan: Plan) -> dict[str, Any]:
+def safety_plan(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
     """The safety plan in the client's voice, for the plan and the client's handout alike:
     each Stanley-Brown step with its first-person heading and its items (contacts composed
     once, ``Name, role: phone``); or, when the plan has none, what stands in its place."""
     raw = plan.data["safety_plan"]
     client = (plan.client.name or plan.client.display_name) if plan.client else ""
+    labels = labels if labels is not None else load_labels()
+    words, after = labels["safety_plan"], labels["text"]["after_signing"]
     steps = []
-    for key, heading, hint in d.SAFETY_STEPS:
+    for key in d.SAFETY_STEPS:
+        heading, hint = words["steps"][key], words["hints"][key]
         values = (raw or {}).get(key) or []
         contacts = [_contact(c) for c in values] if key.endswith("_contacts") else []
         entries = [c["text"] for c in contacts] if contacts else [str(v) for v in values]
@@ -230,16 +237,17 @@ def safety_plan(plan: Plan) -> dict[str, Any]:
         "client_name": client,
         "steps": steps,
         "reviewed_on": reviewed,
-        "reviewed_text": f"Reviewed with the client on {show_date(reviewed)}"
-        + (f" ({summary.AFTER_SIGNING})." if _after(reviewed, plan.signed_on) else ".")
+        "reviewed_text": fill(words["reviewed"], date=show_date(reviewed))
+        + (f" ({after})." if _after(reviewed, plan.signed_on) else ".")
         if reviewed
         else "",
-        "reviewed_line": f"reviewed {show_date(reviewed)} with {plan.clinician.name}"
+        "reviewed_line": fill(
+            words["reviewed_line"], date=show_date(reviewed), clinician=plan.clinician.name
+        )
         if reviewed and plan.clinician
         else "",
-        "note": "" if raw else _risk(plan.data["assessment"])["safety_plan_note"],
-        "crisis_line": "In a crisis, call or text 988 (the Suicide & Crisis Lifeline) at any "
-        "hour. In an emergency, call 911.",
+        "note": "" if raw else _risk(plan.data["assessment"], {})["safety_plan_note"],
+        "crisis_line": words["crisis_line"],
     }
 
 
@@ -254,10 +262,10 @@ def _contact(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _crisis_plan(raw: dict[str, Any]) -> dict[str, Any]:
+def _crisis_plan(raw: dict[str, Any], words: Labels) -> dict[str, Any]:
     return {
         **raw,
-        "domain_label": label(raw["domain"]),
+        "domain_label": respell(label(raw["domain"]), words),
         "contacts": [{**c, "text": _contact(c)["text"]} for c in raw["contacts"]],
     }
 
@@ -266,22 +274,26 @@ def _instrument(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "scale": d.scale(raw)}
 
 
-def _orientation(orientation: Orientation, plan: Plan) -> dict[str, Any]:
+def _orientation(orientation: Orientation, plan: Plan, words: Labels) -> dict[str, Any]:
     details = plan.data["orientation_details"]
-    sections = resolve_sections(orientation.layout, details, orientation.schema, _current(plan))
+    sections = resolve_sections(
+        orientation.layout, details, orientation.schema, _current(plan), labels=words
+    )
     spec = orientation.modules
     for module, raw in zip(plan.modules, details.get(spec.field, []) if spec else [], strict=False):
         inner = module.definition
         if inner is None or spec is None:
             continue
-        blocks = [{"kind": "text", "label": "Focus", "text": show(raw.get("focus"))}]
-        for section in resolve_sections(inner.layout, module.details, inner.schema):
+        focus = words["label"]["focus"]
+        blocks = [{"kind": "text", "label": focus, "text": show(raw.get("focus"))}]
+        for section in resolve_sections(inner.layout, module.details, inner.schema, labels=words):
             blocks.append({"kind": "heading", "text": section["title"]})
             blocks += section["blocks"]
-        sections.append({"title": f"Module: {inner.label}", "blocks": blocks})
+        title = fill(words["heading"]["module"], name=respell(inner.label, words))
+        sections.append({"title": title, "blocks": blocks})
     return {
         "name": orientation.name,
-        "label": orientation.label,
+        "label": respell(orientation.label, words),
         "summary": orientation.summary,
         "sections": sections,
     }
@@ -303,7 +315,7 @@ def _current(plan: Plan) -> dict[tuple[str, str], tuple[float, str]]:
     return {key: (score, day) for key, (score, day, _) in found.items()}
 
 
-def _goal(raw: dict[str, Any], goal: Goal, plan: Plan) -> dict[str, Any]:
+def _goal(raw: dict[str, Any], goal: Goal, plan: Plan, words: Labels) -> dict[str, Any]:
     titles = {p.id: p.title for p in plan.problems}
     quote = quoted(raw["client_words"]) if raw["client_words"] else ""
     said = f" — {d.speaker_name(plan, raw['speaker'])}" if quote and raw["speaker"] else ""
@@ -318,28 +330,31 @@ def _goal(raw: dict[str, Any], goal: Goal, plan: Plan) -> dict[str, Any]:
         "problem_titles": [titles[p] for p in goal.problems if p in titles],
         "shared_by_objectives": _shared_by_objectives(raw["objectives"], plan),
         "objectives": [
-            _objective(o, objective, plan)
+            _objective(o, objective, plan, words)
             for o, objective in zip(raw["objectives"], goal.objectives, strict=True)
         ],
     }
 
 
-def _objective(raw: dict[str, Any], objective: Objective, plan: Plan) -> dict[str, Any]:
+def _objective(
+    raw: dict[str, Any], objective: Objective, plan: Plan, words: Labels
+) -> dict[str, Any]:
     measure = objective.measure
     instrument = plan.instruments.get(measure.instrument or "") if measure else None
     progress = plan.objective_progress(objective) if measure else None
     status = label(raw["status"])
+    after = words["text"]["after_signing"]
     return {
         **raw,
         "text": _item_text(raw, plan),
-        "interventions": [_intervention(i, plan) for i in raw["interventions"]],
+        "interventions": [_intervention(i, plan, words) for i in raw["interventions"]],
         "measure_text": d.measure_text(plan, objective, raw),
         "instrument_name": instrument.name if instrument else "",
-        "progress": _progress(progress, plan.signed_on) if progress else None,
+        "progress": _progress(progress, plan.signed_on, after) if progress else None,
         "due_text": d.due(plan, raw, objective),
         "shared_text": _shared_named(raw["uses"], plan),
         "status_text": f"{status}, met {show_date(raw['achieved_on'])}"
-        + (f" ({summary.AFTER_SIGNING})" if _after(raw["achieved_on"], plan.signed_on) else "")
+        + (f" ({after})" if _after(raw["achieved_on"], plan.signed_on) else "")
         if raw["achieved_on"]
         else status,
     }
@@ -378,29 +393,28 @@ def _shared_by_objectives(objectives: list[dict[str, Any]], plan: Plan) -> list[
     ]
 
 
-def _intervention(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+def _intervention(raw: dict[str, Any], plan: Plan, words: Labels) -> dict[str, Any]:
+    approach = respell(_approach(raw["approach"], plan), words)
     return {
         **raw,
-        "approach_label": _approach(raw["approach"], plan),
+        "approach_label": approach,
         "text": _item_text(raw, plan),
         "by": d.delivered_by(plan, raw),
         "modality_text": d.join(
-            label(raw["modality"]),
-            f"({_approach(raw['approach'], plan)})" if raw["approach"] else "",
-            sep=" ",
+            label(raw["modality"]), f"({approach})" if raw["approach"] else "", sep=" "
         ),
     }
 
 
-def _shared(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
+def _shared(raw: dict[str, Any], plan: Plan, words: Labels) -> dict[str, Any]:
     """A shared intervention, with the goals and objectives it serves."""
     ident = raw["id"]
     serves = [f"goal {g.id}" for g in plan.goals if ident in g.uses]
     serves += [str(o.id) for o in plan.objectives if ident in o.uses]
-    return {**_intervention(raw, plan), "serves": ", ".join(serves)}
+    return {**_intervention(raw, plan, words), "serves": ", ".join(serves)}
 
 
-def _progress(p: Progress, signed: dt.date | None) -> dict[str, Any]:
+def _progress(p: Progress, signed: dt.date | None, after: str) -> dict[str, Any]:
     """Where a measure started (the baseline when there is one), where it is now, the change,
     and whether that is better or worse on this instrument; a score taken after the version
     was *signed* says so."""
@@ -421,7 +435,7 @@ def _progress(p: Progress, signed: dt.date | None) -> dict[str, Any]:
         "direction": p.direction,
         "band_first": p.band_start,
         "band_latest": p.band_latest,
-        "summary": _summary(p, signed),
+        "summary": _summary(p, signed, after),
         "points": [{"date": s.date, "score": s.value, "note": s.note} for s in p.points],
         "scale": [p.instrument.min, p.instrument.max],
     }
@@ -431,11 +445,11 @@ def _after(day: dt.date | None, signed: dt.date | None) -> bool:
     return bool(day and signed and day > signed)
 
 
-def _summary(p: Progress, signed: dt.date | None) -> str:
+def _summary(p: Progress, signed: dt.date | None, after: str) -> str:
     def at(value: float, when: dt.date | None) -> str:
         band = p.instrument.band(float(value))
         shown = f" on {show_date(when)}" if when else ""
-        shown += f" ({summary.AFTER_SIGNING})" if _after(when, signed) else ""
+        shown += f" ({after})" if _after(when, signed) else ""
         return f"{show_number(value)}{f' ({band})' if band else ''}{shown}"
 
     if p.single:
@@ -443,7 +457,7 @@ def _summary(p: Progress, signed: dt.date | None) -> str:
     return f"{at(p.start.value, p.start.date)} → {at(p.latest.value, p.latest.date)}: {signed_number(p.change)}, {p.direction}"
 
 
-def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
+def _progress_row(p: Progress, plan: Plan, words: Labels) -> dict[str, Any]:
     """One row of the progress table: the same numbers as the objective's own progress."""
     who = d.person_name(plan, p.participant)
     objective = p.objective if p.named else None
@@ -452,7 +466,7 @@ def _progress_row(p: Progress, plan: Plan) -> dict[str, Any]:
     target = _target_value(p, plan)
     points = _chart_points(p)
     row = {
-        **_progress(p, plan.signed_on),
+        **_progress(p, plan.signed_on, words["text"]["after_signing"]),
         "label": name,
         "participant": who or None,
         "objective": objective,
@@ -613,9 +627,10 @@ def _scores(plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
-def _substance_use(raw: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
+def _substance_use(raw: dict[str, Any] | None, plan: Plan, words: Labels) -> dict[str, Any] | None:
     if not raw:
         return None
+    said = words["label"]
     referral = raw["referral"] or {}
     toxicology = raw["toxicology"] or {}
     instrument = plan.instruments.get(toxicology.get("instrument") or "")
@@ -624,24 +639,26 @@ def _substance_use(raw: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | N
         "dimensions": [
             {
                 **x,
-                "name": ASAM_DIMENSIONS.get(x["dimension"], ""),
+                "name": respell(ASAM_DIMENSIONS.get(x["dimension"], ""), words),
                 "rating_text": f"{x['rating']} (points to level {x['level']})"
                 if x["level"]
                 else str(x["rating"]),
             }
             for x in raw["asam_dimensions"]
         ],
-        "recommended_text": asam_level(raw["recommended_level"]),
-        "actual_text": asam_level(raw["actual_level"]),
-        "behaviours": [{**b, "stage_label": label(b["stage"])} for b in raw["behaviours"]],
+        "recommended_text": respell(asam_level(raw["recommended_level"]), words),
+        "actual_text": respell(asam_level(raw["actual_level"]), words),
+        "behaviours": [
+            {**b, "stage_label": respell(label(b["stage"]), words)} for b in raw["behaviours"]
+        ],
         "referral_rows": [
             {"name": name, "value": show(value)}
             for name, value in (
-                ("Referred by", referral.get("source")),
-                ("Mandated", referral.get("mandated")),
-                ("What the mandate requires", referral.get("mandate")),
-                ("Consent to report", referral.get("reporting_consent")),
-                ("Reports go to", referral.get("reports_to")),
+                (said["referred_by"], referral.get("source")),
+                (said["mandated"], referral.get("mandated")),
+                (said["mandate"], referral.get("mandate")),
+                (said["reporting_consent"], referral.get("reporting_consent")),
+                (said["reports_to"], referral.get("reports_to")),
             )
             if value is not None
         ],

@@ -97,20 +97,24 @@ def born(person: dict[str, Any]) -> str:
     return f"age {person['age']}" if person.get("age") is not None else ""
 
 
-def licence(person: dict[str, Any]) -> str:
-    """``LCSW, license no. CSW-44821 (OR)``: the licence's type, number and jurisdiction."""
+def licence(person: dict[str, Any], word: str = "license") -> str:
+    """``LCSW, license no. CSW-44821 (OR)``: the licence's type, number and jurisdiction, with
+    *word* in the document's spelling."""
     held = person.get("licence") or {}
     if not held:
         return ""
     where = f" ({held['jurisdiction']})" if held.get("jurisdiction") else ""
-    return join(held.get("type"), f"license no. {held['number']}{where}", sep=", ")
+    if not word:  # under a "License" heading: ``LCSW CSW-44821 (OR)``
+        return f"{join(held.get('type'), held.get('number'), sep=' ')}{where}"
+    return join(held.get("type"), f"{word} no. {held['number']}{where}", sep=", ")
 
 
-def professional(person: dict[str, Any]) -> str:
-    """A clinician's or supervisor's line: name, credentials, licence, NPI, contact."""
+def professional(person: dict[str, Any], licensed: str = "license") -> str:
+    """A clinician's or supervisor's line: name, credentials, license (the word *licensed*,
+    in the document's spelling), NPI, contact."""
     return join(
         join(person.get("name"), person.get("credentials"), sep=", "),
-        licence(person),
+        licence(person, licensed.lower()),
         f"NPI {person['npi']}" if person.get("npi") else "",
         person.get("phone"),
         person.get("email"),
@@ -386,28 +390,17 @@ def attempts(raw: dict[str, Any]) -> str:
 # --- the safety plan ---------------------------------------------------------------------------
 
 SAFETY_STEPS = (
-    ("warning_signs", "My warning signs", "When I notice these, I use this plan."),
-    (
-        "internal_coping",
-        "Things I can do on my own",
-        "To take my mind off things, without anyone else.",
-    ),
-    (
-        "distraction",
-        "People and places that take my mind off things",
-        "Where I can go and who I can be with.",
-    ),
-    ("help_contacts", "People I can ask for help", "I can call or text them."),
-    (
-        "professional_contacts",
-        "Professionals and crisis lines I can call",
-        "When I need more help, or I cannot keep myself safe.",
-    ),
-    ("means_safety", "Making my surroundings safe", "What I have done, or will do."),
-    ("reasons_for_living", "My reasons for living", "What matters most to me."),
+    "warning_signs",
+    "internal_coping",
+    "distraction",
+    "help_contacts",
+    "professional_contacts",
+    "means_safety",
+    "reasons_for_living",
 )
-"""The Stanley–Brown steps in the client's voice: the field, its heading and a line saying
-what it is for (the handout prints the line; the plan does not)."""
+"""The Stanley–Brown steps, in order: the safety plan's fields. Each step's first-person
+heading and the line saying what it is for (the handout prints the line; the plan does not)
+are labels (``safety_plan.steps`` and ``safety_plan.hints``)."""
 
 
 def _said(role: str, name: str) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .formatting import label, show, signed_number
+from .labels import Labels, fill, load_labels, respell
 
 Block = dict[str, Any]
 Section = dict[str, Any]
@@ -27,16 +28,21 @@ def resolve_sections(
     details: dict[str, Any],
     schema: dict[str, Any],
     current: Current | None = None,
+    *,
+    labels: Labels | None = None,
 ) -> list[Section]:
     """The sections of an orientation's *layout* filled from *details*; *schema* (the
     orientation's fields) says which values come from a fixed list and read as words;
-    *current* holds the latest scores a table may mark (``current:``)."""
+    *current* holds the latest scores a table may mark (``current:``). The layout's own
+    wording — titles, labels, column headers — and the fixed values are respelled for the
+    locale of *labels* (:func:`~plandoc.render.labels.respell`); the client's text is not."""
     sections = []
-    scope = _Scope(details, current or {})
+    scope = _Scope(details, current or {}, labels=labels if labels is not None else load_labels())
     for section in layout:
         blocks = list(_blocks(section.get("blocks", []), details, schema, scope))
         if blocks:
-            sections.append({"title": str(section["title"]), "blocks": blocks})
+            title = respell(str(section["title"]), scope.labels)
+            sections.append({"title": title, "blocks": blocks})
     return sections
 
 
@@ -77,11 +83,16 @@ class _Scope:
     """What a block may look beyond its own data for: the whole of the details (``names``),
     the latest scores (``current``), and the item an ``each`` block is drawing."""
 
-    def __init__(self, root: dict[str, Any], current: Current, item: Any = None) -> None:
-        self.root, self.current, self.item = root, current, item
+    def __init__(
+        self, root: dict[str, Any], current: Current, item: Any = None, *, labels: Labels
+    ) -> None:
+        self.root, self.current, self.item, self.labels = root, current, item, labels
 
     def inside(self, item: Any) -> _Scope:
-        return _Scope(self.root, self.current, item)
+        return _Scope(self.root, self.current, item, labels=self.labels)
+
+    def words(self, text: str) -> str:
+        return respell(text, self.labels)
 
 
 def _blocks(
@@ -91,18 +102,18 @@ def _blocks(
         kind = spec["kind"]
         value = lookup(data, spec.get("field"))
         rules = _rules(schema, spec.get("field"))
-        label = str(spec.get("label", ""))
+        label = scope.words(str(spec.get("label", "")))
         if not _present(value):
             continue
         if kind == "text":
             text = (
                 _title(str(spec["text"]), value)
                 if "text" in spec and isinstance(value, dict)
-                else _cell(value, spec, rules=rules)
+                else _cell(value, spec, rules=rules, scope=scope)
             )
             yield {"kind": "text", "label": label, "text": text}
         elif kind == "list":
-            items = [_cell(v, spec, rules=rules) for v in value if _present(v)]
+            items = [_cell(v, spec, rules=rules, scope=scope) for v in value if _present(v)]
             yield {
                 "kind": "list",
                 "label": label,
@@ -115,8 +126,14 @@ def _blocks(
             fields = rules.get("schema", {}) if rules.get("type") == "dict" else {}
             rows = [
                 [
-                    str(r["label"]),
-                    _cell(value.get(r["field"]), r, value, rules=fields.get(r["field"], {})),
+                    scope.words(str(r["label"])),
+                    _cell(
+                        value.get(r["field"]),
+                        r,
+                        value,
+                        rules=fields.get(r["field"], {}),
+                        scope=scope,
+                    ),
                 ]
                 for r in spec["rows"]
                 if _present(value.get(r["field"]))
@@ -125,7 +142,8 @@ def _blocks(
                 yield {"kind": "fields", "label": label, "rows": rows}
         elif kind == "each":
             for item in value:
-                yield {"kind": "heading", "text": _title(str(spec.get("title", "")), item)}
+                title = _title(scope.words(str(spec.get("title", ""))), item)
+                yield {"kind": "heading", "text": title}
                 yield from _blocks(
                     spec.get("blocks", []), item, _item_fields(rules), scope.inside(item)
                 )
@@ -135,21 +153,22 @@ def _table(
     spec: dict[str, Any], label: str, value: list[Any], fields: dict[str, Any], scope: _Scope
 ) -> Block:
     columns = [c for c in spec["columns"] if any(_present(item.get(c["field"])) for item in value)]
-    labels = [str(c["label"]) for c in columns]
+    labels = [scope.words(str(c["label"])) for c in columns]
     rows = [
         [
             _named(item.get(c["field"]), c, scope)
-            or _cell(item.get(c["field"]), c, item, rules=fields.get(c["field"], {}))
+            or _cell(item.get(c["field"]), c, item, rules=fields.get(c["field"], {}), scope=scope)
             for c in columns
         ]
         for item in value
     ]
+    fixed = scope.labels["column"]
     if spec.get("numbered"):
-        labels = ["No.", *labels]
+        labels = [fixed["number"], *labels]
         rows = [[str(n), *row] for n, row in enumerate(rows, 1)]
     marks = _marks(spec.get("current"), value, scope)
     if any(marks):
-        labels.append("Now")
+        labels.append(fixed["now"])
         rows = [[*row, mark] for row, mark in zip(rows, marks, strict=True)]
     return {"kind": "table", "label": label, "columns": labels, "rows": rows}
 
@@ -180,10 +199,8 @@ def _marks(spec: Any, rows: list[Any], scope: _Scope) -> list[str]:
         return [""] * len(rows)
     score, day = found
     field = str(spec.get("value", "score"))
-    return [
-        f"current level ({day})" if isinstance(r, dict) and r.get(field) == score else ""
-        for r in rows
-    ]
+    mark = fill(scope.labels["label"]["current_level"], date=day)
+    return [mark if isinstance(r, dict) and r.get(field) == score else "" for r in rows]
 
 
 def _cell(
@@ -192,14 +209,17 @@ def _cell(
     item: dict[str, Any] | None = None,
     *,
     rules: dict[str, Any],
+    scope: _Scope,
 ) -> str:
     """One value as shown, following the layout's ``values``, ``format`` and ``then`` options;
-    a value from a fixed list (the schema's ``allowed``) reads as words."""
+    a value from a fixed list (the schema's ``allowed``) reads as words, in the locale's
+    spelling."""
     values = spec.get("values")
+    enum = _enum(rules)
     if isinstance(values, dict) and str(value) in values:
-        text = str(values[str(value)])
+        text = scope.words(str(values[str(value)]))
     elif spec.get("format") == "label":
-        text = label(value)
+        text = scope.words(label(value))
     elif (
         spec.get("format") == "signed"
         and isinstance(value, int | float)
@@ -207,9 +227,11 @@ def _cell(
     ):
         text = signed_number(value)
     else:
-        text = show(value, enum=_enum(rules))
+        text = scope.words(show(value, enum=True)) if enum else show(value)
     later = item.get(spec["then"]) if item and spec.get("then") else None
-    return f"{text} → {show(later, enum=_enum(rules))}" if _present(later) else text
+    if not _present(later):
+        return text
+    return f"{text} → {scope.words(show(later, enum=True)) if enum else show(later)}"
 
 
 def _title(template: str, item: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ from ..check.pipeline import check_file
 from ..errors import Finding, PlandocError, RenderError, UsageError
 from .context import build_context
 from .fonts import font_warnings
+from .labels import BASE as BASE_LOCALE
+from .labels import load_labels
 from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
 from .write import refuse_template_folders, write_set
@@ -56,6 +58,8 @@ class RenderOptions:
     today: dt.date | None = None
     limits: Limits = DEFAULT_LIMITS
     pdf_timeout: float = TIMEOUT_SECONDS
+    locale: str = BASE_LOCALE
+    """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
 
 
 def render_bytes(
@@ -108,7 +112,7 @@ def render_file(
         return RenderResult(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
         )
-    context = build_context(result.plan)
+    context = build_context(result.plan, load_labels(options.locale, options.templates))
     kinds, skipped = _kinds(options.formats, context)
     rendered: dict[str, bytes] = {}
     problem = ""
@@ -186,6 +190,9 @@ def render_files(
             f"several plans would write the same output ({', '.join(clashes)}); render them to different folders"
         )
     refuse_template_folders(options.outdir, options.templates)
+    load_labels(
+        options.locale, options.templates
+    )  # an unknown locale or a broken file: say so once
     if any(fmt.endswith("pdf") for fmt in options.formats):
         require_soffice()
     results = []

@@ -16,6 +16,7 @@ from typing import Any
 from ..spec.model import Plan
 from . import describe as d
 from .formatting import label, show_date
+from .labels import Labels, fill, load_labels
 
 AFTER_SIGNING = "recorded after signing"
 """How a document marks what was recorded after its version was signed."""
@@ -23,20 +24,23 @@ SIGNATURE_LINE = "_" * 34
 DATE_LINE = "_" * 14
 
 
-def facts(plan: Plan, coverage: list[dict[str, Any]]) -> list[dict[str, str]]:
+def facts(
+    plan: Plan, coverage: list[dict[str, Any]], labels: Labels | None = None
+) -> list[dict[str, str]]:
     """Page 1's label and value rows, in the order a reviewer reads them; *coverage* is each
-    payer as the context shows it."""
+    payer as the context shows it, *labels* the locale's fixed words (default en-US)."""
     data = plan.data
+    words = (labels or load_labels())["facts"]
     rows = [
-        ("Client", _client(plan)),
-        *[row for payer in coverage for row in _coverage(payer)],
-        ("Plan", _version(plan)),
-        ("Status", status_text(plan)),
-        ("Plan dates", _dates(plan)),
-        ("Clinician", _clinician(data)),
-        ("Diagnoses", _diagnoses(plan)),
-        ("Signatures", signature_status(plan)),
-        ("Data as of", as_of_text(plan)),
+        (words["client"], _client(plan)),
+        *[row for payer in coverage for row in _coverage(payer, words)],
+        (words["plan"], _version(plan)),
+        (words["status"], status_text(plan, labels)),
+        (words["plan_dates"], _dates(plan)),
+        (words["clinician"], _clinician(data)),
+        (words["diagnoses"], _diagnoses(plan)),
+        (words["signatures"], signature_status(plan, labels)),
+        (words["data_as_of"], as_of_text(plan, labels)),
     ]
     return [{"label": name, "value": value} for name, value in rows if value]
 
@@ -55,11 +59,11 @@ def _client(plan: Plan) -> str:
     )
 
 
-def _coverage(payer: dict[str, Any]) -> list[tuple[str, str]]:
+def _coverage(payer: dict[str, Any], words: dict[str, str]) -> list[tuple[str, str]]:
     """A payer's row (plan, member ID, group) and, when it has one, its authorization's."""
     rows = [
         (
-            "Coverage",
+            words["coverage"],
             d.join(
                 d.join(payer["payer"], payer["plan_name"], sep=", "),
                 f"member ID {payer['member_id']}",
@@ -71,7 +75,7 @@ def _coverage(payer: dict[str, Any]) -> list[tuple[str, str]]:
         number = f"{payer['authorization_number']}: " if payer["authorization_number"] else ""
         rows.append(
             (
-                "Authorization",
+                words["authorization"],
                 f"{number}{payer['authorized_text']}, {payer['period_text']}; "
                 f"{payer['planned_text']}",
             )
@@ -122,31 +126,41 @@ def _diagnoses(plan: Plan) -> str:
 # --- status ------------------------------------------------------------------------------------
 
 
-def status_text(plan: Plan) -> str:
-    info = plan.info
+def status_text(plan: Plan, labels: Labels | None = None) -> str:
+    info, words = plan.info, (labels or load_labels())["status"]
     if info.status == "superseded":
-        return banner(plan).split(". ")[0].replace("SUPERSEDED", "Superseded")
+        return fill(words["superseded"], **_replaced(plan, words))
     if info.status == "draft":
-        return "Draft — not signed"
+        return str(words["draft"])
     return label(info.status)
 
 
-def banner(plan: Plan) -> str:
+def banner(plan: Plan, labels: Labels | None = None) -> str:
     """The line a superseded or draft version carries at its top (and a mark in its header),
     so it cannot pass for the plan in force; empty for any other status."""
-    info = plan.info
+    info, words = plan.info, (labels or load_labels())["status"]
     if info.status == "draft":
-        return "DRAFT — not signed"
+        return str(words["draft_banner"])
     if info.status != "superseded":
         return ""
-    by = f"version {info.superseded_by}" if info.superseded_by else "a later version"
-    on = f" on {show_date(info.superseded_on)}" if info.superseded_on else ""
-    return f"SUPERSEDED — replaced by {by}{on}. Kept for the record; do not use it for care."
+    return fill(words["superseded_banner"], **_replaced(plan, words))
 
 
-def mark(plan: Plan) -> str:
+def _replaced(plan: Plan, words: dict[str, str]) -> dict[str, str]:
+    info = plan.info
+    by = info.superseded_by
+    on = info.superseded_on
+    return {
+        "by": fill(words["by_version"], version=by) if by else words["by_later"],
+        "on": " " + fill(words["on_date"], date=show_date(on)) if on else "",
+    }
+
+
+def mark(plan: Plan, labels: Labels | None = None) -> str:
     """The header's short form of the banner."""
-    return {"draft": "DRAFT", "superseded": "SUPERSEDED"}.get(plan.info.status or "", "")
+    words = (labels or load_labels())["status"]
+    marks = {"draft": words["draft_mark"], "superseded": words["superseded_mark"]}
+    return str(marks.get(plan.info.status or "", ""))
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -179,82 +193,74 @@ def after_signing(plan: Plan, day: Any) -> bool:
     return bool(signed and isinstance(day, dt.date) and day > signed)
 
 
-def as_of_text(plan: Plan) -> str:
+def as_of_text(plan: Plan, labels: Labels | None = None) -> str:
     latest = as_of(plan)
     if latest is None:
         return ""
     text = show_date(latest)
     signed = plan.signed_on
     if signed and latest > signed:
-        text += (
-            f". This version was signed on {show_date(signed)}; anything dated after that is "
-            f"marked “{AFTER_SIGNING}”"
-        )
+        words = labels or load_labels()
+        mark = words["text"]["after_signing"]
+        text += ". " + fill(words["facts"]["signed_note"], date=show_date(signed), mark=mark)
     return f"{text}."
 
 
 # --- signatures --------------------------------------------------------------------------------
 
-ATTESTATIONS = {
-    "client": "I took part in making this plan. It was explained to me, and I agree with it.",
-    "assent": "I took part in making this plan, and I agree to it.",
-    "guardian": "I took part in making this plan for the person named, and I consent to it.",
-    "clinician": (
-        "I developed this plan with the client and reviewed it with them. The services in it "
-        "are medically necessary."
-    ),
-    "supervisor": (
-        "I have reviewed this plan. The services in it are medically necessary, and I agree "
-        "with it."
-    ),
-}
+ATTESTED = ("client", "assent", "guardian", "clinician", "supervisor")
+"""The roles with an attestation sentence (``signature.<role>`` in the labels)."""
 
 
-def signature_status(plan: Plan) -> str:
+def signature_status(plan: Plan, labels: Labels | None = None) -> str:
     """One line for page 1: who has signed, who has not."""
+    words = labels or load_labels()
     parts = []
     for s in plan.data["signatures"]:
         state = label(s["status"]).lower()
         dated = f" {show_date(s['date'])}" if s["date"] else ""
-        parts.append(f"{d.qualified(s['name'], _role(plan, s).lower())}: {state}{dated}")
+        parts.append(f"{d.qualified(s['name'], _role(plan, s, words).lower())}: {state}{dated}")
     if not parts:
-        return "none recorded" if plan.info.signed_status else ""
+        return str(words["facts"]["no_signatures"]) if plan.info.signed_status else ""
     return "; ".join(parts)
 
 
-def _role(plan: Plan, raw: dict[str, Any]) -> str:
+def _role(plan: Plan, raw: dict[str, Any], labels: Labels) -> str:
     """The signer's role, as the identification table names the person: a partner who signs
     as a client is a partner, a minor who signs gives assent."""
     person = plan.person(raw["participant"])
     if raw["role"] == "client" and person is not None:
         if plan.minor(person):
-            return f"{label(person.role)}, giving assent"
+            return fill(labels["signature"]["assent_role"], role=label(person.role))
         return label(person.role)
     return label(raw["role"])
 
 
-def signature(plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:
+def signature(plan: Plan, raw: dict[str, Any], labels: Labels | None = None) -> dict[str, Any]:
     """A signer's block: role, printed name, the sentence they attest to, the line they sign
     on (or the electronic signature recorded), and notes on a line of their own."""
+    words = labels or load_labels()
     person = plan.person(raw["participant"])
     minor = raw["role"] == "client" and person is not None and plan.minor(person)
     asked = d.attempts(raw)
+    said = words["signature"]
+    prefix = said["asked"]
     return {
-        "role_text": _role(plan, raw),
+        "role_text": _role(plan, raw, words),
         "printed": d.join(raw["name"], raw["credentials"], sep=", "),
-        "attestation": ATTESTATIONS["assent" if minor else raw["role"]],
-        "line": _line(raw),
+        "attestation": said["assent" if minor else raw["role"]],
+        "line": _line(raw, said),
         "state": _state(raw),
-        "notes": d.join(raw["note"], f"Asked: {asked}." if asked else "", sep=" "),
+        "notes": d.join(raw["note"], f"{prefix}: {asked}." if asked else "", sep=" "),
     }
 
 
-def _line(raw: dict[str, Any]) -> str:
+def _line(raw: dict[str, Any], said: dict[str, str]) -> str:
     if raw["status"] == "signed" and raw.get("electronic"):
-        at = f" at {raw['time']}" if raw.get("time") else ""
-        return f"Electronically signed by {raw['name']} on {show_date(raw['date'])}{at}"
+        at = " " + fill(said["at_time"], time=raw["time"]) if raw.get("time") else ""
+        return fill(said["electronic"], name=raw["name"], date=show_date(raw["date"])) + at
     day = show_date(raw["date"]) if raw["status"] == "signed" and raw["date"] else DATE_LINE
-    return f"Signature: {SIGNATURE_LINE}   Date: {day}"
+    return f"{said['signature']}: {SIGNATURE_LINE}   {said['date']}: {day}"
 
 
 def _state(raw: dict[str, Any]) -> str:

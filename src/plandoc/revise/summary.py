@@ -18,12 +18,17 @@ from typing import Any
 
 from ..errors import PlanInvalid, UsageError
 from ..render.formatting import label, show, signed_number
+from ..render.labels import Labels, fill, load_labels
 from ..spec.model import Plan
 from .diff import Change, PlanDiff, describe, diff_plans, progress_line
 
 
-def summary_context(diff: PlanDiff, old: Plan, new: Plan) -> dict[str, Any]:
-    """The variables of the diff templates (``diff.md.j2``, ``diff.docx``)."""
+def summary_context(
+    diff: PlanDiff, old: Plan, new: Plan, labels: Labels | None = None
+) -> dict[str, Any]:
+    """The variables of the diff templates (``diff.md.j2``, ``diff.docx``); *labels* are the
+    fixed words in the summary's language (en-US by default)."""
+    words = labels if labels is not None else load_labels()
     sections = []
     for key, changes in diff.by_section().items():
         if key == "measurements":
@@ -35,7 +40,8 @@ def summary_context(diff: PlanDiff, old: Plan, new: Plan) -> dict[str, Any]:
     revision = diff.revision
     label_of = new.orientation.label if new.orientation else ""
     return {
-        "title": new.info.title or f"{label_of} treatment plan",
+        "labels": words,
+        "title": new.info.title or fill(words["text"]["treatment_plan"], orientation=label_of),
         "plan_id": diff.plan_id,
         "client": new.client.name or "" if new.client else "",
         "client_id": diff.client,
@@ -56,7 +62,7 @@ def summary_context(diff: PlanDiff, old: Plan, new: Plan) -> dict[str, Any]:
         "new_scores": added_scores,
         "sections": sections,
         "count": len([c for c in diff.changes if c.section != "measurements" or c.kind != "added"]),
-        "confidentiality": "Confidential health information.",
+        "confidentiality": words["diff"]["confidentiality"],
     }
 
 
@@ -152,19 +158,20 @@ def render_diff(
     force: bool = False,
     templates: Sequence[Path] = (),
     redline_seconds: float = REDLINE_SECONDS,
+    labels: Labels | None = None,
 ) -> tuple[bytes, tuple[str, ...]]:
     """The change summary (``md``, ``docx``) or the Word redline of two checked plans, and the
-    diff's warnings (version not increasing, no revision entry)."""
+    diff's warnings (version not increasing, no revision entry); *labels* give the fixed words."""
     diff = diff_plans(old, new, force=force)
+    words = labels if labels is not None else load_labels()
     if fmt == "md":
-        text = render_summary_markdown(summary_context(diff, old, new), templates=templates)
-        return text.encode("utf-8"), diff.warnings
+        context = summary_context(diff, old, new, words)
+        return render_summary_markdown(context, templates=templates).encode("utf-8"), diff.warnings
     if fmt == "docx":
-        return render_summary_docx(
-            summary_context(diff, old, new), new, templates=templates
-        ), diff.warnings
+        context = summary_context(diff, old, new, words)
+        return render_summary_docx(context, new, templates=templates), diff.warnings
     if fmt == "redline":
-        return _redline(old, new, diff, templates, redline_seconds), diff.warnings
+        return _redline(old, new, diff, templates, redline_seconds, words), diff.warnings
     raise UsageError(f"unknown diff format `{fmt}`; use one of {', '.join(DIFF_FORMATS)}")
 
 
@@ -174,6 +181,7 @@ def _redline(
     diff: PlanDiff,
     templates: Sequence[Path],
     seconds: float,
+    labels: Labels,
 ) -> bytes:
     from ..render import worker
     from ..render.context import build_context
@@ -190,8 +198,8 @@ def _redline(
         new.clinician.signed_name if new.clinician else ""
     )
     when = (revision.date if revision else None) or new.info.start_date or dt.date(1980, 1, 1)
-    before = render_docx(build_context(then), templates=templates)
-    after = render_docx(build_context(new), templates=templates)
+    before = render_docx(build_context(then, labels), templates=templates)
+    after = render_docx(build_context(new, labels), templates=templates)
     identifier = f"{MARKER_PREFIX['redline']}{diff.plan_id}:{diff.old_version}:{diff.new_version}"
     payload = {
         "old_docx": before, "new_docx": after, "author": author, "when": when,
@@ -209,8 +217,10 @@ def diff_files(
     force: bool = False,
     templates: Sequence[Path] = (),
     today: dt.date | None = None,
+    locale: str = "en-US",
 ) -> tuple[Path, tuple[str, ...]]:
-    """``plandoc diff``: check both files, compare them, write the result atomically.
+    """``plandoc diff``: check both files, compare them, write the result atomically, its
+    fixed words in *locale*'s labels.
 
     *output* is a file, or a folder (one that exists, or a path ending in ``/``) that receives
     ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. An existing file is replaced
@@ -219,6 +229,7 @@ def diff_files(
     from ..check.pipeline import check_file
     from ..render.write import refuse_template_folders, write_set
 
+    labels = load_labels(locale, tuple(templates))
     target = Path(output)
     if target.is_dir() or str(output).endswith(("/", os.sep)):
         target = target / f"{new.stem}{SUFFIXES[fmt]}"
@@ -237,7 +248,9 @@ def diff_files(
     before, after = results[0].plan, results[1].plan
     if problems or before is None or after is None:
         raise PlanInvalid(problems)
-    data, warnings = render_diff(before, after, fmt, force=force, templates=templates)
+    data, warnings = render_diff(
+        before, after, fmt, force=force, templates=templates, labels=labels
+    )
     write_set({target: data}, protect=(old, new))
     return target, warnings
 

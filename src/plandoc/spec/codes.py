@@ -61,7 +61,7 @@ def service_code(code: str | None) -> ServiceCode | None:
 ASAM_DIMENSIONS = {
     1: "Acute intoxication and withdrawal potential",
     2: "Biomedical conditions and complications",
-    3: "Emotional, behavioural or cognitive conditions and complications",
+    3: "Emotional, behavioral or cognitive conditions and complications",
     4: "Readiness to change",
     5: "Relapse, continued use or continued problem potential",
     6: "Recovery and living environment",
@@ -70,7 +70,7 @@ ASAM_LEVELS = {
     "0.5": "Early intervention",
     "1": "Outpatient services",
     "2.1": "Intensive outpatient services",
-    "2.5": "Partial hospitalisation services",
+    "2.5": "Partial hospitalization services",
     "3.1": "Clinically managed low-intensity residential services",
     "3.3": "Clinically managed population-specific high-intensity residential services",
     "3.5": "Clinically managed high-intensity residential services",

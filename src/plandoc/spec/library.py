@@ -126,9 +126,14 @@ def read_template_bytes(path: Path, *, limit: int = MAX_TEMPLATE_BYTES) -> bytes
             raise TemplateError(f"{path}: is not a regular file")
         if info.st_size > limit:
             raise TemplateError(
-                f"{path}: is {info.st_size // 1024} KiB; a template may be at most {limit // 1024 // 1024} MiB"
+                f"{path}: is {info.st_size // 1024} KiB; a template may be at most {_size(limit)}"
             )
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise TemplateError(f"{path}: grew past {limit // 1024 // 1024} MiB while being read")
+        raise TemplateError(f"{path}: grew past {_size(limit)} while being read")
     return data
+
+
+def _size(limit: int) -> str:
+    """``8 MiB``, or ``256 KiB`` for a limit under a mebibyte."""
+    return f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
