@@ -442,7 +442,7 @@ class Builder:
         )
         self.tag("{%p if goal.uses %}")
         self.kept(
-            f"{{{{ goal.shared_text }}}} ({L('label.see_shared')})",
+            f"{{{{ goal.shared_text }}}}; {L('label.see_shared')}",
             label=L("label.whole_goal") + ": ",
         )
         self.tag("{%p endif %}")
@@ -543,7 +543,7 @@ class Builder:
                 "{{ m.label }}",
                 "{{ m.first.score | num }}{{ ' (' ~ m.band_first ~ ')' if m.band_first else '' }}, {{ m.first.date or labels.text.baseline }}",
                 "{{ m.latest.score | num }}{{ ' (' ~ m.band_latest ~ ')' if m.band_latest else '' }}, {{ m.latest.date }}"
-                "{{ ' (' ~ labels.text.after_signing ~ ')' if m.latest.after_signing else '' }}",
+                "{{ ' ' ~ labels.text.after_signing_mark if m.latest.after_signing else '' }}",
                 "{{ m.change ~ ' ' if m.change else '' }}({{ m.direction }})",
                 "{% for pt in m.points %}{{ pt.score | num }}{{ ', ' if not loop.last else '' }}{% endfor %}",
                 "{%p if m.chart %}",
@@ -557,7 +557,7 @@ class Builder:
         self.table(
             L("column.date", "column.measure", "column.score", "column.note"),
             [
-                "{{ s.date }}{{ ' (' ~ labels.text.after_signing ~ ')' if s.after_signing else '' }}",
+                "{{ s.date }}{{ ' ' ~ labels.text.after_signing_mark if s.after_signing else '' }}",
                 "{{ s.measure }}",
                 "{{ s.score | num }}",
                 "{{ s.note }}",
@@ -565,6 +565,12 @@ class Builder:
             loop="s in scores",
             widths=[2.6, 5.5, 1.6, 7.49],
         )
+        self.tag('{%p if scores | selectattr("after_signing") | list %}')
+        self.p(
+            '{{ labels.text.after_signing_legend | replace("{mark}", labels.text.after_signing_mark)'
+            ' | replace("{date}", signed_on | date) }}'
+        ).runs[0].italic = True
+        self.tag("{%p endif %}")
         self.tag("{%p endif %}")
 
     @staticmethod
@@ -611,7 +617,7 @@ class Builder:
         self.heading(L("heading.service_details"), 1)
         self.bullets(
             'x in services | selectattr("details")',
-            "{{ x.description }} ({{ x.code_text }}): {{ x.details }}",
+            "{{ x.description }}, {{ x.code_text }}: {{ x.details }}",
         )
         self.tag("{%p endif %}")
 
@@ -765,21 +771,21 @@ class Builder:
         )
         self.tag("{%p if signatures %}")
         self.heading(L("heading.signatures"), 1)
+        # Each signer's block stays on one page; the blocks do not chain to one another, so a
+        # long list of signers flows over pages instead of leaving one mostly empty.
         self.tag("{%p for s in signatures %}")
-        self.kept(
+        who = self.kept(
             "{{ s.printed }}{{ ' (' ~ s.team_role ~ ')' if s.team_role else '' }}",
             label="{{ s.role_text }}: ",
         )
+        who.paragraph_format.space_before = Pt(12)
         self.kept("{{ s.attestation }}").runs[0].italic = True
         line = self.kept("{{ s.line }}")
         line.paragraph_format.space_before = Pt(14)
         self.tag("{%p if s.notes %}")
-        self.kept("{{ s.state }}. {{ s.notes }}")
+        self.p("{{ s.state }}. {{ s.notes }}")
         self.tag("{%p else %}")
-        self.kept("{{ s.state }}")
-        self.tag("{%p endif %}")
-        self.tag("{%p if not loop.last %}")
-        self.kept()
+        self.p("{{ s.state }}")
         self.tag("{%p endif %}")
         self.tag("{%p endfor %}")
         self.tag("{%p endif %}")

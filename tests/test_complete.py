@@ -313,5 +313,5 @@ def test_a_day_rate_keeps_its_sessions_and_names_its_level_once(tmp_path: Path) 
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
     markdown = markdown_text(plan_at(path))
-    assert "- **Intensive outpatient services** (90837): ASAM 2.1\n" in markdown
+    assert "- **Intensive outpatient services**, 90837: ASAM 2.1\n" in markdown
     assert "| per diem, 3 hours a day, sessions of 53 minutes |" in markdown

@@ -63,15 +63,18 @@ def test_a_draft_says_it_is_not_signed(tmp_path: Path) -> None:
 def test_each_signer_has_a_line_an_attestation_and_notes_of_their_own() -> None:
     body = word_parts(SAMPLES / "family-systems.yaml")["word/document.xml"]
     signatures = body[body.index("\nSignatures\n") :]
-    assert "Guardian: Marisol Vega\nI took part in making this plan for the person named" in (
-        signatures
+    assert (
+        "Guardian: Marisol Vega\nI took part in making this plan for Lucía, and I consent to it."
+        in (signatures)
     )
     assert "Electronically signed by Rafael Pérez on 5 Oct 2026 at 19:42 CT" in signatures
     assert (
         "Client, giving assent: Lucía Vega-Pérez\nI took part in making this plan, and I agree to it."
         in (signatures)
     )
-    assert "Signed 5 Oct 2026. Signed to show her assent." in signatures
+    assert "Signed 5 Oct 2026; the signed copy is kept on file. Signed to show her assent." in (
+        signatures
+    )
     clinician = signatures[signatures.index("Clinician: Ruth Abernathy-Lowe") :]
     assert "The services in it are medically necessary." in clinician
     assert re.search(r"Signature: _{20,}\s+Date: 5 Oct 2026", clinician)
@@ -149,7 +152,7 @@ def test_diagnosis_notes_have_their_own_column() -> None:
 def test_the_diary_card_shows_each_behaviour_not_its_id() -> None:
     markdown = markdown_text(plan_at(SAMPLES / "dbt.yaml"))
     card = markdown[markdown.index("### Diary card") :]
-    assert "| Self-harm (cutting) (LT1) | Yes or no |" in card
+    assert "| LT1: Self-harm (cutting) | Yes or no |" in card
     assert "| Skills used | Skills use, 0–7 |" in card  # a free name stays as written
 
 
@@ -201,13 +204,11 @@ def test_data_recorded_after_signing_is_marked_and_dated() -> None:
     facts = {f["label"]: f["value"] for f in build_context(plan_at(path))["facts"]}
     assert facts["Data as of"].startswith("16 Nov 2026. This version was signed on 24 Aug 2026")
     markdown = markdown_text(plan_at(path))
-    assert (
-        "| 52 (probable PTSD), 17 Aug 2026 | 37 (probable PTSD), 16 Nov 2026 (recorded after signing) |"
-        in markdown
-    )
+    assert "| 52 (probable PTSD), 17 Aug 2026 | 37 (probable PTSD), 16 Nov 2026 † |" in markdown
     assert "| 17 Aug 2026 | PCL-5 | 52 |" in markdown  # before signing: unmarked
     body = word_parts(path)["word/document.xml"]
-    assert "16 Nov 2026 (recorded after signing)" in body
+    assert "16 Nov 2026 †" in body
+    assert "† Recorded after this version was signed on 24 Aug 2026." in body
 
 
 def test_an_unsigned_draft_marks_nothing_after_signing(tmp_path: Path) -> None:
@@ -248,3 +249,12 @@ def test_a_superseded_version_that_does_not_name_its_successor_is_warned(tmp_pat
     assert findings_of(REVISIONS / "agoraphobia-v1.yaml") == []
     banner = build_context(plan_at(path))["status_banner"]
     assert banner.startswith("SUPERSEDED — replaced by a later version on 2 Nov 2026.")
+
+
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
+def test_no_brackets_inside_or_after_brackets(path: Path) -> None:
+    """What plandoc composes never puts one bracket inside another or two side by side:
+    "(after 10 group sessions (S1))" and "(0 to 10) (Theo)" read badly."""
+    markdown = markdown_text(plan_at(path))
+    assert not re.findall(r"\([^()\n]*\([^()\n]*\)[^()\n]*\)", markdown)
+    assert not re.findall(r".{30}\) \(.{30}", markdown)

@@ -453,7 +453,7 @@ def _summary(p: Progress, signed: dt.date | None, after: str) -> str:
         return f"{show_number(value)}{f' ({band})' if band else ''}{shown}"
 
     if p.single:
-        return f"{at(p.latest.value, p.latest.date)} (one score so far)"
+        return d.qualified(at(p.latest.value, p.latest.date), "one score so far")
     return f"{at(p.start.value, p.start.date)} → {at(p.latest.value, p.latest.date)}: {signed_number(p.change)}, {p.direction}"
 
 

@@ -201,8 +201,9 @@ def as_of_text(plan: Plan, labels: Labels | None = None) -> str:
     signed = plan.signed_on
     if signed and latest > signed:
         words = labels or load_labels()
-        mark = words["text"]["after_signing"]
-        text += ". " + fill(words["facts"]["signed_note"], date=show_date(signed), mark=mark)
+        said, mark = words["text"]["after_signing"], words["text"]["after_signing_mark"]
+        note = words["facts"]["signed_note"]
+        text += ". " + fill(note, date=show_date(signed), words=said, mark=mark)
     return f"{text}."
 
 
@@ -248,9 +249,12 @@ def signature(plan: Plan, raw: dict[str, Any], labels: Labels | None = None) -> 
     return {
         "role_text": _role(plan, raw, words),
         "printed": d.join(raw["name"], raw["credentials"], sep=", "),
-        "attestation": said["assent" if minor else raw["role"]],
+        "attestation": fill(
+            said["assent" if minor else raw["role"]],
+            client=plan.client.display_name if plan.client else "",
+        ),
         "line": _line(raw, said),
-        "state": _state(raw),
+        "state": _state(raw, said),
         "notes": d.join(raw["note"], f"{prefix}: {asked}." if asked else "", sep=" "),
     }
 
@@ -263,6 +267,11 @@ def _line(raw: dict[str, Any], said: dict[str, str]) -> str:
     return f"{said['signature']}: {SIGNATURE_LINE}   {said['date']}: {day}"
 
 
-def _state(raw: dict[str, Any]) -> str:
+def _state(raw: dict[str, Any], said: dict[str, str]) -> str:
+    """``Signed 5 Oct 2026; the signed copy is kept on file`` for a signature on paper, so a
+    reader knows the original exists; else the status and its date."""
     status = label(raw["status"])
-    return f"{status} {show_date(raw['date'])}" if raw["date"] else status
+    text = f"{status} {show_date(raw['date'])}" if raw["date"] else status
+    if raw["status"] == "signed" and not raw.get("electronic"):
+        text = fill(said["on_paper"], state=text)
+    return text
