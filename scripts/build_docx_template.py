@@ -1097,6 +1097,12 @@ class SafetyPlanBuilder(Builder):
 
     def build(self) -> None:
         self.p(L("safety_plan.title"), "Title")
+        self.tag("{%p if safety_plan.banner %}")
+        banner = self.p("{{ safety_plan.banner }}")
+        banner.runs[0].bold = True
+        banner.runs[0].font.color.rgb = ALERT
+        _box(banner, ALERT_HEX)
+        self.tag("{%p endif %}")
         who = self.p("{{ safety_plan.client_name }}")
         who.runs[0].bold = True
         who.add_run("{{ ' · ' ~ safety_plan.reviewed_line if safety_plan.reviewed_line else '' }}")

@@ -254,3 +254,15 @@ def test_other_peoples_pronouns_are_not_flagged(
 def test_the_samples_are_written_in_the_first_person(run: Run) -> None:
     done = run("check", *map(str, WITH_SAFETY_PLAN), "--today", TODAY.isoformat())
     assert "[safety.third-person]" not in done.output
+
+
+def test_the_handout_of_a_superseded_version_says_it_is_out_of_date(tmp_path: Path) -> None:
+    """A client must not take home an out-of-date safety plan as if it were current."""
+    old = build_context(plan_at(SAMPLES / "revisions" / "agoraphobia-v1.yaml"))
+    banner = "Out of date: this safety plan was replaced on 2 Nov 2026."
+    assert banner in render_bytes(old, "safety-plan.md").decode("utf-8")
+    word = docx_parts(render_bytes(old, "safety-plan.docx"))["word/document.xml"]
+    texts = ["".join(p.itertext()) for p in word.iter(f"{W}p")]
+    assert texts[1].startswith(banner)
+    current = build_context(plan_at(SAMPLES / "revisions" / "agoraphobia-v2.yaml"))
+    assert "Out of date" not in render_bytes(current, "safety-plan.md").decode("utf-8")

@@ -248,7 +248,18 @@ def safety_plan(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         else "",
         "note": "" if raw else _risk(plan.data["assessment"], {})["safety_plan_note"],
         "crisis_line": words["crisis_line"],
+        "banner": _handout_banner(plan, words),
     }
+
+
+def _handout_banner(plan: Plan, words: dict[str, Any]) -> str:
+    """What the client's copy of a superseded or draft version says at its top, in words for
+    the client: an out-of-date safety plan must not pass for the current one."""
+    info = plan.info
+    if info.status == "superseded":
+        on = show_date(info.superseded_on) if info.superseded_on else ""
+        return fill(words["replaced_on" if on else "replaced"], date=on)
+    return str(words["draft"]) if info.status == "draft" else ""
 
 
 def _contact(raw: dict[str, Any]) -> dict[str, Any]:
