@@ -316,7 +316,7 @@ class Builder:
         self.table(
             L("column.name", "column.role", "column.born", "column.pronouns", "column.id"),
             [
-                "{{ person.name }}{{ ' (“' ~ person.preferred_name ~ '”)' if person.preferred_name else '' }}",
+                "{{ person.name_text }}",
                 "{{ person.role | label }}{{ ' (' ~ labels.label.identified_client ~ ')' if person.primary and participants | length > 1 else '' }}",
                 "{{ person.born }}",
                 "{{ person.pronouns }}",

@@ -24,6 +24,7 @@ from plandoc.render.pipeline import render_bytes
 from plandoc.spec.model import Plan
 from plandoc.spec.orientations import orientations
 from plandoc.spec.schema import ID_PATTERN
+from plandoc.text import typographic
 from tests.conftest import SAMPLES, plan_at, variant
 from tests.test_render import body_text, docx_parts
 
@@ -104,7 +105,8 @@ for _orientation in orientations().values():
 
 
 def squash(text: str) -> str:
-    return " ".join(text.replace("\u2212", "-").split()).casefold()
+    """Text as read: spacing, minus signs and quotation marks as typeset, case aside."""
+    return " ".join(typographic(text).replace("\u2212", "-").split()).casefold()
 
 
 def markdown_text(plan: Plan) -> str:
@@ -298,9 +300,9 @@ def test_a_quotation_is_quoted_unless_it_names_its_speakers(tmp_path: Path) -> N
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
     markdown = markdown_text(plan_at(path))
-    assert '### Goal G1: “My sister keeps telling me: "just breathe"”' in markdown
+    assert "### Goal G1: “My sister keeps telling me: ‘just breathe’”" in markdown
     family = markdown_of(SAMPLES / "family-systems.yaml")
-    assert '### Goal G1: Lucía: "I want to go to school' in family
+    assert "### Goal G1: Lucía: “I want to go to school" in family
 
 
 def test_a_day_rate_keeps_its_sessions_and_names_its_level_once(tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ def test_a_practice_orientation_works_in_every_command(
         assert done.exit_code == 0, done.output
         assert (out / name).stat().st_size > 0
     summary = (out / "sf-v2.diff.md").read_text()
-    assert "**Exception E2** added: Her niece's birthday party" in summary
+    assert "**Exception E2** added: Her niece’s birthday party" in summary
     assert "## Solution-Focused Brief Therapy" in summary
 
     listed = run("templates", "list", "--templates", folder)

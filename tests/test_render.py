@@ -19,6 +19,7 @@ from lxml import etree
 
 from plandoc.render.context import build_context
 from plandoc.render.pipeline import render_bytes
+from plandoc.text import typographic
 from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of, plan_at, variant
 
 Run = Callable[..., Result]
@@ -47,7 +48,8 @@ def body_text(parts: dict[str, etree._Element], name: str = "word/document.xml")
 
 
 def squash(text: str) -> str:
-    return " ".join(text.split())
+    """Text as read: spacing and quotation marks as typeset."""
+    return " ".join(typographic(text).split())
 
 
 @pytest.mark.parametrize("name", ORIENTATIONS)
@@ -144,8 +146,8 @@ def test_hostile_text_renders_safely(tmp_path: Path, cbt_text: str) -> None:
     parts = docx_parts(render_bytes(context, "docx"))
     text = body_text(parts)
     assert (
-        HOSTILE in text and "Maya & <Okafor>" in text
-    )  # the bell character is dropped, the rest kept
+        typographic(HOSTILE.replace('"', "'")) in text and "Maya & <Okafor>" in text
+    )  # the bell character is dropped, quotation marks typeset, the rest kept
 
 
 def test_markdown_escaping_round_trips_every_special_character() -> None:
@@ -578,3 +580,35 @@ def test_chart_alt_text_drops_characters_xml_forbids(tmp_path: Path, cbt_text: s
     charts = charts_of(render_bytes(build_context(plan_at(path)), "docx"))
     alts = [inline.find(f"{WP}docPr").get("descr") for inline, _ in charts]
     assert any(a.startswith("Panic attacks per week fell from 5") for a in alts)
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+@pytest.mark.parametrize("pair", ["agoraphobia", "burnout"])
+def test_no_change_summary_table_has_an_empty_header_row(pair: str) -> None:
+    import json
+
+    from tests.test_diff import pair as versions
+    from tests.test_diff import render_diff
+
+    markdown = render_diff(*versions(pair), "md")[0].decode()
+    done = subprocess.run(
+        ["pandoc", "-f", "gfm", "-t", "json"], input=markdown, capture_output=True, text=True
+    )
+    for table in _tables(json.loads(done.stdout)):
+        for row in table[3][1]:
+            assert all(json.dumps(cell[4]) != "[]" for cell in row[1]), "an empty header cell"
+
+
+def test_quotation_marks_are_typeset_one_way() -> None:
+    """Straight quotes in a plan's text are printed as curly ones, in Markdown and Word alike;
+    quotes inside a quotation become single quotes."""
+    from plandoc.text import typographic
+
+    assert typographic("\"I can't\", she said. 'Fine'") == "“I can’t”, she said. ‘Fine’"
+    assert typographic('("x") — "y"') == "(“x”) — “y”"
+    context = context_of(SAMPLES / "family-systems.yaml")
+    markdown = render_bytes(context, "md").decode("utf-8")
+    word = body_text(docx_parts(render_bytes(context, "docx")))
+    for text in (markdown, word):
+        prose = re.sub(r"<!--.*?-->", "", text)
+        assert '"' not in prose and "'" not in prose

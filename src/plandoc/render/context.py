@@ -81,7 +81,9 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         "signed_on": plan.signed_on,
         "orientation": shown,
         "client": client,
-        "participants": [{**p, "born": d.born(p)} for p in data["participants"]],
+        "participants": [
+            {**p, "born": d.born(p), "name_text": _name_text(p)} for p in data["participants"]
+        ],
         "guardians": [_guardian(g, plan) for g in _guardians(data)],
         "clinician_text": d.professional(data["clinician"], words["column"]["license"].lower()),
         "supervisor_text": d.professional(data["supervisor"], words["column"]["license"].lower())
@@ -129,7 +131,15 @@ def quoted(text: str) -> str:
     text = " ".join(str(text).split())
     if text[:1] in "\"“'‘" or names_speakers(text):
         return text
-    return f"“{text}”"
+    inner = text.replace('"', "'").replace("“", "‘").replace("”", "’")  # quotes within quotes
+    return f"“{inner}”"
+
+
+def _name_text(person: dict[str, Any]) -> str:
+    """``Maya Okafor (“Maya”)``: the name, and the name the person goes by in curly quotes
+    (composed here, not in a Word template, where docxtpl straightens quotes inside tags)."""
+    preferred = person.get("preferred_name")
+    return f"{person['name']} (“{preferred}”)" if preferred else str(person["name"])
 
 
 def _guardians(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ from markupsafe import Markup
 
 from ..errors import TemplateError
 from ..spec.library import Library, library, read_template_bytes
-from ..text import words
+from ..text import typographic, words
 from .formatting import label, show, show_date, show_number
 
 MAX_VALUE = 1_000_000
@@ -77,10 +77,11 @@ class Picture(str):
 
 
 def md_escape(value: Any) -> str:
-    """Text that Markdown shows exactly as written, on one line (safe inside a table cell)."""
+    """Text that Markdown shows exactly as written (its quotation marks typeset), on one line
+    (safe inside a table cell)."""
     if isinstance(value, Markup):
         return str(value)
-    text = value if isinstance(value, str) else show(value)
+    text = typographic(value if isinstance(value, str) else show(value))
     text = _SPACE.sub(" ", PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_ENTITY.sub(r"\\&", text)
@@ -455,7 +456,7 @@ def _xml_finalize(value: Any) -> Any:
     if isinstance(value, Picture | Markup):
         return value
     text = value if isinstance(value, str) else show(value)
-    return PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text))
+    return typographic(PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
 
 
 def template_error(exc: BaseException, name: str) -> TemplateError:
