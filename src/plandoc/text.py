@@ -68,8 +68,9 @@ _OPENS_AFTER = set(" \t\n([{—–-/“‘")
 
 def typographic(text: str) -> str:
     """Straight quotation marks as the curly ones typeset text uses, so a document has one
-    quote style: double quotes become U+201C and U+201D, an apostrophe U+2019. A mark opens at the start or
-    after a space, a bracket or a dash, and closes (or is an apostrophe) anywhere else."""
+    quote style: double quotes become U+201C and U+201D, an apostrophe U+2019. A mark opens at
+    the start or after a space, a bracket or a dash, and closes (or is an apostrophe) anywhere
+    else."""
     if '"' not in text and "'" not in text:
         return text
     out = []
