@@ -38,6 +38,7 @@ ALERT = RGBColor(0xA4, 0x1E, 0x22)
 ALERT_HEX = "A41E22"
 HEADER_FILL = "DCE6F0"
 FONT = "Calibri"  # with a metric-compatible free twin, Carlito (see README, Fonts)
+KEPT_ROWS = 8  # an orientation table this short stays on one page
 TEXT_WIDTH_CM = 17.19  # US Letter less two 2.2 cm margins
 
 
@@ -106,12 +107,21 @@ class Builder:
         normal.font.name = FONT
         normal.font.size = Pt(10.5)
         normal.paragraph_format.space_after = Pt(4)
-        for name, size in (("Title", 20), ("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11)):
+        sizes = (
+            ("Title", 20, 0),
+            ("Heading 1", 14, 16),
+            ("Heading 2", 12, 10),
+            ("Heading 3", 11, 8),
+        )
+        for name, size, before in sizes:
             style = styles[name]
             style.font.name = FONT
             style.font.size = Pt(size)
             style.font.color.rgb = ACCENT
+            if before:  # modest space above: at the top of a page it is white space for nothing
+                style.paragraph_format.space_before = Pt(before)
         styles["Quote"].font.size = Pt(10.5)
+        styles["Footer"].font.size = Pt(8)  # the page number fields too
 
     def _header_footer(self) -> None:
         section = self.doc.sections[0]
@@ -247,17 +257,23 @@ class Builder:
 
     def dynamic_table(self, columns: str, rows: str) -> None:
         """A table whose columns come from data: ``{%tc %}`` repeats the middle cell."""
-        table = self.doc.add_table(rows=4, cols=3)
-        table.style = self.doc.styles["Table Grid"]
+        cells = ["{%tc for cell in row %}", "{{ cell }}", "{%tc endfor %}"]
         spec = [
             [f"{{%tc for c in {columns} %}}", "{{ c }}", "{%tc endfor %}"],
             [f"{{%tr for row in {rows} %}}", "", ""],
-            ["{%tc for cell in row %}", "{{ cell }}", "{%tc endfor %}"],
+            [f"{{%tr if {rows} | length <= {KEPT_ROWS} and not loop.last %}}", "", ""],
+            cells,  # a short table (a GAS scale's five levels) is kept on one page
+            ["{%tr else %}", "", ""],
+            cells,
+            ["{%tr endif %}", "", ""],
             ["{%tr endfor %}", "", ""],
         ]
+        table = self.doc.add_table(rows=len(spec), cols=3)
+        table.style = self.doc.styles["Table Grid"]
         for r, values in enumerate(spec):
             for c, value in enumerate(values):
                 table.cell(r, c).text = value
+        _keep_with_next([table.rows[0], table.rows[3]])
         for cell in table.rows[0].cells:
             _shade(cell._tc, HEADER_FILL)
             for run in cell.paragraphs[0].runs:
@@ -668,6 +684,8 @@ class Builder:
         self.tag("{%p for b in section.blocks %}")
         self.tag('{%p if b.kind == "heading" %}')
         self.heading("{{ b.text }}", 3)
+        self.tag('{%p elif b.kind == "text" and b.text | length <= 240 %}')
+        self.kept("{{ b.text }}", label="{{ b.label ~ ': ' if b.label else '' }}")
         self.tag('{%p elif b.kind == "text" %}')
         self.p("{{ b.text }}", label="{{ b.label ~ ': ' if b.label else '' }}")
         self.tag('{%p elif b.kind == "list" %}')
@@ -1076,6 +1094,7 @@ class SafetyPlanBuilder(Builder):
             bullet.remove(spacing)  # LibreOffice ignores keep-with-next beside it
         styles["Normal"].font.size = Pt(14)
         styles["Normal"].paragraph_format.space_after = Pt(3)
+        styles["Footer"].font.size = Pt(9)  # the page number fields too, not the body's 14 pt
         styles["Title"].font.size = Pt(28)
         heading = styles["Heading 1"]
         heading.font.size = Pt(17)
