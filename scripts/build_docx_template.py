@@ -224,6 +224,7 @@ class Builder:
         """A two-column label/value table; a row with a condition appears only when it holds."""
         table = self.doc.add_table(rows=0, cols=2)
         table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER  # every table lines up with the others
         for name, value, condition in rows:
             if condition:
                 self._row(table, [f"{{%tr if {condition} %}}", ""])
@@ -246,6 +247,7 @@ class Builder:
         """Label and value rows from data, with no header row."""
         table = self.doc.add_table(rows=3, cols=2)
         table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER  # every table lines up with the others
         rows = [[f"{{%tr for {loop} %}}", ""], [name, value], ["{%tr endfor %}", ""]]
         for r, values in enumerate(rows):
             for c, text in enumerate(values):
@@ -270,6 +272,7 @@ class Builder:
         ]
         table = self.doc.add_table(rows=len(spec), cols=3)
         table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER  # every table lines up with the others
         for r, values in enumerate(spec):
             for c, value in enumerate(values):
                 table.cell(r, c).text = value
@@ -706,6 +709,7 @@ class Builder:
         self._block_label()
         table = self.doc.add_table(rows=3, cols=2)
         table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER  # every table lines up with the others
         for r, values in enumerate(
             [
                 ["{%tr for name, value in b.rows %}", ""],

@@ -133,3 +133,10 @@ def test_every_template_variable_is_documented() -> None:
 
     text = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
     assert sorted(v for v in PLAN_VARIABLES if f"`{v}`" not in text) == []
+
+
+def test_the_readme_shows_page_one() -> None:
+    """The README's picture of page 1 is in the repository and is a PNG."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](docs/page-1.png)" in readme
+    assert (ROOT / "docs" / "page-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
