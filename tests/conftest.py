@@ -86,3 +86,17 @@ def line_of(text: str, needle: str) -> int:
         if line.endswith(needle[:-1]) if whole_line_end else needle in line:
             return number
     raise AssertionError(f"{needle!r} not found")
+
+
+def patched_word_template(folder: Path, part: str, old: bytes, new: bytes) -> Path:
+    """A practice's template folder holding the built-in plan.docx with *old* replaced by *new*
+    in one of its parts: a template as a practice might have edited it."""
+    import zipfile
+
+    folder.mkdir(exist_ok=True)
+    source = ROOT / "templates" / "plan.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(folder / "plan.docx", "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            zout.writestr(name, data.replace(old, new) if name == part else data)
+    return folder

@@ -4,7 +4,6 @@ than the one it asks for (neither it nor its metric-compatible twin is installed
 from __future__ import annotations
 
 import shutil
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from click.testing import Result
 
 from plandoc.render.fonts import installed_families
 from plandoc.render.pdf import soffice
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, patched_word_template
 
 Run = Callable[..., Result]
 pytestmark = pytest.mark.skipif(
@@ -24,15 +23,7 @@ pytestmark = pytest.mark.skipif(
 
 def template_asking_for(folder: Path, font: str) -> Path:
     """A practice folder whose plan.docx is the built-in one with Calibri replaced by *font*."""
-    folder.mkdir()
-    source = SAMPLES.parent / "templates" / "plan.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(folder / "plan.docx", "w") as zout:
-        for name in zin.namelist():
-            data = zin.read(name)
-            if name == "word/styles.xml":
-                data = data.replace(b'"Calibri"', f'"{font}"'.encode())
-            zout.writestr(name, data)
-    return folder
+    return patched_word_template(folder, "word/styles.xml", b'"Calibri"', f'"{font}"'.encode())
 
 
 def test_pdf_warns_about_a_font_that_would_be_substituted(run: Run, tmp_path: Path) -> None:

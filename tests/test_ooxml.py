@@ -19,7 +19,7 @@ from openxml_audit.errors import ValidationSeverity
 from openxml_audit.verdict import AppPrediction
 
 from plandoc.cli import main
-from tests.conftest import SAMPLES, variant
+from tests.conftest import SAMPLES, patched_word_template, variant
 from tests.test_render import docx_parts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -178,17 +178,12 @@ def test_a_fixed_column_widens_for_a_long_word(tmp_path: Path, cbt_text: str) ->
 def test_a_legacy_autofit_caption_is_honoured_and_removed(tmp_path: Path) -> None:
     """A practice's template exported before the marker went still sizes its data-driven
     tables from content, and the marker does not reach the document."""
-    folder = tmp_path / "practice"
-    folder.mkdir()
-    source = SAMPLES.parent / "templates" / "plan.docx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(folder / "plan.docx", "w") as zout:
-        for item in zin.namelist():
-            data = zin.read(item)
-            if item == "word/document.xml":
-                data = data.replace(
-                    b"</w:tblPr>", b'<w:tblCaption w:val="plandoc:autofit"/></w:tblPr>'
-                )
-            zout.writestr(item, data)
+    folder = patched_word_template(
+        tmp_path / "practice",
+        "word/document.xml",
+        b"</w:tblPr>",
+        b'<w:tblCaption w:val="plandoc:autofit"/></w:tblPr>',
+    )
     args = ["render", str(SAMPLES / "dbt.yaml"), "-f", "docx", "-o", str(tmp_path / "out")]
     result = CliRunner().invoke(main, [*args, "--templates", str(folder)])
     assert result.exit_code == 0, result.output
