@@ -18,8 +18,6 @@ from . import describe as d
 from .formatting import label, show_date
 from .labels import Labels, fill, load_labels
 
-AFTER_SIGNING = "recorded after signing"
-"""How a document marks what was recorded after its version was signed."""
 SIGNATURE_LINE = "_" * 34
 DATE_LINE = "_" * 14
 
@@ -185,12 +183,6 @@ def as_of(plan: Plan) -> dt.date | None:
     """The day of the latest thing the plan records: what its data is as of."""
     days = recorded_dates(plan)
     return max(days) if days else None
-
-
-def after_signing(plan: Plan, day: Any) -> bool:
-    """Whether *day* is after this version was signed (so recorded after signing)."""
-    signed = plan.signed_on
-    return bool(signed and isinstance(day, dt.date) and day > signed)
 
 
 def as_of_text(plan: Plan, labels: Labels | None = None) -> str:
