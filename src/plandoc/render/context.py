@@ -21,20 +21,19 @@ from ..spec.model import (
     Authorization,
     Coverage,
     Goal,
-    Measure,
     Objective,
     Plan,
-    Progress,
-    Score,
     Service,
 )
 from ..spec.orientations import Orientation
 from ..text import names_speakers
 from . import describe as d
 from . import summary
-from .formatting import label, show, show_date, show_number, signed_number
+from .formatting import label, show, show_date
 from .labels import Labels, fill, load_labels, respell
 from .layout import resolve_sections
+from .progress import after_signing, measure_progress, progress_row
+from .safety import crisis_plan, risk, safety_plan
 
 PLAIN_TYPES = (str, int, float, bool, type(None), dt.date)
 
@@ -95,7 +94,7 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         if presenting["client_words"]
         else "",
         "presenting_speaker": d.speaker_name(plan, presenting["speaker"]),
-        "risk": _risk(data["assessment"], words),
+        "risk": risk(data["assessment"], words),
         "safety_plan": safety_plan(plan, words),
         "instruments": [_instrument(i) for i in data["instruments"]],
         "goals": [
@@ -103,13 +102,13 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
             for raw, goal in zip(data["goals"], plan.goals, strict=True)
         ],
         "shared_interventions": [_shared(raw, plan, words) for raw in data["interventions"]],
-        "progress": [_progress_row(p, plan, words) for p in plan.progress],
+        "progress": [progress_row(p, plan, words) for p in plan.progress],
         "scores": _scores(plan),
         "services": [
             _service(raw, service, plan)
             for raw, service in zip(data["services"], plan.services, strict=True)
         ],
-        "crisis_plans": [_crisis_plan(c, words) for c in data["crisis_plans"]],
+        "crisis_plans": [crisis_plan(c, words) for c in data["crisis_plans"]],
         "substance_use": _substance_use(data["substance_use"], plan, words),
         "signatures": [
             {**_signature(s, plan), **summary.signature(plan, s, words)} for s in data["signatures"]
@@ -165,129 +164,6 @@ def _team_member(raw: dict[str, Any]) -> dict[str, Any]:
         **raw,
         "licence_text": d.licence(raw, ""),
         "contact": d.join(raw["phone"], raw["email"], sep=", "),
-    }
-
-
-def _risk(assessment: dict[str, Any], words: Labels) -> dict[str, Any]:
-    """Risk overall and by domain; what stands in for a safety plan the plan does not need."""
-    overall = assessment["risk"]
-    rows = [
-        {
-            **r,
-            "domain_label": respell(label(r["domain"]), words),
-            "level_label": label(r["level"]),
-        }
-        for r in assessment["risks"]
-    ]
-    assessed = [("suicide and self-harm", overall)] if overall else []
-    named = {"suicide": "suicide", "self_harm": "self-harm"}
-    assessed += [(named[r["domain"]], r) for r in assessment["risks"] if r["domain"] in named]
-    return {
-        "overall": _overall(overall) if overall else "",
-        "by_domain": rows,
-        "recorded": bool(overall or rows),
-        "safety_plan_note": _safety_plan_note(assessed, bool(rows)),
-    }
-
-
-def _overall(overall: dict[str, Any]) -> str:
-    """``Low — what informs it (assessed 28 Sep 2026).``: the date inside the sentence."""
-    text = d.join(label(overall["level"]), overall["summary"], sep=" — ")
-    if not overall["assessed_on"]:
-        return text
-    stop = "." if text.endswith(".") else ""
-    return f"{text.removesuffix('.')} (assessed {show_date(overall['assessed_on'])}){stop}"
-
-
-def _safety_plan_note(assessed: list[tuple[str, dict[str, Any]]], other_risks: bool) -> str:
-    """What the plan records in place of a safety plan it does not have: the suicide and
-    self-harm risk as assessed, with its date (a safety plan is not indicated at none or low),
-    and no more."""
-    if not assessed:
-        if other_risks:
-            return "None. This plan records no assessment of suicide or self-harm risk."
-        return "None. This plan records no risk assessment."
-    found = "; ".join(
-        f"{what} risk {r['level']}"
-        + (f", assessed {show_date(r['assessed_on'])}" if r["assessed_on"] else "")
-        for what, r in assessed
-    )
-    if any(r["level"] in ("moderate", "high") for _, r in assessed):
-        return f"None recorded — {found}: a safety plan is needed."
-    return f"Not indicated — {found}."
-
-
-def safety_plan(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
-    """The safety plan in the client's voice, for the plan and the client's handout alike:
-    each Stanley-Brown step with its first-person heading and its items (contacts composed
-    once, ``Name, role: phone``); or, when the plan has none, what stands in its place."""
-    raw = plan.data["safety_plan"]
-    client = (plan.client.name or plan.client.display_name) if plan.client else ""
-    labels = labels if labels is not None else load_labels()
-    words, after = labels["safety_plan"], labels["text"]["after_signing"]
-    steps = []
-    for key in d.SAFETY_STEPS:
-        heading, hint = words["steps"][key], words["hints"][key]
-        values = (raw or {}).get(key) or []
-        contacts = [_contact(c) for c in values] if key.endswith("_contacts") else []
-        entries = [c["text"] for c in contacts] if contacts else [str(v) for v in values]
-        if entries:
-            steps.append(
-                {
-                    "key": key,
-                    "heading": heading,
-                    "hint": hint,
-                    "entries": entries,
-                    "contacts": contacts,
-                }
-            )
-    reviewed = raw["reviewed_on"] if raw else None
-    return {
-        "present": bool(raw),
-        "client_name": client,
-        "steps": steps,
-        "reviewed_on": reviewed,
-        "reviewed_text": fill(words["reviewed"], date=show_date(reviewed))
-        + (f" ({after})." if _after(reviewed, plan.signed_on) else ".")
-        if reviewed
-        else "",
-        "reviewed_line": fill(
-            words["reviewed_line"], date=show_date(reviewed), clinician=plan.clinician.name
-        )
-        if reviewed and plan.clinician
-        else "",
-        "note": "" if raw else _risk(plan.data["assessment"], {})["safety_plan_note"],
-        "crisis_line": words["crisis_line"],
-        "banner": _handout_banner(plan, words),
-    }
-
-
-def _handout_banner(plan: Plan, words: dict[str, Any]) -> str:
-    """What the client's copy of a superseded or draft version says at its top, in words for
-    the client: an out-of-date safety plan must not pass for the current one."""
-    info = plan.info
-    if info.status == "superseded":
-        on = show_date(info.superseded_on) if info.superseded_on else ""
-        return fill(words["replaced_on" if on else "replaced"], date=on)
-    return str(words["draft"]) if info.status == "draft" else ""
-
-
-def _contact(raw: dict[str, Any]) -> dict[str, Any]:
-    role = raw.get("role") or raw.get("relationship") or ""
-    return {
-        "name": raw["name"],
-        "role": role,
-        "phone": raw.get("phone") or "",
-        "label": d.contact(raw["name"], role, None),
-        "text": d.contact(raw["name"], role, raw.get("phone")),
-    }
-
-
-def _crisis_plan(raw: dict[str, Any], words: Labels) -> dict[str, Any]:
-    return {
-        **raw,
-        "domain_label": respell(label(raw["domain"]), words),
-        "contacts": [{**c, "text": _contact(c)["text"]} for c in raw["contacts"]],
     }
 
 
@@ -371,11 +247,11 @@ def _objective(
         "interventions": [_intervention(i, plan, words) for i in raw["interventions"]],
         "measure_text": d.measure_text(plan, objective, raw),
         "instrument_name": instrument.name if instrument else "",
-        "progress": _progress(progress, plan.signed_on, after) if progress else None,
+        "progress": measure_progress(progress, plan.signed_on, after) if progress else None,
         "due_text": d.due(plan, raw, objective),
         "shared_text": _shared_named(raw["uses"], plan),
         "status_text": f"{status}, met {show_date(raw['achieved_on'])}"
-        + (f" ({after})" if _after(raw["achieved_on"], plan.signed_on) else "")
+        + (f" ({after})" if after_signing(raw["achieved_on"], plan.signed_on) else "")
         if raw["achieved_on"]
         else status,
     }
@@ -435,162 +311,6 @@ def _shared(raw: dict[str, Any], plan: Plan, words: Labels) -> dict[str, Any]:
     return {**_intervention(raw, plan, words), "serves": ", ".join(serves)}
 
 
-def _progress(p: Progress, signed: dt.date | None, after: str) -> dict[str, Any]:
-    """Where a measure started (the baseline when there is one), where it is now, the change,
-    and whether that is better or worse on this instrument; a score taken after the version
-    was *signed* says so."""
-    return {
-        "instrument": p.instrument.name,
-        "first": {
-            "score": p.start.value,
-            "date": p.start.date,
-            "after_signing": _after(p.start.date, signed),
-        },
-        "latest": {
-            "score": p.latest.value,
-            "date": p.latest.date,
-            "after_signing": _after(p.latest.date, signed),
-        },
-        "count": len(p.points),
-        "change": "" if p.single else signed_number(p.change),
-        "direction": p.direction,
-        "band_first": p.band_start,
-        "band_latest": p.band_latest,
-        "summary": _summary(p, signed, after),
-        "points": [{"date": s.date, "score": s.value, "note": s.note} for s in p.points],
-        "scale": [p.instrument.min, p.instrument.max],
-    }
-
-
-def _after(day: dt.date | None, signed: dt.date | None) -> bool:
-    return bool(day and signed and day > signed)
-
-
-def _summary(p: Progress, signed: dt.date | None, after: str) -> str:
-    def at(value: float, when: dt.date | None) -> str:
-        band = p.instrument.band(float(value))
-        shown = f" on {show_date(when)}" if when else ""
-        shown += f" ({after})" if _after(when, signed) else ""
-        return f"{show_number(value)}{f' ({band})' if band else ''}{shown}"
-
-    if p.single:
-        return d.qualified(at(p.latest.value, p.latest.date), "one score so far")
-    return f"{at(p.start.value, p.start.date)} → {at(p.latest.value, p.latest.date)}: {signed_number(p.change)}, {p.direction}"
-
-
-def _progress_row(p: Progress, plan: Plan, words: Labels) -> dict[str, Any]:
-    """One row of the progress table: the same numbers as the objective's own progress."""
-    who = d.person_name(plan, p.participant)
-    objective = p.objective if p.named else None
-    parts = [part for part in (who, f"objective {objective}" if objective else "") if part]
-    name = d.qualified(p.instrument.name, ", ".join(parts))
-    target = _target_value(p, plan)
-    points = _chart_points(p)
-    row = {
-        **_progress(p, plan.signed_on, words["text"]["after_signing"]),
-        "label": name,
-        "participant": who or None,
-        "objective": objective,
-        "unit": p.instrument.unit,
-        "target": target,
-        "target_text": _target_text(p, plan, target),
-        "trend_text": _trend_text(p),
-        "chart_points": [{"date": s.date, "score": s.value} for s in points],
-    }
-    with_year = len({s.date.year for s in (p.start, p.latest) if s.date}) > 1
-    return {
-        **row,
-        "first_text": _point_text(p.start, with_year),
-        "last_text": _point_text(p.latest, with_year),
-        "chart_alt": _chart_alt(p, name, target) if len(points) > 1 else "",
-    }
-
-
-def _measure_of(p: Progress, plan: Plan) -> Measure | None:
-    """The measure of the objective a progress row belongs to, when it belongs to one."""
-    for objective in plan.objectives:
-        measure = objective.measure
-        if p.objective and objective.id == p.objective and measure:
-            return measure if measure.instrument == p.instrument.id else None
-    return None
-
-
-def _target_value(p: Progress, plan: Plan) -> float | None:
-    """The objective's target score: the one it names, else its change in percent from the
-    baseline."""
-    measure = _measure_of(p, plan)
-    if measure is None:
-        return None
-    if measure.target is not None:
-        return float(measure.target)
-    if measure.target_change_percent is not None:
-        return round(float(p.start.value) * (1 + measure.target_change_percent / 100), 1)
-    return None
-
-
-def _target_text(p: Progress, plan: Plan, target: float | None) -> str:
-    """``≤ 7`` (lower is better) or ``≥ 2``, with the change in percent it comes from."""
-    if target is None:
-        return ""
-    text = f"{'≤' if p.instrument.lower_is_better else '≥'}\u00a0{show_number(target)}"
-    measure = _measure_of(p, plan)
-    if measure and measure.target is None and measure.target_change_percent is not None:
-        text += f" ({signed_number(measure.target_change_percent)} % from baseline)"
-    return text
-
-
-_TREND = {"better": "improving", "worse": "worsening"}
-
-
-def _trend_text(p: Progress) -> str:
-    """Which way the measure went, in the word the Change column uses and an arrow for the
-    numbers: ``better ↓``."""
-    if p.single:
-        return p.direction
-    arrow = "↓" if p.change < 0 else "↑" if p.change > 0 else "→"
-    return f"{p.direction} {arrow}"
-
-
-def _chart_points(p: Progress) -> list[Score]:
-    """What the chart draws: the row's first score (the baseline when there is one), then the
-    scores taken after it — so the chart starts where the row's numbers do."""
-    if p.single:
-        return [p.latest]
-    start = p.start
-    later = [s for s in p.points if start.date is None or (s.date and s.date > start.date)]
-    return [start, *later]
-
-
-def _point_text(score: Score, with_year: bool) -> str:
-    """``14 (28 Sep)``, with the year when the scores span more than one."""
-    if score.date is None:
-        return f"{show_number(score.value)} (baseline)"
-    when = (
-        f"{score.date.day} {score.date:%b %Y}" if with_year else f"{score.date.day} {score.date:%b}"
-    )
-    return f"{show_number(score.value)} ({when})"
-
-
-def _chart_alt(p: Progress, name: str, target: float | None) -> str:
-    """The chart in words, for a reader who cannot see it (the picture's alternative text)."""
-
-    def at(score: Score) -> str:
-        when = f"on {score.date.day} {score.date:%B %Y}" if score.date else "at baseline"
-        return f"{show_number(score.value)} {when}"
-
-    first, last = p.start, p.latest
-    verb = "fell" if p.change < 0 else "rose" if p.change > 0 else "went"
-    text = f"{name} {verb} from {at(first)} to {at(last)}"
-    if not p.single and p.direction in _TREND:
-        text += f" ({_TREND[p.direction]})"
-    elif p.direction == "no change":
-        text += " (no change)"
-    if target is not None:
-        side = "or less" if p.instrument.lower_is_better else "or more"
-        text += f"; target {show_number(target)} {side}"
-    return text + "."
-
-
 def _notes(plan: Plan) -> list[dict[str, Any]]:
     """Notes recorded with scores, in date order, for the progress section."""
     found = []
@@ -642,7 +362,7 @@ def _scores(plan: Plan) -> list[dict[str, Any]]:
             {
                 **raw,
                 "measure": d.qualified(name, about),
-                "after_signing": _after(m.date, plan.signed_on),
+                "after_signing": after_signing(m.date, plan.signed_on),
             }
         )
     return rows
