@@ -25,7 +25,7 @@ def test_every_rule_in_the_code_is_documented() -> None:
     )
     rules = set(
         re.findall(
-            r'"((?:schema|yaml|file|text|template|ids|dates|icd|diagnoses|measures|signatures|safety|services|revisions|emdr|gas|narrative|participants|npi|smart|starter|goals|substance|coverage)\.[a-z-]+)"',
+            r'"((?:schema|yaml|file|text|template|ids|dates|icd|diagnoses|measures|signatures|safety|services|revisions|emdr|gas|narrative|participants|npi|smart|starter|goals|substance|coverage|history)\.[a-z-]+)"',
             source,
         )
     )

@@ -338,6 +338,44 @@ def diff(
     say(f"wrote {written}")
 
 
+@main.command()
+@click.argument("plans", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people or for machines.",
+)
+@templates_option
+@today_option
+def history(
+    plans: tuple[str, ...], fmt: str, template_dirs: tuple[Path, ...], today: dt.date | None
+) -> None:
+    """List a plan's versions in order and check that they form one chain.
+
+    A directory means every *.yaml in it; files are grouped by plan id, each plan a chain
+    ordered by version: date, status, reason, author and signatures of each. Problems (a
+    missing version, two current versions, a wrong `superseded_by`, an edited earlier
+    revision entry) are printed like `check`'s. Exit 1 when a chain or a file has an error.
+    """
+    from .revise.history import history_files, table
+
+    found = history_files(plan_files(plans), today=today, templates=template_dirs)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), indent=2))
+    else:
+        for chain in found.chains:
+            say(*table(chain), "")
+        say(*(f.format() for f in found.findings))
+        click.echo(
+            f"{len(found.chains)} plan(s) in {found.files} file(s): "
+            f"{len(found.errors)} error(s), {len(found.warnings)} warning(s)"
+        )
+    sys.exit(1 if found.errors else 0)
+
+
 @main.group()
 def templates() -> None:
     """The template catalogue: list it, copy a built-in to customise, lint a folder."""
