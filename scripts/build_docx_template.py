@@ -1037,12 +1037,24 @@ class DiffBuilder(Builder):
                 '{{ labels.diff.version_column | replace("{version}", old_version | string) }}',
                 '{{ labels.diff.version_column | replace("{version}", new_version | string) }}',
                 L("diff.change"),
+                L("diff.since_baseline"),
                 "",
             ],
-            ["{{ p.label }}", "{{ p.old }}", "{{ p.new }}", "{{ p.change }}", "{{ p.direction }}"],
+            [
+                "{{ p.label }}",
+                "{{ p.old }}",
+                "{{ p.new }}",
+                "{{ p.change }}",
+                "{{ p.since_baseline }}",
+                "{{ p.direction }}",
+            ],
             loop="p in progress",
-            widths=[5.6, 3.4, 3.4, 2, 2.79],
+            widths=[4.4, 3, 3, 1.6, 3.2, 2],
         )
+        self.tag("{%p if progress | selectattr('course') | list %}")
+        self.kept(label=L("diff.course") + ":")
+        self.bullets("p in progress if p.course", "{{ p.label }}: {{ p.course }}")
+        self.tag("{%p endif %}")
         self.tag("{%p if new_scores %}")
         self.p(
             '{{ labels.diff.new_scores | replace("{count}", new_scores | string) | replace("{version}", old_version | string) }}'

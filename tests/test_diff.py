@@ -511,3 +511,16 @@ def test_punctuation_is_its_own_token_in_word_edits() -> None:
         ("equal", "before signing it."),
         ("insert", " At the review he agreed."),
     ]
+
+
+def test_progress_shows_the_course_and_the_change_since_baseline(run: Run, tmp_path: Path) -> None:
+    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
+    out = tmp_path / "burnout.diff.md"
+    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    course = next(line for line in lines if line.startswith("- PHQ-9: "))
+    assert course.startswith("- PHQ-9: 12 (27 May) → ")
+    assert course.endswith("6 (21 Sep) → 18 (6 Oct) → 16 (19 Oct)")
+    row = next(line for line in lines if line.startswith("| PHQ-9 |"))
+    assert "| +4 | +3 (from 13 on 20 May 2026) | worse |" in row

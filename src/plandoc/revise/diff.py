@@ -82,6 +82,11 @@ class Progress:
     new_date: dt.date
     change: float | None
     direction: str  # "better", "worse", "no change", "new measure"
+    # every score from the old version's latest (or the first, for a new measure) to the new
+    # version's latest, oldest first: the course between the two versions
+    course: tuple[tuple[float, dt.date], ...] = ()
+    baseline: float | None = None  # the series' first score
+    baseline_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -562,7 +567,12 @@ def _progress(a: Plan, b: Plan) -> Iterator[Progress]:
         if instrument is None:
             continue
         before = a.series.get(key)
-        yield _one_progress(instrument, key, before[-1] if before else None, scores[-1])
+        progress = _one_progress(instrument, key, before[-1] if before else None, scores[-1])
+        points = [(float(m.score), m.date) for m in scores if m.score is not None and m.date]
+        since = before[-1].date if before else None
+        course = tuple(p for p in points if since is None or p[1] >= since)
+        first = points[0] if points else (None, None)
+        yield replace(progress, course=course, baseline=first[0], baseline_date=first[1])
 
 
 def _one_progress(
@@ -603,7 +613,38 @@ def progress_line(p: Progress) -> str:
     if p.old is None:
         return f"{p.label}: first score {show(p.new)} on {show(p.new_date)}"
     change = signed_number(p.change or 0)
-    return f"{p.label}: {show(p.old)} ({show(p.old_date)}) → {show(p.new)} ({show(p.new_date)}), {change}, {p.direction}"
+    return f"{p.label}: {course_text(p)}, {change}, {p.direction}"
+
+
+COURSE_POINTS = 7
+"""At most this many scores in a course; a longer one keeps its first, lowest, highest and
+latest scores and those spread between."""
+
+
+def course_text(p: Progress) -> str:
+    """``13 (4 May) → 6 (3 Aug) → 18 (12 Oct) → 16 (2 Nov)``: the scores between the two
+    versions, the year left out when every date shares the latest one's."""
+    points = _thinned(list(p.course)) or [(p.new, p.new_date)]
+    same_year = all(day.year == p.new_date.year for _, day in points)
+
+    def when(day: dt.date) -> str:
+        return f"{day.day} {day:%b}" if same_year else show(day)
+
+    return " → ".join(f"{show(score)} ({when(day)})" for score, day in points)
+
+
+def _thinned(points: list[tuple[float, dt.date]]) -> list[tuple[float, dt.date]]:
+    if len(points) <= COURSE_POINTS:
+        return points
+    keep = {0, len(points) - 1}
+    keep |= {min(range(len(points)), key=lambda i: points[i][0])}
+    keep |= {max(range(len(points)), key=lambda i: points[i][0])}
+    step = (len(points) - 1) / (COURSE_POINTS - 1)
+    for n in range(1, COURSE_POINTS - 1):
+        if len(keep) >= COURSE_POINTS:
+            break
+        keep.add(round(n * step))
+    return [points[i] for i in sorted(keep)]
 
 
 __all__ = [
@@ -613,6 +654,7 @@ __all__ = [
     "Progress",
     "Revision",
     "TextEdit",
+    "course_text",
     "describe",
     "diff_plans",
     "progress_line",

@@ -32,7 +32,7 @@ from ..render.formatting import label, show, signed_number
 from ..render.labels import Labels, fill, load_labels
 from ..spec.model import Plan
 from ..spec.schema import RISK_LEVELS
-from .diff import Change, PlanDiff, describe, diff_plans, progress_line
+from .diff import Change, PlanDiff, Progress, course_text, describe, diff_plans, progress_line
 
 
 def summary_context(
@@ -211,7 +211,18 @@ def _level(level: dict[str, Any]) -> str:
     return f"{shown}: {show(level.get('description'))}"
 
 
-def _progress_row(p: Any) -> dict[str, Any]:
+def _since_baseline(p: Progress) -> str:
+    """``+4 (from 12 on 27 May 2026)``: the change since the series' first score, when that is
+    earlier than the old version's latest (else it says what the change column says)."""
+    if p.baseline is None or p.baseline_date is None or p.old is None:
+        return ""
+    if p.old_date is not None and p.baseline_date >= p.old_date:
+        return ""
+    change = signed_number(p.new - p.baseline)
+    return f"{change} (from {show(p.baseline)} on {show(p.baseline_date)})"
+
+
+def _progress_row(p: Progress) -> dict[str, Any]:
     return {
         "label": p.label,
         "old": "" if p.old is None else f"{show(p.old)} ({show(p.old_date)})",
@@ -219,6 +230,8 @@ def _progress_row(p: Any) -> dict[str, Any]:
         "change": "" if p.change is None else signed_number(p.change),
         "direction": p.direction,
         "line": progress_line(p),
+        "course": course_text(p) if len(p.course) > 2 else "",
+        "since_baseline": _since_baseline(p),
     }
 
 
