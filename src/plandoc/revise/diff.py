@@ -135,7 +135,6 @@ FIELD_NAMES: dict[str, tuple[str, str]] = {
     "sustained_weeks": ("held for", "weeks"),
     "last_review_date": ("last review", ""),
     "next_review_date": ("next review", ""),
-    "frequency": ("sessions", ""),
 }
 
 
@@ -363,7 +362,8 @@ def _frequency_change(old: dict[str, Any], new: dict[str, Any], path: Key, where
     from ..render.describe import frequency
 
     before, after = frequency({"frequency": old}), frequency({"frequency": new})
-    return Change("changed", path[0], path, where.label(), old=before, new=after, keys=where.keys)
+    sessions = _Where(where.item, (*where.tail[:-1], "sessions"), where.keys).label()
+    return Change("changed", path[0], path, sessions, old=before, new=after, keys=where.keys)
 
 
 def _empty(value: Any) -> bool:
@@ -484,11 +484,12 @@ def _tokens(text: str) -> list[str]:
 
 
 def _absorb_lone_spaces(edits: list[TextEdit]) -> list[TextEdit]:
-    """A space left equal between two changed runs ("~~a~~ **b** ~~c~~") joins them, so a reader
-    sees one phrase replaced rather than a comb of single words."""
+    """A space or a lone mark left equal between two changed runs ("~~a~~ **b** ~~c~~") joins
+    them, so a reader sees one phrase replaced rather than a comb of single words."""
     out: list[TextEdit] = []
     for i, edit in enumerate(edits):
-        lone = edit.op == "equal" and not edit.text.strip() and 0 < i < len(edits) - 1
+        filler = not re.search(r"\w", edit.text) and len(edit.text.strip()) <= 1
+        lone = edit.op == "equal" and filler and 0 < i < len(edits) - 1
         if lone and out and out[-1].op != "equal" and edits[i + 1].op != "equal":
             out.extend([TextEdit("delete", edit.text), TextEdit("insert", edit.text)])
             continue

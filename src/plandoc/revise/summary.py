@@ -32,7 +32,16 @@ from ..render.formatting import label, show, signed_number
 from ..render.labels import Labels, fill, load_labels
 from ..spec.model import Plan
 from ..spec.schema import RISK_LEVELS
-from .diff import Change, PlanDiff, Progress, course_text, describe, diff_plans, progress_line
+from .diff import (
+    Change,
+    PlanDiff,
+    Progress,
+    TextEdit,
+    course_text,
+    describe,
+    diff_plans,
+    progress_line,
+)
 
 
 def summary_context(
@@ -147,12 +156,23 @@ def _edits(change: Change) -> list[dict[str, str]]:
     if not change.edits or len(str(change.old or "").split()) <= 3:
         return []
     kept = sum(len(e.text.split()) for e in change.edits if e.op == "equal")
+    edits = list(change.edits)
     if kept * 2 < max(len(str(change.old).split()), len(str(change.new).split())):
-        return [
-            {"op": "delete", "text": str(change.old)},
-            {"op": "insert", "text": str(change.new)},
-        ]
-    return [{"op": e.op, "text": e.text} for e in change.edits]
+        edits = [TextEdit("delete", str(change.old)), TextEdit("insert", str(change.new))]
+    following: list[TextEdit | None] = [*edits[1:], None]
+    return [
+        {"op": e.op, "text": _spaced(e, after)} for e, after in zip(edits, following, strict=True)
+    ]
+
+
+def _spaced(edit: TextEdit, after: TextEdit | None) -> str:
+    """A deletion right before an insertion ends in a space, so the struck and the new words
+    do not run together ("~~reaches~~ reached", not "~~reaches~~reached")."""
+    if after is None or (edit.op, after.op) != ("delete", "insert"):
+        return edit.text
+    if edit.text[-1:].isspace() or after.text[:1].isspace():
+        return edit.text
+    return edit.text + " "
 
 
 def _details(change: Change, plan: Plan) -> list[str]:
