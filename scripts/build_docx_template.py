@@ -35,6 +35,10 @@ DIFF_OUT = TEMPLATES / "diff.docx"
 SAFETY_PLAN_OUT = TEMPLATES / "safety-plan.docx"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 ALERT = RGBColor(0xA4, 0x1E, 0x22)
+# The change summary's word edits, coloured as Word colours tracked changes (and still struck
+# through or underlined, for a reader who cannot tell the colours apart).
+DELETED = RGBColor(0xC0, 0x00, 0x00)
+INSERTED = RGBColor(0x00, 0x5A, 0x9C)
 ALERT_HEX = "A41E22"
 HEADER_FILL = "DCE6F0"
 FONT = "Calibri"  # with a metric-compatible free twin, Carlito (see README, Fonts)
@@ -1023,6 +1027,7 @@ class DiffBuilder(Builder):
             label=L("diff.why") + ": ",
         )
         self.tag("{%p endif %}")
+        self._key_changes()
         self.bullets("w in warnings", L("diff.warning") + ": {{ w }}")
         self.tag("{%p if progress %}")
         self.heading(L("diff.progress"), 1)
@@ -1032,12 +1037,24 @@ class DiffBuilder(Builder):
                 '{{ labels.diff.version_column | replace("{version}", old_version | string) }}',
                 '{{ labels.diff.version_column | replace("{version}", new_version | string) }}',
                 L("diff.change"),
+                L("diff.since_baseline"),
                 "",
             ],
-            ["{{ p.label }}", "{{ p.old }}", "{{ p.new }}", "{{ p.change }}", "{{ p.direction }}"],
+            [
+                "{{ p.label }}",
+                "{{ p.old }}",
+                "{{ p.new }}",
+                "{{ p.change }}",
+                "{{ p.since_baseline }}",
+                "{{ p.direction }}",
+            ],
             loop="p in progress",
-            widths=[5.6, 3.4, 3.4, 2, 2.79],
+            widths=[4.4, 3, 3, 1.6, 3.2, 2],
         )
+        self.tag("{%p if progress | selectattr('course') | list %}")
+        self.kept(label=L("diff.course") + ":")
+        self.bullets("p in progress if p.course", "{{ p.label }}: {{ p.course }}")
+        self.tag("{%p endif %}")
         self.tag("{%p if new_scores %}")
         self.p(
             '{{ labels.diff.new_scores | replace("{count}", new_scores | string) | replace("{version}", old_version | string) }}'
@@ -1061,8 +1078,27 @@ class DiffBuilder(Builder):
         self.tag("{%p else %}")
         self.p("{{ item.detail }}", "List Bullet", label="{{ item.label }}: ")
         self.tag("{%p endif %}")
+        self.tag("{%p for d in item.details %}")
+        self.p("{{ d }}", "List Bullet 2")
         self.tag("{%p endfor %}")
         self.tag("{%p endfor %}")
+        self.tag("{%p endfor %}")
+
+    def _key_changes(self) -> None:
+        """What a reviewer reads first: a change of risk flagged in red and bold, then goals,
+        services and diagnoses."""
+        self.tag("{%p if key_changes %}")
+        self.heading(L("diff.key_changes"), 1)
+        self.tag("{%p for k in key_changes %}")
+        self.tag("{%p if k.flag %}")
+        flagged = self.doc.add_paragraph(style="List Bullet").add_run("⚠ {{ k.text }}")
+        flagged.bold = True
+        flagged.font.color.rgb = ALERT
+        self.tag("{%p else %}")
+        self.p("{{ k.text }}", "List Bullet")
+        self.tag("{%p endif %}")
+        self.tag("{%p endfor %}")
+        self.tag("{%p endif %}")
 
     def _edits_paragraph(self) -> None:
         """A bullet whose runs show each word edit: struck through, underlined or plain."""
@@ -1070,9 +1106,11 @@ class DiffBuilder(Builder):
         para.add_run("{{ item.label }}: ").bold = True
         para.add_run("{%r for e in item.edits %}")
         para.add_run("{%r if e.op == 'delete' %}")
-        para.add_run("{{ e.text }}").font.strike = True
+        deleted = para.add_run("{{ e.text }}").font
+        deleted.strike, deleted.color.rgb = True, DELETED
         para.add_run("{%r elif e.op == 'insert' %}")
-        para.add_run("{{ e.text }}").font.underline = True
+        inserted = para.add_run("{{ e.text }}").font
+        inserted.underline, inserted.color.rgb = True, INSERTED
         para.add_run("{%r else %}")
         para.add_run("{{ e.text }}")
         para.add_run("{%r endif %}")

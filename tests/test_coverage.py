@@ -327,4 +327,4 @@ def test_a_changed_member_id_and_authorization_show_in_the_change_summary(
     summary = out.read_text(encoding="utf-8")
     assert "## Coverage and authorization" in summary
     assert "member id:** ESH-551-30482-03 → ESH-551-30482-04" in summary
-    assert "authorization › sessions:** 50 → 48" in summary
+    assert "authorization sessions:** 50 → 48" in summary

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -79,7 +80,12 @@ def test_progress_review_is_described_by_stable_ids() -> None:
     )
     target = find(diff.changes, "goals", "G2", "objectives", "G2.O1", "measure", "target")
     assert (target.old, target.new) == (3, 5)
-    assert find(diff.changes, "services", "S1", "frequency", "per").new == "month"
+    sessions = find(diff.changes, "services", "S1", "frequency")
+    assert (sessions.label, sessions.old, sessions.new) == (
+        "Service S1: sessions",
+        "once a week",
+        "twice a month",
+    )
     words = find(diff.changes, "goals", "G2", "objectives", "G2.O1", "description").edits
     assert next(e.text.strip() for e in words if e.op == "insert") == "five"
     gad7 = next(p for p in diff.progress if p.label == "GAD-7")
@@ -407,3 +413,114 @@ def test_a_reused_id_is_not_mistaken_for_a_move() -> None:
     changes = diff_plans(old, new).changes
     assert not [c for c in changes if c.kind == "moved"]
     assert find(changes, "problems", "P2").kind == "removed"
+
+
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+FIELD_PATH = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
+
+
+def _plan_words(value: Any, pattern: re.Pattern[str]) -> set[str]:
+    """The words matching *pattern* in a plan's own text (which the summary may quote)."""
+    if isinstance(value, dict):
+        return {w for v in value.values() for w in _plan_words(v, pattern)}
+    if isinstance(value, list):
+        return {w for v in value for w in _plan_words(v, pattern)}
+    return set(pattern.findall(value)) if isinstance(value, str) else set()
+
+
+def _docx_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as package:
+        root = etree.fromstring(package.read("word/document.xml"))
+    return "\n".join("".join(p.itertext()) for p in root.iter(f"{W}p"))
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_summaries_speak_in_labels_not_field_names(run: Run, tmp_path: Path, name: str) -> None:
+    old, new = (SAMPLES / "revisions" / f"{name}-v{n}.yaml" for n in (1, 2))
+    own = [load_file(old).data, load_file(new).data]
+    for fmt in ("md", "docx"):
+        out = tmp_path / f"summary.{fmt}"
+        result = run("diff", str(old), str(new), "-f", fmt, "-o", str(out), "--today", TODAY.isoformat())  # fmt: skip
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8") if fmt == "md" else _docx_text(out)
+        text = re.sub(r"<!-- plandoc:summary .* -->", "", text)
+        assert "›" not in text
+        for pattern in (SNAKE, FIELD_PATH):
+            found = set(pattern.findall(text.replace("\\_", "_")))
+            assert found <= _plan_words(own, pattern), (fmt, found)
+
+
+def test_summary_opens_with_key_changes_risk_first(run: Run, tmp_path: Path) -> None:
+    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
+    out = tmp_path / "burnout.diff.md"
+    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    block = text.split("## Key changes\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert block[0] == "- ⚠ **Risk raised: low → moderate**"
+    assert "- Objective G1.O1 achieved" in block and "- Goal G1 discontinued" in block
+    assert "- Service S1: sessions: twice a month → once a week" in block
+    assert text.index("## Key changes") < text.index("## Progress on measures")
+
+
+def test_whole_items_added_are_shown_whole(run: Run, tmp_path: Path) -> None:
+    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
+    out = tmp_path / "burnout.diff.md"
+    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+
+    def under(head: str) -> list[str]:
+        start = lines.index(head) + 1
+        found = []
+        while start < len(lines) and lines[start].startswith("    - "):
+            found.append(lines[start].removeprefix("    - "))
+            start += 1
+        return found
+
+    goal = under(next(line for line in lines if line.startswith("- **Goal G3** added")))
+    assert [g.split(":")[0] for g in goal] == ["Objective G3.O1", "Objective G3.O2", "Objective G3.O3"]  # fmt: skip
+    assert "Job applications and networking messages sent: 1 → 5" in goal[0]
+    assert goal[0].endswith("due 14 Dec 2026")
+    (service,) = under(next(line for line in lines if line.startswith("- **Service S2** added")))
+    assert service.startswith("90853; 90 minutes; once a week; 8 weeks")
+    assert under("- **Contact** added: Dana Kim") == ["friend: 303-555-0195"]
+    levels = under("- **GAS scale** added: G3")
+    assert [level.split(":")[0] for level in levels] == ["−2", "−1", "0", "+1", "+2"]
+
+
+def test_word_summary_colours_edits_and_flags_risk(run: Run, tmp_path: Path) -> None:
+    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
+    out = tmp_path / "burnout.diff.docx"
+    result = run("diff", old, new, "-f", "docx", "-o", str(out), "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as package:
+        root = etree.fromstring(package.read("word/document.xml"))
+    runs = {"".join(r.itertext()): r for r in root.iter(f"{W}r")}
+    flag = runs["⚠ Risk raised: low → moderate"]
+    assert flag.find(f"{W}rPr/{W}b") is not None and flag.find(f"{W}rPr/{W}color") is not None
+    struck = [r for r in root.iter(f"{W}r") if r.find(f"{W}rPr/{W}strike") is not None]
+    assert struck and all(r.find(f"{W}rPr/{W}color") is not None for r in struck)
+    underlined = [r for r in root.iter(f"{W}r") if r.find(f"{W}rPr/{W}u") is not None]
+    assert underlined and all(r.find(f"{W}rPr/{W}color") is not None for r in underlined)
+
+
+def test_punctuation_is_its_own_token_in_word_edits() -> None:
+    edits = word_edits("before signing it.", "before signing it. At the review he agreed.")
+    assert [(e.op, e.text) for e in edits] == [
+        ("equal", "before signing it."),
+        ("insert", " At the review he agreed."),
+    ]
+
+
+def test_progress_shows_the_course_and_the_change_since_baseline(run: Run, tmp_path: Path) -> None:
+    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
+    out = tmp_path / "burnout.diff.md"
+    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    course = next(line for line in lines if line.startswith("- PHQ-9: "))
+    assert course.startswith("- PHQ-9: 12 (27 May) → ")
+    assert course.endswith("6 (21 Sep) → 18 (6 Oct) → 16 (19 Oct)")
+    row = next(line for line in lines if line.startswith("| PHQ-9 |"))
+    assert "| +4 | +3 (from 13 on 20 May 2026) | worse |" in row

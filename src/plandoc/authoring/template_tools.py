@@ -40,8 +40,8 @@ PLAN_VARIABLES = frozenset(
 DIFF_VARIABLES = frozenset(
     {
         "title", "plan_id", "client", "client_id", "old_version", "new_version", "old_date",
-        "new_date", "revision", "warnings", "progress", "new_scores", "sections", "count",
-        "confidentiality", "labels",
+        "new_date", "revision", "warnings", "key_changes", "progress", "new_scores", "sections",
+        "count", "confidentiality", "labels",
     }
 )  # fmt: skip
 BASE_FILES = {

@@ -59,6 +59,7 @@ class Change:
     enum: bool = False  # the values come from a fixed list (a status), shown as words
     keys: tuple[str, ...] = ()
     summary: str = ""  # what an added or removed item is, in a few words
+    unit: str = ""  # the unit a number is counted in ("days"), moved out of the field's name
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -81,6 +82,11 @@ class Progress:
     new_date: dt.date
     change: float | None
     direction: str  # "better", "worse", "no change", "new measure"
+    # every score from the old version's latest (or the first, for a new measure) to the new
+    # version's latest, oldest first: the course between the two versions
+    course: tuple[tuple[float, dt.date], ...] = ()
+    baseline: float | None = None  # the series' first score
+    baseline_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,28 @@ class PlanDiff:
     def title(self, section: str) -> str:
         """What a section of the plan is called, for a heading."""
         return dict(self.titles).get(section, section.replace("_", " ").capitalize())
+
+
+# What a field is called in a summary, and the unit of its number, where the spec's name for it
+# is not the words a reader expects: a unit moved out of the name, a record named by what it
+# counts. Every other field is called by its name in words ("target_date" → "target date").
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "review_interval_days": ("review interval", "days"),
+    "duration_weeks": ("duration", "weeks"),
+    "session_minutes": ("session length", "minutes"),
+    "sustained_weeks": ("held for", "weeks"),
+    "last_review_date": ("last review", ""),
+    "next_review_date": ("next review", ""),
+}
+
+
+def field_name(name: str) -> str:
+    """A field's name for a reader: from :data:`FIELD_NAMES`, else its words."""
+    return FIELD_NAMES.get(name, (name.replace("_", " "), ""))[0]
+
+
+def _unit(name: str) -> str:
+    return FIELD_NAMES.get(name, ("", ""))[1]
 
 
 IGNORED: set[Key] = {
@@ -200,12 +228,15 @@ class _Where:
     def field(self, name: str) -> _Where:
         return _Where(self.item, (*self.tail, name), self.keys)
 
-    def into(self, item: str, key: str) -> _Where:
-        return _Where(f"{item} {key}", (), (*self.keys, key))
+    def into(self, item: str, key: str, shown: str | None = None) -> _Where:
+        """Into the list item *key*, called *shown* ("" for an item best named by its text)."""
+        name = key if shown is None else shown
+        return _Where(f"{item} {name}".strip(), (), (*self.keys, key))
 
     def label(self) -> str:
-        """ "Objective G1.O2: target date" — the nearest item, then the field."""
-        words = " › ".join(p.replace("_", " ") for p in self.tail)
+        """ "Objective G1.O2: target date", "Risk level" — the nearest item, then the field
+        named in words (a record's field after the record's name)."""
+        words = " ".join(field_name(p) for p in self.tail)
         if self.item and words:
             return f"{self.item}: {words}"
         text = self.item or words
@@ -221,6 +252,10 @@ class _Walk:
     ) -> Iterator[Change]:
         """Every change between *old* and *new* at *path*, whose schema *rules* say what it is."""
         if path in IGNORED:
+            return
+        if path[-1:] == ("frequency",) and isinstance(old, dict) and isinstance(new, dict):
+            if old != new:
+                yield _frequency_change(old, new, path, where)
             return
         if isinstance(old, dict) and isinstance(new, dict):
             fields = rules.get("schema") if rules.get("type") == "dict" else None
@@ -246,20 +281,23 @@ class _Walk:
             yield from _scalars(old, new, path, name, where, enum="allowed" in item_rules)
             return
         key = _key_function(item_rules, meta.get("match_by"))
+        fields = item_rules.get("schema", {}) if isinstance(item_rules.get("schema"), dict) else {}
+        by_id = "id" in fields
         old_items = _keyed([v for v in old if isinstance(v, dict)], key)
         new_items = _keyed([v for v in new if isinstance(v, dict)], key)
-        fields = item_rules.get("schema", {}) if isinstance(item_rules.get("schema"), dict) else {}
         for k, item in new_items.items():
-            inner = where.into(name, k)
             if k not in old_items:
-                yield self._whole("added", path, k, inner, item, fields)
+                whole = where.into(name, k, _shown_key(k, by_id, whole=True))
+                yield self._whole("added", path, k, whole, item, fields)
             else:
+                inner = where.into(name, k, _shown_key(k, by_id, item, fields))
                 yield from self.changes(
                     old_items[k], item, (*path, k), self._item_rules(path, item, item_rules), inner
                 )
         for k, item in old_items.items():
             if k not in new_items:
-                yield self._whole("removed", path, k, where.into(name, k), item, fields)
+                whole = where.into(name, k, _shown_key(k, by_id, whole=True))
+                yield self._whole("removed", path, k, whole, item, fields)
 
     def _item_rules(self, path: Key, item: dict[str, Any], rules: Schema) -> Schema:
         """A module of an orientation made of modules is walked with its own orientation's
@@ -296,6 +334,36 @@ class _Walk:
             keys=where.keys,
             summary=summary,
         )
+
+
+def _shown_key(
+    key: str,
+    by_id: bool,
+    item: dict[str, Any] | None = None,
+    fields: Schema | None = None,
+    *,
+    whole: bool = False,
+) -> str:
+    """How an item's key reads in a label: an id such as G1.O2 as it is; an id made of words
+    (`job_contacts`) and a key taken from the item's text not at all for a whole item (its
+    summary names it); else a short key as it is (`F43.23`), a longer one in quotes."""
+    if by_id and "_" not in key and " " not in key:
+        return key
+    if whole:
+        return ""
+    if "_" not in key and len(key.split()) <= 4:
+        return key
+    text = _summary("", item or {}, fields or {}) if by_id else key
+    return f"“{text or key.replace('_', ' ')}”"
+
+
+def _frequency_change(old: dict[str, Any], new: dict[str, Any], path: Key, where: _Where) -> Change:
+    """How often, in words ("twice a month → once a week"), not its count and unit apart."""
+    from ..render.describe import frequency
+
+    before, after = frequency({"frequency": old}), frequency({"frequency": new})
+    sessions = _Where(where.item, (*where.tail[:-1], "sessions"), where.keys).label()
+    return Change("changed", path[0], path, sessions, old=before, new=after, keys=where.keys)
 
 
 def _empty(value: Any) -> bool:
@@ -363,6 +431,7 @@ def _field_change(old: Any, new: Any, path: Key, where: _Where, *, enum: bool) -
         edits=edits,
         enum=enum,
         keys=where.keys,
+        unit=_unit(path[-1]) if all(isinstance(v, int | float | None) for v in (old, new)) else "",
     )
 
 
@@ -395,7 +464,8 @@ def _nested_ids(value: Any) -> list[str]:
 
 
 def word_edits(old: str, new: str) -> tuple[TextEdit, ...]:
-    """Word-level edits turning *old* into *new* (whitespace kept with the word before it)."""
+    """Word-level edits turning *old* into *new*. Words, punctuation marks and spaces are
+    separate tokens, so a full stop gained or lost is an edit of the stop, not of its word."""
     a, b = _tokens(old), _tokens(new)
     edits: list[TextEdit] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -406,11 +476,46 @@ def word_edits(old: str, new: str) -> tuple[TextEdit, ...]:
                 edits.append(TextEdit("delete", "".join(a[i1:i2])))
             if j2 > j1:
                 edits.append(TextEdit("insert", "".join(b[j1:j2])))
-    return tuple(edits)
+    return tuple(_absorb_lone_spaces(edits))
 
 
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"\S+\s*|\s+", text)
+    return re.findall(r"\w+(?:['’\-]\w+)*|[^\w\s]|\s+", text)
+
+
+def _absorb_lone_spaces(edits: list[TextEdit]) -> list[TextEdit]:
+    """A space or a lone mark left equal between two changed runs ("~~a~~ **b** ~~c~~") joins
+    them, so a reader sees one phrase replaced rather than a comb of single words."""
+    out: list[TextEdit] = []
+    for i, edit in enumerate(edits):
+        filler = not re.search(r"\w", edit.text) and len(edit.text.strip()) <= 1
+        lone = edit.op == "equal" and filler and 0 < i < len(edits) - 1
+        if lone and out and out[-1].op != "equal" and edits[i + 1].op != "equal":
+            out.extend([TextEdit("delete", edit.text), TextEdit("insert", edit.text)])
+            continue
+        out.append(edit)
+    return _merge(out)
+
+
+def _merge(edits: list[TextEdit]) -> list[TextEdit]:
+    """Deletions before insertions within each changed run, neighbours of one kind joined."""
+    out: list[TextEdit] = []
+    run: list[TextEdit] = []
+    for edit in [*edits, TextEdit("equal", "")]:
+        if edit.op != "equal":
+            run.append(edit)
+            continue
+        for op in ("delete", "insert"):
+            text = "".join(e.text for e in run if e.op == op)
+            if text:
+                out.append(TextEdit(op, text))
+        run = []
+        if edit.text:
+            if out and out[-1].op == "equal":
+                out[-1] = TextEdit("equal", out[-1].text + edit.text)
+            else:
+                out.append(edit)
+    return out
 
 
 def _ignore_superseded_status(changes: list[Change]) -> list[Change]:
@@ -463,7 +568,12 @@ def _progress(a: Plan, b: Plan) -> Iterator[Progress]:
         if instrument is None:
             continue
         before = a.series.get(key)
-        yield _one_progress(instrument, key, before[-1] if before else None, scores[-1])
+        progress = _one_progress(instrument, key, before[-1] if before else None, scores[-1])
+        points = [(float(m.score), m.date) for m in scores if m.score is not None and m.date]
+        since = before[-1].date if before else None
+        course = tuple(p for p in points if since is None or p[1] >= since)
+        first = points[0] if points else (None, None)
+        yield replace(progress, course=course, baseline=first[0], baseline_date=first[1])
 
 
 def _one_progress(
@@ -490,18 +600,52 @@ def describe(change: Change) -> str:
     if change.kind == "moved":
         return f"{change.label} moved from {_where(change.moved_from)} to {_where(change.path)}"
     old, new = show(change.old, enum=change.enum), show(change.new, enum=change.enum)
-    return f"{change.label}: {old or '(none)'} → {new or '(none)'}"
+    unit = f" {change.unit}" if change.unit and new else ""
+    return f"{change.label}: {old or '(none)'} → {new or '(none)'}{unit}"
 
 
 def _where(path: Key) -> str:
-    return " › ".join(p.replace("_", " ") for p in path[:-1] if p != "orientation_details")
+    """Where an item sat, in words: "goal G2", "the objectives of goal G1"."""
+    parts = [p for p in path[:-1] if p != "orientation_details"]
+    return " ".join(field_name(p) for p in parts)
 
 
 def progress_line(p: Progress) -> str:
     if p.old is None:
         return f"{p.label}: first score {show(p.new)} on {show(p.new_date)}"
     change = signed_number(p.change or 0)
-    return f"{p.label}: {show(p.old)} ({show(p.old_date)}) → {show(p.new)} ({show(p.new_date)}), {change}, {p.direction}"
+    return f"{p.label}: {course_text(p)}, {change}, {p.direction}"
+
+
+COURSE_POINTS = 7
+"""At most this many scores in a course; a longer one keeps its first, lowest, highest and
+latest scores and those spread between."""
+
+
+def course_text(p: Progress) -> str:
+    """``13 (4 May) → 6 (3 Aug) → 18 (12 Oct) → 16 (2 Nov)``: the scores between the two
+    versions, the year left out when every date shares the latest one's."""
+    points = _thinned(list(p.course)) or [(p.new, p.new_date)]
+    same_year = all(day.year == p.new_date.year for _, day in points)
+
+    def when(day: dt.date) -> str:
+        return f"{day.day} {day:%b}" if same_year else show(day)
+
+    return " → ".join(f"{show(score)} ({when(day)})" for score, day in points)
+
+
+def _thinned(points: list[tuple[float, dt.date]]) -> list[tuple[float, dt.date]]:
+    if len(points) <= COURSE_POINTS:
+        return points
+    keep = {0, len(points) - 1}
+    keep |= {min(range(len(points)), key=lambda i: points[i][0])}
+    keep |= {max(range(len(points)), key=lambda i: points[i][0])}
+    step = (len(points) - 1) / (COURSE_POINTS - 1)
+    for n in range(1, COURSE_POINTS - 1):
+        if len(keep) >= COURSE_POINTS:
+            break
+        keep.add(round(n * step))
+    return [points[i] for i in sorted(keep)]
 
 
 __all__ = [
@@ -511,6 +655,7 @@ __all__ = [
     "Progress",
     "Revision",
     "TextEdit",
+    "course_text",
     "describe",
     "diff_plans",
     "progress_line",

@@ -17,10 +17,31 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PlanInvalid, UsageError
+from ..render.describe import (
+    amount,
+    code_text,
+    contact,
+    dates,
+    due,
+    frequency,
+    join,
+    measure_text,
+    service_details,
+)
 from ..render.formatting import label, show, signed_number
 from ..render.labels import Labels, fill, load_labels
 from ..spec.model import Plan
-from .diff import Change, PlanDiff, describe, diff_plans, progress_line
+from ..spec.schema import RISK_LEVELS
+from .diff import (
+    Change,
+    PlanDiff,
+    Progress,
+    TextEdit,
+    course_text,
+    describe,
+    diff_plans,
+    progress_line,
+)
 
 
 def summary_context(
@@ -35,7 +56,8 @@ def summary_context(
             changes = [c for c in changes if c.kind != "added"]
             if not changes:
                 continue
-        sections.append({"title": diff.title(key), "items": [_item(c) for c in changes]})
+        items = [_item(c, old if c.kind == "removed" else new) for c in changes]
+        sections.append({"title": diff.title(key), "items": items})
     added_scores = sum(1 for c in diff.changes if c.section == "measurements" and c.kind == "added")
     revision = diff.revision
     label_of = new.orientation.label if new.orientation else ""
@@ -61,31 +83,166 @@ def summary_context(
         "progress": [_progress_row(p) for p in diff.progress],
         "new_scores": added_scores,
         "sections": sections,
+        "key_changes": key_changes(diff, words),
         "count": len([c for c in diff.changes if c.section != "measurements" or c.kind != "added"]),
         "confidentiality": words["diff"]["confidentiality"],
     }
 
 
-def _item(change: Change) -> dict[str, Any]:
+# What a reviewer looks for first, after any change of risk: goals and objectives begun, met or
+# set aside; services; diagnoses.
+KEY_STATUSES = ("achieved", "discontinued", "deferred")
+
+
+def key_changes(diff: PlanDiff, labels: Labels) -> list[dict[str, Any]]:
+    """The changes a payer's reviewer or a supervisor reads first, risk first and flagged
+    (``raised``): each with its ``text`` and whether it is a ``flag``."""
+    risk, rest = [], []
+    for change in diff.changes:
+        if (
+            change.section == "assessment"
+            and change.path[-1] == "level"
+            and change.kind == "changed"
+        ):
+            risk.append({"text": _risk_text(change, labels), "flag": True})
+        elif (text := _key_text(change)) is not None:
+            rest.append({"text": text, "flag": False})
+    return risk + rest
+
+
+def _risk_text(change: Change, labels: Labels) -> str:
+    order = list(RISK_LEVELS)
+    old, new = str(change.old), str(change.new)
+    rising = old in order and new in order and order.index(new) > order.index(old)
+    word = labels["diff"]["risk_raised" if rising else "risk_changed"]
+    where = change.label.removesuffix(" level").removesuffix(": level")
+    return f"{word}: {old} → {new}" if where == "Risk" else f"{word} ({where}): {old} → {new}"
+
+
+def _key_text(change: Change) -> str | None:
+    kind = change.path[-2] if len(change.path) > 1 else ""
+    whole = change.kind in ("added", "removed", "moved")
+    if whole and kind in ("goals", "objectives", "services", "diagnoses"):
+        return describe(change)
+    if change.path[-1] == "status" and change.path[0] == "goals" and change.new in KEY_STATUSES:
+        return f"{change.label.removesuffix(': status')} {show(change.new, enum=True)}"
+    if (
+        change.section == "services"
+        and change.kind == "changed"
+        and change.path[-1] in ("frequency", "duration_weeks", "session_minutes")
+    ):
+        return describe(change)
+    return None
+
+
+def _item(change: Change, plan: Plan) -> dict[str, Any]:
+    """One change for the templates; *plan* is the version the item is in (the old one for a
+    removed item), which says what a whole item added or removed holds."""
     text = describe(change)
     return {
         "kind": change.kind,
         "label": change.label,
         "text": text,
         "detail": text[len(change.label) + 2 :] if text.startswith(change.label) else text,
-        "edits": [{"op": e.op, "text": e.text} for e in change.edits]
-        if _worth_word_edits(change)
-        else [],
+        "edits": _edits(change),
         "summary": change.summary,
+        "details": _details(change, plan) if change.kind in ("added", "removed") else [],
     }
 
 
-def _worth_word_edits(change: Change) -> bool:
-    """Word edits help in sentences, not in short values (a date, a status)."""
-    return bool(change.edits) and len(str(change.old or "").split()) > 3
+def _edits(change: Change) -> list[dict[str, str]]:
+    """Word edits help in sentences, not in short values (a date, a status); a sentence that
+    keeps less than half of its words is shown old, then new."""
+    if not change.edits or len(str(change.old or "").split()) <= 3:
+        return []
+    kept = sum(len(e.text.split()) for e in change.edits if e.op == "equal")
+    edits = list(change.edits)
+    if kept * 2 < max(len(str(change.old).split()), len(str(change.new).split())):
+        edits = [TextEdit("delete", str(change.old)), TextEdit("insert", str(change.new))]
+    following: list[TextEdit | None] = [*edits[1:], None]
+    return [
+        {"op": e.op, "text": _spaced(e, after)} for e, after in zip(edits, following, strict=True)
+    ]
 
 
-def _progress_row(p: Any) -> dict[str, Any]:
+def _spaced(edit: TextEdit, after: TextEdit | None) -> str:
+    """A deletion right before an insertion ends in a space, so the struck and the new words
+    do not run together ("~~reaches~~ reached", not "~~reaches~~reached")."""
+    if after is None or (edit.op, after.op) != ("delete", "insert"):
+        return edit.text
+    if edit.text[-1:].isspace() or after.text[:1].isspace():
+        return edit.text
+    return edit.text + " "
+
+
+def _details(change: Change, plan: Plan) -> list[str]:
+    """What a whole item added or removed holds, beyond its summary, as short lines: a goal's
+    objectives with their measures and dates, a service's code, length, frequency and dates, a
+    contact's relationship and number, a GAS scale's levels."""
+    item = change.new if change.kind == "added" else change.old
+    if not isinstance(item, dict):
+        return []
+    kind = change.path[-2] if len(change.path) > 1 else ""
+    if kind == "goals":
+        goal = next((g for g in plan.goals if g.id == item.get("id")), None)
+        raws = [o for o in item.get("objectives") or [] if isinstance(o, dict)]
+        objectives = goal.objectives if goal else ()
+        return [_objective_line(plan, o, raw) for o, raw in zip(objectives, raws, strict=False)]
+    if kind == "objectives":
+        found = next((o for o in plan.objectives if o.id == item.get("id")), None)
+        return [_objective_line(plan, found, item, named=False)] if found else []
+    if kind == "services":
+        service = next((s for s in plan.services if s.id == item.get("id")), None)
+        return [_service_line(plan, service, item)] if service else []
+    if kind in ("help_contacts", "professional_contacts"):
+        role = item.get("relationship") or item.get("role")
+        return [contact("", role, item.get("phone"))]  # the summary names the contact
+    if isinstance(item.get("levels"), list):
+        return [_level(v) for v in item["levels"] if isinstance(v, dict)]
+    return []
+
+
+def _objective_line(plan: Plan, objective: Any, raw: dict[str, Any], *, named: bool = True) -> str:
+    """ "Objective G3.O1: <what>. Measure: …; due 15 Jan 2027" — what a payer approves."""
+    what = str(raw.get("description") or "").strip().rstrip(".")
+    head = f"Objective {raw.get('id')}: {what}." if named and what else ""
+    measured = raw.get("measure") or raw.get("criterion")
+    when = due(plan, raw, objective)
+    rest = join(
+        f"Measure: {measure_text(plan, objective, raw)}" if measured else "",
+        f"due {when}" if when else "",
+    )
+    return join(head, rest, sep=" ")
+
+
+def _service_line(plan: Plan, service: Any, raw: dict[str, Any]) -> str:
+    return join(
+        code_text(service),
+        amount(raw),
+        frequency(raw),
+        dates(plan, service, raw),
+        service_details(plan, service, raw),
+    )
+
+
+def _level(level: dict[str, Any]) -> str:
+    score = level.get("score")
+    shown = signed_number(score) if isinstance(score, int | float) and score else show(score)
+    return f"{shown}: {show(level.get('description'))}"
+
+
+def _since_baseline(p: Progress) -> str:
+    """``+4 (from 12 on 27 May 2026)``: the change since the series' first score, when that is
+    earlier than the old version's latest (else it says what the change column says)."""
+    if p.baseline is None or p.baseline_date is None or p.old is None:
+        return ""
+    if p.old_date is not None and p.baseline_date >= p.old_date:
+        return ""
+    change = signed_number(p.new - p.baseline)
+    return f"{change} (from {show(p.baseline)} on {show(p.baseline_date)})"
+
+
+def _progress_row(p: Progress) -> dict[str, Any]:
     return {
         "label": p.label,
         "old": "" if p.old is None else f"{show(p.old)} ({show(p.old_date)})",
@@ -93,6 +250,8 @@ def _progress_row(p: Any) -> dict[str, Any]:
         "change": "" if p.change is None else signed_number(p.change),
         "direction": p.direction,
         "line": progress_line(p),
+        "course": course_text(p) if len(p.course) > 2 else "",
+        "since_baseline": _since_baseline(p),
     }
 
 
