@@ -96,6 +96,14 @@ today_option = click.option(
     metavar="YYYY-MM-DD",
     help="Check review dates as of this day (default: today).",
 )
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people or for machines.",
+)
 templates_option = click.option(
     "--templates",
     "template_dirs",
@@ -123,14 +131,7 @@ locale_option = click.option(
     metavar="NAME",
     help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission, or one in a --templates folder's profiles/.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output for people or for machines.",
-)
+@format_option
 @templates_option
 @today_option
 def check(
@@ -340,14 +341,7 @@ def diff(
 
 @main.command()
 @click.argument("plans", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output for people or for machines.",
-)
+@format_option
 @templates_option
 @today_option
 def history(

@@ -36,6 +36,20 @@ class Finding:
         }
 
 
+class HasFindings:
+    """A result holding findings (``self.findings``), split by severity."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+
 class PlandocError(Exception):
     """Base of every error plandoc reports to a user. Never shown as a traceback."""
 

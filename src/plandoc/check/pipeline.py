@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import Finding, PlanInvalid
+from ..errors import Finding, HasFindings, PlanInvalid
 from ..spec.loader import Document, load_file
 from ..spec.model import Plan, build_plan
 from ..spec.orientations import Orientation, Registry, registry
@@ -20,7 +20,7 @@ from .smart import smart_findings
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(HasFindings):
     """Everything found in one plan file; ``document`` and ``plan`` are None when it could not
     be parsed."""
 
@@ -28,14 +28,6 @@ class CheckResult:
     findings: tuple[Finding, ...]
     document: Document | None
     plan: Plan | None = None
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "warning")
 
     @property
     def ok(self) -> bool:

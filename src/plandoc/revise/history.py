@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..check.pipeline import CheckResult, check_file
 from ..check.report import Reporter
-from ..errors import Finding
+from ..errors import Finding, HasFindings
 from ..spec.model import Plan, Revision
 
 SUPERSEDED = "superseded"
@@ -81,18 +81,10 @@ class Chain:
 
 
 @dataclass(frozen=True)
-class History:
+class History(HasFindings):
     chains: tuple[Chain, ...]
     findings: tuple[Finding, ...]
     files: int
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "warning")
 
     def as_dict(self) -> dict[str, object]:
         return {
