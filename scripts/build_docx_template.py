@@ -1038,7 +1038,7 @@ class DiffBuilder(Builder):
                 '{{ labels.diff.version_column | replace("{version}", new_version | string) }}',
                 L("diff.change"),
                 L("diff.since_baseline"),
-                "",
+                L("column.trend"),
             ],
             [
                 "{{ p.label }}",
