@@ -28,14 +28,11 @@ def risk(assessment: dict[str, Any], words: Labels) -> dict[str, Any]:
         }
         for r in assessment["risks"]
     ]
-    assessed = [("suicide and self-harm", overall)] if overall else []
-    named = {"suicide": "suicide", "self_harm": "self-harm"}
-    assessed += [(named[r["domain"]], r) for r in assessment["risks"] if r["domain"] in named]
     return {
         "overall": _overall(overall) if overall else "",
         "by_domain": rows,
         "recorded": bool(overall or rows),
-        "safety_plan_note": _safety_plan_note(assessed, bool(rows)),
+        "safety_plan_note": safety_plan_note(assessment),
     }
 
 
@@ -46,6 +43,15 @@ def _overall(overall: dict[str, Any]) -> str:
         return text
     stop = "." if text.endswith(".") else ""
     return f"{text.removesuffix('.')} (assessed {show_date(overall['assessed_on'])}){stop}"
+
+
+def safety_plan_note(assessment: dict[str, Any]) -> str:
+    """What the plan records in place of a safety plan, from its suicide and self-harm risk."""
+    overall = assessment["risk"]
+    assessed = [("suicide and self-harm", overall)] if overall else []
+    named = {"suicide": "suicide", "self_harm": "self-harm"}
+    assessed += [(named[r["domain"]], r) for r in assessment["risks"] if r["domain"] in named]
+    return _safety_plan_note(assessed, bool(assessment["risks"]))
 
 
 def _safety_plan_note(assessed: list[tuple[str, dict[str, Any]]], other_risks: bool) -> str:
@@ -105,7 +111,7 @@ def safety_plan(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         )
         if reviewed and plan.clinician
         else "",
-        "note": "" if raw else risk(plan.data["assessment"], {})["safety_plan_note"],
+        "note": "" if raw else safety_plan_note(plan.data["assessment"]),
         "crisis_line": words["crisis_line"],
         "banner": _handout_banner(plan, words),
     }
