@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from plandoc.cli import main
 from tests.conftest import SAMPLES, TODAY
+from tests.revision_pairs import EDITS, harder_pair
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 HELPER = Path(__file__).with_name("lo_resolve.py")
@@ -67,13 +68,15 @@ def last_word_and_one_more(folder: Path) -> tuple[Path, Path]:
     return old, new
 
 
-@pytest.fixture(scope="module", params=["agoraphobia", "burnout", "list"])
+@pytest.fixture(scope="module", params=["agoraphobia", "burnout", "list", *EDITS])
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A pair's redline, and both versions rendered plainly, read by LibreOffice."""
     name = request.param
     folder = tmp_path_factory.mktemp(name)
     if name == "list":
         old, new = last_word_and_one_more(folder)
+    elif name in EDITS:
+        old, new = harder_pair(name, folder)
     else:
         old = in_force(SAMPLES / "revisions" / f"{name}-v1.yaml", folder)
         new = SAMPLES / "revisions" / f"{name}-v2.yaml"
@@ -92,20 +95,34 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     }
 
 
-def test_accepting_every_change_gives_the_new_plan(pair: dict) -> None:
-    assert pair["accepted"] == pair["new"]
+TABLE_GAPS = {
+    ("burnout", "rejected"),
+    ("goals-reordered", "accepted"),
+    ("goals-reordered", "rejected"),
+    ("goal-deleted", "accepted"),
+    ("all", "accepted"),
+}
+GAP = """Where LibreOffice 7.4 leaves one empty paragraph for each tracked paragraph that ends right
+before a table (a goal deleted, moved or added: its heading and status line come before its
+table). LibreOffice cannot remove a paragraph mark that a table follows; its own tracked
+deletion of the same goal, saved and accepted, leaves the same empty paragraphs. Every other
+line is exact, which the second test holds."""
 
 
-def test_rejecting_every_change_gives_the_old_plan(
-    pair: dict, request: pytest.FixtureRequest
+@pytest.mark.parametrize(("result", "version"), [("accepted", "new"), ("rejected", "old")])
+def test_resolving_every_change_gives_that_plan_exactly(
+    pair: dict, result: str, version: str, request: pytest.FixtureRequest
 ) -> None:
-    if pair["name"] in ("burnout", "list"):  # strict: the day the redline is fixed, this says so
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="issue 10: where a paragraph ends in an insertion and the next is wholly "
-                "inserted, LibreOffice joins them on reject; a tracked paragraph before a table "
-                "leaves an empty paragraph",
-            )
-        )
-    assert pair["rejected"] == pair["old"]
+    if (pair["name"], result) in TABLE_GAPS:  # strict: the day this is fixed, this says so
+        request.applymarker(pytest.mark.xfail(strict=True, reason=GAP))
+    assert pair[result] == pair[version]
+
+
+@pytest.mark.parametrize(("result", "version"), [("accepted", "new"), ("rejected", "old")])
+def test_resolving_every_change_gives_every_line_of_that_plan(
+    pair: dict, result: str, version: str
+) -> None:
+    """Nothing joined, lost or left over but the empty paragraphs TABLE_GAPS names."""
+    assert [line for line in pair[result] if line.strip()] == [
+        line for line in pair[version] if line.strip()
+    ]

@@ -164,13 +164,24 @@ def _table(
     ]
     fixed = scope.labels["column"]
     if spec.get("numbered"):
-        labels = [fixed["number"], *labels]
-        rows = [[str(n), *row] for n, row in enumerate(rows, 1)]
+        labels, rows = _numbered(labels, rows, value, fixed)
     marks = _marks(spec.get("current"), value, scope)
     if any(marks):
         labels.append(fixed["now"])
         rows = [[*row, mark] for row, mark in zip(rows, marks, strict=True)]
     return {"kind": "table", "label": label, "columns": labels, "rows": rows}
+
+
+def _numbered(
+    labels: list[str], rows: list[list[str]], value: list[Any], fixed: dict[str, str]
+) -> tuple[list[str], list[list[str]]]:
+    """A numbered table's first column: each item's id when every item has one (the name
+    notes and reviews use, which stays with the item when steps are inserted or reordered),
+    else its position."""
+    ids = [item.get("id") if isinstance(item, dict) else None for item in value]
+    if all(isinstance(i, str) and i for i in ids):
+        return [fixed["id"], *labels], [[str(i), *row] for i, row in zip(ids, rows, strict=True)]
+    return [fixed["number"], *labels], [[str(n), *row] for n, row in enumerate(rows, 1)]
 
 
 def _named(value: Any, column: dict[str, Any], scope: _Scope) -> str:

@@ -298,6 +298,14 @@ class _Walk:
             if k not in new_items:
                 whole = where.into(name, k, _shown_key(k, by_id, whole=True))
                 yield self._whole("removed", path, k, whole, item, fields)
+        if by_id:
+            for k, was, now in _reordered(list(old_items), list(new_items)):
+                shown = where.into(name, k, _shown_key(k, by_id, whole=True))
+                yield Change(
+                    "moved", path[0], (*path, k), shown.label(), old=old_items[k],
+                    new=new_items[k], moved_from=(*path, k), keys=shown.keys,
+                    summary=f"now {now}, was {was}",
+                )  # fmt: skip
 
     def _item_rules(self, path: Key, item: dict[str, Any], rules: Schema) -> Schema:
         """A module of an orientation made of modules is walked with its own orientation's
@@ -364,6 +372,22 @@ def _frequency_change(old: dict[str, Any], new: dict[str, Any], path: Key, where
     before, after = frequency({"frequency": old}), frequency({"frequency": new})
     sessions = _Where(where.item, (*where.tail[:-1], "sessions"), where.keys).label()
     return Change("changed", path[0], path, sessions, old=before, new=after, keys=where.keys)
+
+
+def _reordered(old: list[str], new: list[str]) -> Iterator[tuple[str, str, str]]:
+    """Items kept but put in another order: those outside the longest run of items that kept
+    their order, each with its place before and after ("2 of 3")."""
+    was = {k: n for n, k in enumerate(old, 1)}
+    now = {k: n for n, k in enumerate(new, 1)}
+    kept = [k for k in new if k in was]
+    before = [k for k in old if k in now]
+    if kept == before:
+        return
+    matcher = difflib.SequenceMatcher(None, before, kept, autojunk=False)
+    stayed = {k for a, _, size in matcher.get_matching_blocks() for k in before[a : a + size]}
+    for k in kept:
+        if k not in stayed:
+            yield k, f"{was[k]} of {len(old)}", f"{now[k]} of {len(new)}"
 
 
 def _empty(value: Any) -> bool:
@@ -597,6 +621,8 @@ def describe(change: Change) -> str:
     """One line for a person: what changed, in words ("<label>: <what>")."""
     if change.kind in ("added", "removed"):
         return f"{change.label} {change.kind}" + (f": {change.summary}" if change.summary else "")
+    if change.kind == "moved" and change.moved_from == change.path:
+        return f"{change.label} moved: {change.summary}"
     if change.kind == "moved":
         return f"{change.label} moved from {_where(change.moved_from)} to {_where(change.path)}"
     old, new = show(change.old, enum=change.enum), show(change.new, enum=change.enum)

@@ -18,13 +18,14 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lxml import etree
 
 from ..render import worker
 from ..render.write import stable_zip
+from . import align
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -42,17 +43,22 @@ class _Marks:
     def __init__(self, author: str, when: dt.date, seconds: float) -> None:
         self.author = author
         self.date = f"{when.isoformat()}T00:00:00Z"
+        self.whole_date = f"{when.isoformat()}T00:02:00Z"
         self.next_id = 1
         self.deadline = time.monotonic() + seconds
 
     def out_of_time(self) -> bool:
         return time.monotonic() > self.deadline
 
-    def make(self, tag: str) -> Element:
+    def make(self, tag: str, *, whole: bool = False) -> Element:
+        """A w:ins or w:del. Whole paragraphs and rows carry a time two minutes after the
+        edits inside paragraphs: LibreOffice joins a change with the next one of the same
+        author and minute, and rejecting an edit at the end of a paragraph together with a
+        whole paragraph inserted after it would delete the paragraph break between them."""
         mark = etree.Element(f"{W}{tag}")
         mark.set(f"{W}id", str(self.next_id))
         mark.set(f"{W}author", self.author)
-        mark.set(f"{W}date", self.date)
+        mark.set(f"{W}date", self.whole_date if whole else self.date)
         self.next_id += 1
         return mark
 
@@ -220,17 +226,42 @@ def _merge_blocks(old: list[Element], new: list[Element], marks: _Marks) -> Iter
 
 
 def _merge_changed(old: list[Element], new: list[Element], marks: _Marks) -> Iterator[Element]:
-    """A run of changed blocks: pair blocks of the same shape in order; the rest are whole
-    insertions and deletions."""
-    for op, i1, i2, j1, j2 in _opcodes([_shape(b) for b in old], [_shape(b) for b in new], marks):
-        if op == "equal":
-            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
-                yield _merge_pair(a, b, marks)
-        else:
-            for a in old[i1:i2]:
-                yield _deleted_block(a, marks)
-            for b in new[j1:j2]:
-                yield _inserted_block(b, marks)
+    """A run of changed blocks: each old block is paired with the new block that is the same
+    item (the same id where the blocks show one, else the most similar text of the same
+    shape, in order); the rest are whole insertions and deletions."""
+    yield from _paired(
+        old,
+        new,
+        [align.unit(_shape(b), text_of(b)) for b in old],
+        [align.unit(_shape(b), text_of(b)) for b in new],
+        marks,
+        merge=_merge_pair,
+        deleted=_deleted_block,
+        inserted=_inserted_block,
+    )
+
+
+def _paired(
+    old: list[Element],
+    new: list[Element],
+    old_units: list[align.Unit],
+    new_units: list[align.Unit],
+    marks: _Marks,
+    *,
+    merge: Callable[[Element, Element, _Marks], Element],
+    deleted: Callable[[Element, _Marks], Element],
+    inserted: Callable[[Element, _Marks], Element],
+) -> Iterator[Element]:
+    """Old and new items in order: paired items merged, the others deleted or inserted whole
+    (deletions first, where a reviewer reads what went before what came)."""
+    pairs = [] if marks.out_of_time() else align.pair(old_units, new_units)
+    i = j = 0
+    for a, b in [*pairs, (len(old), len(new))]:
+        yield from (deleted(x, marks) for x in old[i:a])
+        yield from (inserted(y, marks) for y in new[j:b])
+        if a < len(old):
+            yield merge(old[a], new[b], marks)
+        i, j = a + 1, b + 1
 
 
 def _merge_pair(old: Element, new: Element, marks: _Marks) -> Element:
@@ -263,38 +294,19 @@ def _cells(row: Element) -> list[Element]:
 
 
 def _merge_rows(old: list[Element], new: list[Element], marks: _Marks) -> Iterator[Element]:
-    """Changed rows: a row changed in place (same cells, same first cell) is diffed cell by
-    cell; other rows are whole insertions and deletions."""
-    for op, i1, i2, j1, j2 in _opcodes(
-        [_row_key(r) for r in old], [_row_key(r) for r in new], marks
-    ):
-        if op == "equal":
-            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
-                yield _merge_row(a, b, marks)
-            continue
-        for a, b in zip(old[i1:i2], new[j1:j2], strict=False):
-            alike = len(_cells(a)) == len(_cells(b)) and not marks.out_of_time()
-            if alike and _similar(row_text(a), row_text(b)):
-                yield _merge_row(a, b, marks)
-            else:
-                yield _deleted_row(a, marks)
-                yield _inserted_row(b, marks)
-        paired = min(i2 - i1, j2 - j1)
-        for a in old[i1 + paired : i2]:
-            yield _deleted_row(a, marks)
-        for b in new[j1 + paired : j2]:
-            yield _inserted_row(b, marks)
-
-
-def _row_key(row: Element) -> str:
-    cells = _cells(row)
-    return f"{len(cells)}|{text_of(cells[0]) if cells else ''}"
-
-
-def _similar(a: str, b: str) -> bool:
-    if len(a) * len(b) > MAX_ALIGN:
-        return False
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.5
+    """Changed rows: a row is paired with the row that is the same item (its id, else the most
+    similar row with as many cells) and diffed cell by cell; other rows are whole insertions
+    and deletions."""
+    yield from _paired(
+        old,
+        new,
+        [align.unit(str(len(_cells(r))), row_text(r)) for r in old],
+        [align.unit(str(len(_cells(r))), row_text(r)) for r in new],
+        marks,
+        merge=_merge_row,
+        deleted=_deleted_row,
+        inserted=_inserted_row,
+    )
 
 
 def _merge_row(old: Element, new: Element, marks: _Marks) -> Element:
@@ -315,9 +327,13 @@ def _mark_row(row: Element, tag: str, marks: _Marks) -> Element:
     if tr_pr is None:
         tr_pr = etree.Element(f"{W}trPr")
         row.insert(_after_tbl_pr_ex(row), tr_pr)
-    tr_pr.append(marks.make(tag))
-    for p in row.iter(f"{W}p"):
-        _wrap_runs(p, tag, marks)
+    tr_pr.append(marks.make(tag, whole=True))
+    for cell in _cells(row):
+        paragraphs = list(cell.iter(f"{W}p"))
+        for p in paragraphs:
+            _wrap_runs(p, tag, marks, whole=True)
+        for p in paragraphs[:-1]:  # a cell's last paragraph mark goes with the row
+            _mark_end(p, tag, marks)
     return row
 
 
@@ -366,7 +382,13 @@ def _inserted_block(block: Element, marks: _Marks) -> Element:
 def _mark_paragraph(p: Element, tag: str, marks: _Marks) -> Element:
     """A whole paragraph inserted or deleted: its runs and its paragraph mark."""
     p = copy.deepcopy(p)
-    _wrap_runs(p, tag, marks)
+    _wrap_runs(p, tag, marks, whole=True)
+    _mark_end(p, tag, marks)
+    return p
+
+
+def _mark_end(p: Element, tag: str, marks: _Marks) -> None:
+    """Track a paragraph's mark (its end) as inserted or deleted."""
     p_pr = p.find(f"{W}pPr")
     if p_pr is None:
         p_pr = etree.Element(f"{W}pPr")
@@ -377,16 +399,15 @@ def _mark_paragraph(p: Element, tag: str, marks: _Marks) -> Element:
         sect = p_pr.find(f"{W}sectPr")
         if sect is not None:
             sect.addprevious(r_pr)
-    r_pr.append(marks.make(tag))
-    return p
+    r_pr.append(marks.make(tag, whole=True))
 
 
-def _wrap_runs(p: Element, tag: str, marks: _Marks) -> None:
+def _wrap_runs(p: Element, tag: str, marks: _Marks, *, whole: bool = False) -> None:
     """Wrap every run of a paragraph in one w:ins or w:del (w:t becomes w:delText when deleted)."""
     runs = [r for r in p if r.tag == f"{W}r"]
     if not runs:
         return
-    wrapper = marks.make(tag)
+    wrapper = marks.make(tag, whole=whole)
     runs[0].addprevious(wrapper)
     for run in runs:
         wrapper.append(run)
@@ -420,7 +441,7 @@ def _merge_paragraphs(old: Element, new: Element, marks: _Marks) -> Element:
     if old_segments is None or new_segments is None or marks.out_of_time():
         return _replace_whole(old, new, marks)
     a, b = _tokens(old_segments), _tokens(new_segments)
-    if len(a) + len(b) > MAX_WORD_TOKENS:
+    if len(a) + len(b) > MAX_WORD_TOKENS or not _alike(a, b):
         return _replace_whole(old, new, marks)
     merged = copy.deepcopy(new)
     for child in list(merged):
@@ -440,6 +461,13 @@ def _merge_paragraphs(old: Element, new: Element, marks: _Marks) -> Element:
             _append_runs(wrapper, b[j1:j2])
             merged.append(wrapper)
     return merged
+
+
+def _alike(a: list[tuple[bytes, str]], b: list[tuple[bytes, str]]) -> bool:
+    """Whether two texts share enough words to be shown word by word; when they share little,
+    the old text is struck and the new one inserted whole, which reads better."""
+    old, new = ("".join(text for _, text in tokens) for tokens in (a, b))
+    return align.similarity(align.words(old), align.words(new)) >= align.SIMILAR
 
 
 def _replace_whole(old: Element, new: Element, marks: _Marks) -> Element:

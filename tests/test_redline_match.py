@@ -1,0 +1,124 @@
+"""The redline pairs items by id, as the change summary does, so the two cannot disagree: an
+item inserted mid-table or mid-list is one tracked insertion, and the ids whose blocks carry
+tracked changes are exactly the ids the summary reports (among those the document shows).
+LibreOffice's verdict on the same pairs is in test_redline_client.py."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from plandoc import load_file
+from plandoc.cli import main
+from plandoc.revise import align
+from plandoc.revise.diff import diff_plans
+from plandoc.revise.redline import DOCUMENT, W, row_text, text_of
+from tests.conftest import TODAY, model
+from tests.revision_pairs import EDITS, harder_pair
+
+Element = Any
+VERSION_FIELDS = ("version 2 3 of", "last reviewed", "This version was signed", "20 Nov 2026")
+"""Page 1's version, review and as-of lines and the revision history's new row: what every
+revision changes."""
+
+
+def _tracked(container: Element) -> list[tuple[str, str]]:
+    """(what, text) of each tracked row and paragraph: "row+"/"row-" for whole rows, "p+"/"p-"
+    for whole paragraphs, "edit" for words changed inside one."""
+    found: list[tuple[str, str]] = []
+    for child in container:
+        if child.tag == f"{W}tbl":
+            for row in child.findall(f"{W}tr"):
+                mark = row.find(f"{W}trPr/{W}ins"), row.find(f"{W}trPr/{W}del")
+                if mark[0] is not None or mark[1] is not None:
+                    found.append(("row+" if mark[0] is not None else "row-", row_text(row)))
+                    continue
+                for cell in row.findall(f"{W}tc"):
+                    found += _tracked(cell)
+        elif child.tag == f"{W}p":
+            end = child.find(f"{W}pPr/{W}rPr")
+            inserted = end is not None and end.find(f"{W}ins") is not None
+            deleted = end is not None and end.find(f"{W}del") is not None
+            if inserted or deleted:
+                found.append(("p+" if inserted else "p-", text_of(child)))
+            elif child.find(f"{W}ins") is not None or child.find(f"{W}del") is not None:
+                found.append(("edit", text_of(child)))
+    return found
+
+
+def _body(path: Path) -> Element:
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as package:
+        return etree.fromstring(package.read(DOCUMENT)).find(f"{W}body")
+
+
+def _anchors(container: Element) -> set[str]:
+    """The ids a document shows at the start of its paragraphs and rows."""
+    texts = [text_of(p) for p in container.iter(f"{W}p")]
+    texts += [row_text(r) for r in container.iter(f"{W}tr")]
+    return {a for a in (align.unit("", t).anchor for t in texts) if a}
+
+
+@pytest.fixture(scope="module")
+def redlined(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
+    """A pair's tracked rows and paragraphs (version fields aside), the ids both versions'
+    documents show, and the ids the change summary reports; made once per pair."""
+    made: dict[str, dict] = {}
+
+    def make(name: str) -> dict:
+        if name not in made:
+            made[name] = _redline(name, tmp_path_factory.mktemp(name))
+        return made[name]
+
+    return make
+
+
+def _redline(name: str, folder: Path) -> dict:
+    old, new = harder_pair(name, folder)
+    day = TODAY.isoformat()
+    runner = CliRunner()
+    done = runner.invoke(main, ["diff", str(old), str(new), "-f", "redline", "-o", f"{folder}/", "--today", day])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(main, ["render", str(old), str(new), "-f", "docx", "-o", str(folder), "--today", day])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    changes = diff_plans(model(load_file(old).data), model(load_file(new).data)).changes
+    return {
+        "tracked": [
+            t
+            for t in _tracked(_body(folder / f"{new.stem}.redline.docx"))
+            if not any(field in t[1] for field in VERSION_FIELDS)
+        ],
+        "shown": _anchors(_body(folder / f"{old.stem}.docx"))
+        | _anchors(_body(folder / f"{new.stem}.docx")),
+        "reported": {i for change in changes for i in change.ids},
+    }
+
+
+def test_a_row_inserted_mid_table_is_one_tracked_insertion(redlined: Callable[[str], dict]) -> None:
+    assert redlined("row-mid-table")["tracked"] == [
+        ("row+", "X9\u241fDrive over the bridge at dusk with the radio off\u241f60\u241f")
+    ]
+
+
+def test_an_item_inserted_mid_list_is_one_tracked_insertion(
+    redlined: Callable[[str], dict],
+) -> None:
+    assert redlined("item-mid-list")["tracked"] == [
+        ("p+", "What a panic attack can and cannot do to his heart")
+    ]
+
+
+# A new score changes its objective's progress cell, which the summary reports by measure.
+@pytest.mark.parametrize("name", [n for n in EDITS if n not in ("measurement", "all")])
+def test_the_tracked_ids_are_the_ids_the_summary_reports(
+    name: str, redlined: Callable[[str], dict]
+) -> None:
+    found = redlined(name)
+    tracked = {align.unit("", text).anchor for _, text in found["tracked"]} - {None}
+    assert tracked == found["reported"] & found["shown"]
