@@ -89,6 +89,7 @@ def _redline(name: str, folder: Path) -> dict:
     assert done.exit_code == 0, done.output
     changes = diff_plans(model(load_file(old).data), model(load_file(new).data)).changes
     return {
+        "redline": folder / f"{new.stem}.redline.docx",
         "tracked": [
             t
             for t in _tracked(_body(folder / f"{new.stem}.redline.docx"))
@@ -122,3 +123,23 @@ def test_the_tracked_ids_are_the_ids_the_summary_reports(
     found = redlined(name)
     tracked = {align.unit("", text).anchor for _, text in found["tracked"]} - {None}
     assert tracked == found["reported"] & found["shown"]
+
+
+def _changed_words(xml: bytes) -> tuple[list[str], list[str]]:
+    root = etree.fromstring(xml)
+    deleted = ["".join(t.text or "" for t in d.iter(f"{W}delText")) for d in root.iter(f"{W}del")]
+    inserted = ["".join(t.text or "" for t in i.iter(f"{W}t")) for i in root.iter(f"{W}ins")]
+    return [d.strip() for d in deleted if d.strip()], [i.strip() for i in inserted if i.strip()]
+
+
+def test_headers_footers_and_properties_follow_the_new_version(
+    redlined: Callable[[str], dict],
+) -> None:
+    with zipfile.ZipFile(redlined("date")["redline"]) as package:
+        header, footer = package.read("word/header1.xml"), package.read("word/footer1.xml")
+        core = package.read("docProps/core.xml").decode()
+    assert _changed_words(header) == (["v2"], ["v3"])
+    assert _changed_words(footer) == (["2"], ["3"])
+    fields = [f.get(f"{W}instr") for f in etree.fromstring(footer).iter(f"{W}fldSimple")]
+    assert fields == ["PAGE", "NUMPAGES"]  # the page numbers kept, once each
+    assert "Version 3 with its changes from version 2 tracked" in core

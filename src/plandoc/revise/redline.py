@@ -77,10 +77,13 @@ def redline(
     author: str,
     when: dt.date,
     identifier: str = "",
+    statement: str = "",
     seconds: float = REDLINE_SECONDS,
 ) -> bytes:
-    """The new document with its differences from the old one as tracked changes; *identifier*
-    becomes its core ``identifier`` property (how plandoc recognises its own redlines)."""
+    """The new document with its differences from the old one as tracked changes, in the body,
+    headers and footers; *identifier* becomes its core ``identifier`` property (how plandoc
+    recognises its own redlines), and *statement* is added to its description (document
+    properties cannot carry tracked changes, so the redline says whose they are)."""
     old_body = _body(old_docx)
     package = zipfile.ZipFile(io.BytesIO(new_docx))
     root = etree.fromstring(package.read(DOCUMENT))
@@ -94,12 +97,41 @@ def redline(
         new_body.append(block)
     if section is not None:
         new_body.append(section)
-    replaced = {
-        DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    }
-    if identifier:
-        replaced[CORE] = _with_identity(package.read(CORE), identifier)
+    replaced = {DOCUMENT: _xml(root), **_headers_and_footers(old_docx, package, marks)}
+    if identifier or statement:
+        replaced[CORE] = _with_identity(package.read(CORE), identifier, statement)
     return _repackage(package, replaced)
+
+
+def _xml(root: Element) -> bytes:
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+_MARGINS = re.compile(r"word/(header|footer)\d*\.xml")
+
+
+def _headers_and_footers(old_docx: bytes, new: zipfile.ZipFile, marks: _Marks) -> dict[str, bytes]:
+    """Each header and footer of the new version with its changes from the old one tracked,
+    like the body (a version number, a status mark): the parts both packages hold."""
+    with zipfile.ZipFile(io.BytesIO(old_docx)) as old:
+        names = [n for n in new.namelist() if _MARGINS.fullmatch(n) and n in old.namelist()]
+        return {name: _merged_part(old.read(name), new.read(name), marks) for name in names}
+
+
+def _merged_part(old_xml: bytes, new_xml: bytes, marks: _Marks) -> bytes:
+    root = etree.fromstring(new_xml)
+    blocks = _blocks(root)
+    if not blocks:
+        return new_xml
+    merged = list(_merge_blocks(_blocks(etree.fromstring(old_xml)), blocks, marks))
+    blocks[0].addprevious(etree.Element(f"{W}p"))  # a placeholder, keeping the blocks' place
+    place = blocks[0].getprevious()
+    for block in blocks:
+        root.remove(block)
+    for block in merged:
+        place.addprevious(block)
+    root.remove(place)
+    return _xml(root)
 
 
 CORE = "docProps/core.xml"
@@ -107,27 +139,46 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 
-def _with_identity(core: bytes, identifier: str) -> bytes:
-    """The core properties, marked as a redline."""
+def _with_identity(core: bytes, identifier: str, statement: str) -> bytes:
+    """The core properties, marked as a redline and saying which version they describe."""
     root = etree.fromstring(core)
     for name, namespace, value in (
         ("identifier", _DC, identifier),
         ("category", _CP, "Treatment plan redline"),
     ):
-        element = root.find(f"{{{namespace}}}{name}")
-        if element is None:
-            element = etree.SubElement(root, f"{{{namespace}}}{name}")
-        element.text = value
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+        _property(root, name, namespace).text = value
+    if statement:
+        description = _property(root, "description", _DC)
+        description.text = " ".join(filter(None, (description.text, statement)))
+    return _xml(root)
+
+
+def _property(root: Element, name: str, namespace: str) -> Element:
+    element = root.find(f"{{{namespace}}}{name}")
+    if element is None:
+        element = etree.SubElement(root, f"{{{namespace}}}{name}")
+    return element
 
 
 @worker.task
 def redline_job(
-    old_docx: bytes, new_docx: bytes, author: str, when: dt.date, identifier: str, seconds: float
+    old_docx: bytes,
+    new_docx: bytes,
+    author: str,
+    when: dt.date,
+    identifier: str,
+    statement: str,
+    seconds: float,
 ) -> bytes:
     """In the worker: :func:`redline`, bounded in memory and processor time like a render."""
     return redline(
-        old_docx, new_docx, author=author, when=when, identifier=identifier, seconds=seconds
+        old_docx,
+        new_docx,
+        author=author,
+        when=when,
+        identifier=identifier,
+        statement=statement,
+        seconds=seconds,
     )
 
 
@@ -403,50 +454,85 @@ def _mark_end(p: Element, tag: str, marks: _Marks) -> None:
 
 
 def _wrap_runs(p: Element, tag: str, marks: _Marks, *, whole: bool = False) -> None:
-    """Wrap every run of a paragraph in one w:ins or w:del (w:t becomes w:delText when deleted)."""
-    runs = [r for r in p if r.tag == f"{W}r"]
-    if not runs:
-        return
-    wrapper = marks.make(tag, whole=whole)
-    runs[0].addprevious(wrapper)
-    for run in runs:
-        wrapper.append(run)
-        if tag == "del":
-            for t in run.findall(f"{W}t"):
-                t.tag = f"{W}delText"
+    """Wrap each stretch of a paragraph's runs in a w:ins or w:del (w:t becomes w:delText when
+    deleted); what lies between stretches (a page-number field) keeps its place."""
+    stretch: list[Element] = []
+    for child in [*p, None]:
+        if child is not None and child.tag == f"{W}r":
+            stretch.append(child)
+            continue
+        if stretch:
+            wrapper = marks.make(tag, whole=whole)
+            stretch[0].addprevious(wrapper)
+            for run in stretch:
+                wrapper.append(run)
+                if tag == "del":
+                    for t in run.findall(f"{W}t"):
+                        t.tag = f"{W}delText"
+            stretch = []
 
 
-def _segments(p: Element) -> list[tuple[bytes, str]] | None:
-    """(run properties, text) for each run; None when the paragraph holds something other than
-    plain runs (a field, a drawing), which is then replaced whole rather than word by word."""
-    found = []
+Segments = list[tuple[bytes, str]]
+
+
+def _parts(p: Element) -> tuple[list[Segments], list[Element]] | None:
+    """A paragraph's runs as (run properties, text) segments, in stretches between the other
+    things it holds (a page-number field), and those things; None when a run holds a picture,
+    and the paragraph is then replaced whole rather than word by word."""
+    stretches: list[Segments] = [[]]
+    between: list[Element] = []
     for child in p:
         if child.tag == f"{W}pPr":
             continue
-        if child.tag != f"{W}r" or child.find(f".//{W}drawing") is not None:
+        if child.tag != f"{W}r":
+            between.append(child)
+            stretches.append([])
+            continue
+        if child.find(f".//{W}drawing") is not None:
             return None
         r_pr = child.find(f"{W}rPr")
-        found.append((etree.tostring(r_pr) if r_pr is not None else b"", text_of(child)))
-    return found
+        stretches[-1].append((etree.tostring(r_pr) if r_pr is not None else b"", text_of(child)))
+    return stretches, between
 
 
-def _tokens(segments: list[tuple[bytes, str]]) -> list[tuple[bytes, str]]:
+def _kind(element: Element) -> str:
+    """What a field or other non-run element is, its shown result aside."""
+    return f"{element.tag}|{element.get(f'{W}instr', '')}"
+
+
+def _tokens(segments: Segments) -> Segments:
     return [(props, token) for props, text in segments for token in _TOKEN.findall(text)]
 
 
 def _merge_paragraphs(old: Element, new: Element, marks: _Marks) -> Element:
     if text_of(old) == text_of(new):
         return copy.deepcopy(new)
-    old_segments, new_segments = _segments(old), _segments(new)
-    if old_segments is None or new_segments is None or marks.out_of_time():
+    old_parts, new_parts = _parts(old), _parts(new)
+    if (
+        old_parts is None
+        or new_parts is None
+        or [_kind(e) for e in old_parts[1]] != [_kind(e) for e in new_parts[1]]
+        or marks.out_of_time()
+    ):
         return _replace_whole(old, new, marks)
-    a, b = _tokens(old_segments), _tokens(new_segments)
-    if len(a) + len(b) > MAX_WORD_TOKENS or not _alike(a, b):
+    a = [_tokens(stretch) for stretch in old_parts[0]]
+    b = [_tokens(stretch) for stretch in new_parts[0]]
+    every_a, every_b = [t for s in a for t in s], [t for s in b for t in s]
+    if len(every_a) + len(every_b) > MAX_WORD_TOKENS or not _alike(every_a, every_b):
         return _replace_whole(old, new, marks)
     merged = copy.deepcopy(new)
     for child in list(merged):
         if child.tag != f"{W}pPr":
             merged.remove(child)
+    for n, (old_tokens, new_tokens) in enumerate(zip(a, b, strict=True)):
+        _merge_tokens(merged, old_tokens, new_tokens, marks)
+        if n < len(new_parts[1]):
+            merged.append(copy.deepcopy(new_parts[1][n]))
+    return merged
+
+
+def _merge_tokens(merged: Element, a: Segments, b: Segments, marks: _Marks) -> None:
+    """Runs for *b*, with its differences from *a* tracked word by word."""
     matcher = difflib.SequenceMatcher(None, [t for _, t in a], [t for _, t in b], autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -460,10 +546,9 @@ def _merge_paragraphs(old: Element, new: Element, marks: _Marks) -> Element:
             wrapper = marks.make("ins")
             _append_runs(wrapper, b[j1:j2])
             merged.append(wrapper)
-    return merged
 
 
-def _alike(a: list[tuple[bytes, str]], b: list[tuple[bytes, str]]) -> bool:
+def _alike(a: Segments, b: Segments) -> bool:
     """Whether two texts share enough words to be shown word by word; when they share little,
     the old text is struck and the new one inserted whole, which reads better."""
     old, new = ("".join(text for _, text in tokens) for tokens in (a, b))
@@ -475,6 +560,8 @@ def _replace_whole(old: Element, new: Element, marks: _Marks) -> Element:
     merged = copy.deepcopy(new)
     _wrap_runs(merged, "ins", marks)
     deleted = _without_drawings(old)
+    for field in deleted.findall(f"{W}fldSimple"):  # the client works out a field's value
+        deleted.remove(field)
     _wrap_runs(deleted, "del", marks)
     first = next((c for c in merged if c.tag != f"{W}pPr"), None)
     for child in [c for c in deleted if c.tag != f"{W}pPr"]:

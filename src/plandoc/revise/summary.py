@@ -363,6 +363,8 @@ def _redline(
     payload = {
         "old_docx": before, "new_docx": after, "author": author, "when": when,
         "identifier": identifier, "seconds": seconds,
+        "statement": f"Version {diff.new_version} with its changes from version "
+        f"{diff.old_version} tracked; these properties are version {diff.new_version}'s.",
     }  # fmt: skip
     return worker.run(redline_job, payload, what="the redline")
 
