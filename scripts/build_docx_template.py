@@ -154,10 +154,12 @@ class Builder:
 
     # --- building blocks ---------------------------------------------------------------------
 
-    def p(self, text: str = "", style: str | None = None, *, label: str = "") -> Paragraph:
+    def p(
+        self, text: str = "", style: str | None = None, *, label: str = "", bold: bool = True
+    ) -> Paragraph:
         para = self.doc.add_paragraph(style=style)
         if label:
-            para.add_run(label).bold = True
+            para.add_run(label).bold = bold
         if text:
             para.add_run(text)
         else:
@@ -1036,7 +1038,7 @@ class DiffBuilder(Builder):
                 L("diff.measure"),
                 '{{ labels.diff.version_column | replace("{version}", old_version | string) }}',
                 '{{ labels.diff.version_column | replace("{version}", new_version | string) }}',
-                L("diff.change"),
+                '{{ labels.diff.change | replace("{version}", old_version | string) }}',
                 L("diff.since_baseline"),
                 L("column.trend"),
             ],
@@ -1074,9 +1076,10 @@ class DiffBuilder(Builder):
             "{{ labels.diff[item.kind] }}{{ ': ' ~ item.summary if item.summary else '' }}",
             "List Bullet",
             label="{{ item.label }} ",
+            bold=False,
         )
         self.tag("{%p else %}")
-        self.p("{{ item.detail }}", "List Bullet", label="{{ item.label }}: ")
+        self.p("{{ item.detail }}", "List Bullet", label="{{ item.label }}: ", bold=False)
         self.tag("{%p endif %}")
         self.tag("{%p for d in item.details %}")
         self.p("{{ d }}", "List Bullet 2")
@@ -1101,9 +1104,11 @@ class DiffBuilder(Builder):
         self.tag("{%p endif %}")
 
     def _edits_paragraph(self) -> None:
-        """A bullet whose runs show each word edit: struck through, underlined or plain."""
+        """A bullet whose runs show each word edit as Word shows its own tracked changes: struck
+        through in red, underlined in blue, or plain; the label plain too, so that nothing but
+        the edits stands out."""
         para = self.doc.add_paragraph(style="List Bullet")
-        para.add_run("{{ item.label }}: ").bold = True
+        para.add_run("{{ item.label }}: ")
         para.add_run("{%r for e in item.edits %}")
         para.add_run("{%r if e.op == 'delete' %}")
         deleted = para.add_run("{{ e.text }}").font

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from plandoc import load_file
@@ -143,3 +145,37 @@ def test_headers_footers_and_properties_follow_the_new_version(
     fields = [f.get(f"{W}instr") for f in etree.fromstring(footer).iter(f"{W}fldSimple")]
     assert fields == ["PAGE", "NUMPAGES"]  # the page numbers kept, once each
     assert "Version 3 with its changes from version 2 tracked" in core
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from("abcdefghij"), max_size=40),
+    st.lists(st.sampled_from("abcdefghij"), max_size=40),
+    st.sampled_from([0, 4, 10_000]),
+)
+def test_alignment_of_long_documents_turns_one_sequence_into_the_other(
+    a: list[str], b: list[str], limit: int
+) -> None:
+    """However it splits the work (item by item, or at unique items first when a stretch is
+    too large), the alignment covers both sides in order and equal stretches are equal."""
+    codes = align.opcodes(a, b, limit=limit, out_of_time=lambda: False)
+    rebuilt: list[str] = []
+    i = j = 0
+    for op, i1, i2, j1, j2 in codes:
+        assert (i1, j1) == (i, j)
+        if op == "equal":
+            assert a[i1:i2] == b[j1:j2]
+        rebuilt += b[j1:j2]
+        i, j = i2, j2
+    assert (i, j) == (len(a), len(b))
+    assert rebuilt == b
+
+
+def test_a_long_document_with_changes_all_through_it_keeps_its_unchanged_items() -> None:
+    """Patience splitting: with the middle too large to align item by item, every unchanged
+    item is still matched, so only the changed ones are tracked."""
+    a = [f"item {n}" for n in range(2000)]
+    b = [f"item {n}" + (" edited" if n % 100 == 50 else "") for n in range(2000)]
+    codes = align.opcodes(a, b, limit=1000, out_of_time=lambda: False)
+    changed = sum(i2 - i1 for op, i1, i2, _, _ in codes if op != "equal")
+    assert changed == 20

@@ -16,7 +16,9 @@ longer than half the table is left to wrap: a column can only be so wide.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -168,20 +170,35 @@ def _cell_needs(tc: Element, size: float) -> tuple[float, int]:
         for run in p.iter(f"{W}r"):
             points = _run_size(run, size)
             bold = _is_bold(run)
+            scale = points * TWIPS_PER_POINT
             for child in run:
                 if child.tag == f"{W}t":
-                    for char in child.text or "":
-                        length += 1
-                        if char.isspace():
-                            longest, word = max(longest, word), 0.0
-                        else:
-                            word += char_em(char, bold) * points * TWIPS_PER_POINT
+                    text = child.text or ""
+                    length += len(text)
+                    head, inner, tail, broken = _words_em(text, bold)
+                    if broken:
+                        longest = max(longest, word + head * scale, inner * scale)
+                        word = tail * scale
+                    else:
+                        word += head * scale
                 elif child.tag in (f"{W}tab", f"{W}br", f"{W}cr"):
                     longest, word = max(longest, word), 0.0
         longest = max(longest, word)
         for extent in p.iter(_EXTENT):
             longest = max(longest, int(extent.get("cx") or 0) / EMU_PER_TWIP)
     return longest, length
+
+
+@functools.lru_cache(maxsize=8192)
+def _words_em(text: str, bold: bool) -> tuple[float, float, float, bool]:
+    """A text's widths in ems: of what comes before its first space (which may continue the
+    previous run's word), of its widest whole word between spaces, of what comes after its
+    last space (which the next run may continue), and whether it has a space at all. Cached:
+    a caseload repeats its cells' texts."""
+    words = [sum(char_em(c, bold) for c in w) for w in re.split(r"\s", text)]
+    if len(words) == 1:
+        return words[0], 0.0, 0.0, False
+    return words[0], max(words[1:-1], default=0.0), words[-1], True
 
 
 def _is_bold(run: Element) -> bool:

@@ -9,9 +9,11 @@ most in common, found by dynamic programming over the changed stretch only.
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 SIMILAR = 0.5
@@ -130,3 +132,109 @@ def _by_anchor(old: Sequence[Unit], new: Sequence[Unit]) -> list[Pair]:
             pairs.append((i, j))
             last = j
     return pairs
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def opcodes(
+    a: Sequence[str], b: Sequence[str], *, limit: int, out_of_time: Callable[[], bool]
+) -> list[Opcode]:
+    """How *a* becomes *b*, as difflib's opcodes, in time close to linear for long documents
+    with changes all through them: the common beginning and end are matched first; a middle
+    larger than *limit* (its two lengths multiplied) is split at the items that occur once in
+    each side and keep their order (patience diffing), and only the stretches between are
+    aligned item by item. A stretch still too large, or past the deadline, is one replacement."""
+    codes: list[Opcode] = []
+    _diff(a, b, 0, len(a), 0, len(b), limit, out_of_time, codes)
+    return _joined(codes)
+
+
+def _diff(
+    a: Sequence[str], b: Sequence[str], i1: int, i2: int, j1: int, j2: int,
+    limit: int, out_of_time: Callable[[], bool], codes: list[Opcode],
+) -> None:  # fmt: skip
+    start = 0
+    while i1 + start < i2 and j1 + start < j2 and a[i1 + start] == b[j1 + start]:
+        start += 1
+    end = 0
+    while i2 - end > i1 + start and j2 - end > j1 + start and a[i2 - 1 - end] == b[j2 - 1 - end]:
+        end += 1
+    if start:
+        codes.append(("equal", i1, i1 + start, j1, j1 + start))
+    m1, m2, n1, n2 = i1 + start, i2 - end, j1 + start, j2 - end
+    if m1 == m2 and n1 == n2:
+        pass
+    elif m1 == m2 or n1 == n2:
+        codes.append(("insert" if m1 == m2 else "delete", m1, m2, n1, n2))
+    elif out_of_time():
+        codes.append(("replace", m1, m2, n1, n2))
+    elif (m2 - m1) * (n2 - n1) <= limit:
+        matcher = difflib.SequenceMatcher(None, a[m1:m2], b[n1:n2], autojunk=False)
+        codes += [
+            (op, x1 + m1, x2 + m1, y1 + n1, y2 + n1) for op, x1, x2, y1, y2 in matcher.get_opcodes()
+        ]
+    else:
+        _split(a, b, m1, m2, n1, n2, limit, out_of_time, codes)
+    if end:
+        codes.append(("equal", i2 - end, i2, j2 - end, j2))
+
+
+def _split(
+    a: Sequence[str], b: Sequence[str], i1: int, i2: int, j1: int, j2: int,
+    limit: int, out_of_time: Callable[[], bool], codes: list[Opcode],
+) -> None:  # fmt: skip
+    anchors = _unique_in_order(a[i1:i2], b[j1:j2])
+    if not anchors:
+        codes.append(("replace", i1, i2, j1, j2))
+        return
+    x, y = i1, j1
+    for ai, bj in anchors:
+        _diff(a, b, x, i1 + ai, y, j1 + bj, limit, out_of_time, codes)
+        codes.append(("equal", i1 + ai, i1 + ai + 1, j1 + bj, j1 + bj + 1))
+        x, y = i1 + ai + 1, j1 + bj + 1
+    _diff(a, b, x, i2, y, j2, limit, out_of_time, codes)
+
+
+def _unique_in_order(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+    """The items found exactly once in each side, as index pairs, the longest run of them
+    that keeps its order in both."""
+    count_a, count_b = Counter(a), Counter(b)
+    where_b = {item: j for j, item in enumerate(b) if count_b[item] == 1}
+    pairs = [
+        (i, where_b[item]) for i, item in enumerate(a) if count_a[item] == 1 and item in where_b
+    ]
+    return _longest_increasing(pairs)
+
+
+def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of *pairs* (ordered by their first index) whose second index
+    rises too, in n log n."""
+    tails: list[int] = []  # the second index ending the best run of each length
+    ends: list[int] = []  # which pair ends it
+    before: list[int] = [-1] * len(pairs)
+    for n, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            ends.append(n)
+        else:
+            tails[k], ends[k] = j, n
+        before[n] = ends[k - 1] if k else -1
+    found, n = [], ends[-1] if ends else -1
+    while n != -1:
+        found.append(pairs[n])
+        n = before[n]
+    return found[::-1]
+
+
+def _joined(codes: list[Opcode]) -> list[Opcode]:
+    """Neighbouring equal stretches made one."""
+    out: list[Opcode] = []
+    for code in codes:
+        if out and code[0] == "equal" == out[-1][0] and out[-1][2] == code[1]:
+            last = out[-1]
+            out[-1] = ("equal", last[1], code[2], last[3], code[4])
+        else:
+            out.append(code)
+    return out

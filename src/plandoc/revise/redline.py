@@ -205,31 +205,10 @@ MAX_ALIGN = 2_000_000
 """The largest alignment (items of one side times the other) made item by item; a larger
 changed stretch is tracked whole, which accepts and rejects just as exactly."""
 
-Opcode = tuple[str, int, int, int, int]
 
-
-def _opcodes(a: list[str], b: list[str], marks: _Marks) -> list[Opcode]:
-    """How *a* becomes *b* (difflib's opcodes), within bounds: the common beginning and end are
-    matched first, in linear time; a middle too large to align in time is one replaced stretch."""
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
-        end += 1
-    codes: list[Opcode] = [("equal", 0, start, 0, start)] if start else []
-    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
-    if len(middle_a) * len(middle_b) > MAX_ALIGN or marks.out_of_time():
-        codes.append(("replace", start, len(a) - end, start, len(b) - end))
-    elif middle_a or middle_b:
-        matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
-        codes += [
-            (op, i1 + start, i2 + start, j1 + start, j2 + start)
-            for op, i1, i2, j1, j2 in matcher.get_opcodes()
-        ]
-    if end:
-        codes.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
-    return codes
+def _opcodes(a: list[str], b: list[str], marks: _Marks) -> list[align.Opcode]:
+    """How *a* becomes *b* (difflib's opcodes), within bounds (:func:`align.opcodes`)."""
+    return align.opcodes(a, b, limit=MAX_ALIGN, out_of_time=marks.out_of_time)
 
 
 def text_of(element: Element) -> str:
