@@ -256,7 +256,7 @@ def _weeks(report: Reporter, plan: Plan, profile: Profile) -> None:
     for service in plan.services:
         weeks = service.duration_weeks
         if most and weeks is not None and weeks > most:
-            msg = f"{profile.name} authorises at most {most} weeks at a time"
+            msg = f"{profile.name} authorizes at most {most} weeks at a time"
             report.error((*service.at, "duration_weeks"), msg, f"{rule}.service-duration")
 
 
