@@ -843,12 +843,15 @@ class Builder:
         self.doc.add_heading("{{ c.heading }}", 1).paragraph_format.page_break_before = True
         self.p("{{ c.description }}")
         self.kept("{{ c.summary }}").runs[0].bold = True
-        self.table(
+        table = self.table(
             L("compliance.requirement", "compliance.status", "compliance.where"),
-            ["{{ r.requirement }}", "{{ r.status }}", "{{ r.where }}"],
+            ["{{ r.requirement }}", "{{ r.status if r.met else '' }}", "{{ r.where }}"],
             loop="r in c.requirements",
             widths=[5.6, 2.0, 9.59],
         )
+        missing = table.cell(2, 1).paragraphs[0].add_run("{{ '' if r.met else r.status }}")
+        missing.bold = True  # a requirement not met stands out
+        missing.font.color.rgb = ALERT
         self.tag("{%p endfor %}")
 
     def save(self, path: Path) -> None:

@@ -151,7 +151,7 @@ def _where(requirement: Requirement, plan: Plan, today: dt.date) -> tuple[str, s
     if kind == "signed":
         return "heading.signatures", _signatures(plan, subject)
     if kind == "refuse_statuses":
-        return "facts.status", str(info.status or "").replace("_", " ")
+        return "facts.status", str(info.status or "").replace("_", " ").capitalize()
     if kind == "review_interval_max_days" and info.review_anchor and info.next_review:
         gap = (info.next_review - info.review_anchor).days
         anchor = _day(info.review_anchor)
