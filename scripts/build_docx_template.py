@@ -1309,7 +1309,7 @@ class PayerSummaryBuilder(Builder):
                 "{{ o.status }}",
             ],
             loop="o in payer.objectives",
-            widths=[5.9, 4.4, 2.7, 2.1, 2.09],
+            widths=[5.2, 4.2, 2.5, 2.9, 2.39],
         )
         self.tag("{%p if payer.signatures %}")
         self.heading(L("payer.signatures"), 1)
