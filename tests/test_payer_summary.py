@@ -221,3 +221,27 @@ def test_every_summary_is_one_or_two_pages(run: Run, tmp_path: Path) -> None:
         pages[path.stem] = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
     assert {stem: n for stem, n in pages.items() if n not in (1, 2)} == {}
     assert pages["cbt"] == 1
+
+
+def test_every_summary_and_its_appendix_is_valid_word(run: Run, tmp_path: Path) -> None:
+    """The payer summary with a compliance appendix, and the plan with one, pass the strict
+    OOXML validator and would open in Word without a repair prompt."""
+    from openxml_audit import OpenXmlValidator, predict
+    from openxml_audit.errors import ValidationSeverity
+    from openxml_audit.verdict import AppPrediction
+
+    args = [*map(str, ALL_SAMPLES), "-f", "payer-summary", "--profile", "medicare"]
+    done = render(run, tmp_path, *args, "--profile", "medicaid-90")
+    assert done.exit_code == 0, done.output
+    assert (
+        render(
+            run, tmp_path, str(SAMPLES / "dbt.yaml"), "-f", "docx", "--profile", "carf"
+        ).exit_code
+        == 0
+    )
+    validator = OpenXmlValidator(max_errors=0)
+    for path in [*sorted(tmp_path.glob("*.payer-summary.docx")), tmp_path / "dbt.docx"]:
+        result = validator.validate(path)
+        errors = [e for e in result.errors if e.severity == ValidationSeverity.ERROR]
+        assert errors == [], f"{path.name}: {errors[:5]}"
+        assert predict(result).prediction == AppPrediction.OPENS_CLEAN, path.name
