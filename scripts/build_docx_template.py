@@ -33,6 +33,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUT = TEMPLATES / "plan.docx"
 DIFF_OUT = TEMPLATES / "diff.docx"
 SAFETY_PLAN_OUT = TEMPLATES / "safety-plan.docx"
+PAYER_SUMMARY_OUT = TEMPLATES / "payer-summary.docx"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 ALERT = RGBColor(0xA4, 0x1E, 0x22)
 # The change summary's word edits, coloured as Word colours tracked changes (and still struck
@@ -310,6 +311,7 @@ class Builder:
         self._safety_plan()
         self._discharge()
         self._history_and_signatures()
+        self._compliance()
 
     def _banner(self) -> None:
         """A superseded or draft version says so at the top, in a bordered box."""
@@ -837,6 +839,23 @@ class Builder:
         )
         self.tag("{%p endif %}")
 
+    def _compliance(self) -> None:
+        """The compliance appendix, one for each ``--profile``, each on a page of its own."""
+        self.tag("{%p for c in compliance %}")
+        self.doc.add_heading("{{ c.heading }}", 1).paragraph_format.page_break_before = True
+        self.p("{{ c.description }}")
+        self.kept("{{ c.summary }}").runs[0].bold = True
+        table = self.table(
+            L("compliance.requirement", "compliance.status", "compliance.where"),
+            ["{{ r.requirement }}", "{{ r.status if r.met else '' }}", "{{ r.where }}"],
+            loop="r in c.requirements",
+            widths=[5.6, 2.0, 9.59],
+        )
+        missing = table.cell(2, 1).paragraphs[0].add_run("{{ '' if r.met else r.status }}")
+        missing.bold = True  # a requirement not met stands out
+        missing.font.color.rgb = ALERT
+        self.tag("{%p endfor %}")
+
     def save(self, path: Path) -> None:
         props = self.doc.core_properties
         props.title, props.subject, props.author = (
@@ -1219,6 +1238,105 @@ class SafetyPlanBuilder(Builder):
         self.doc.save(str(path))
 
 
+class PayerSummaryBuilder(Builder):
+    """The payer summary (``payer-summary.docx``): the minimum necessary to authorize care, on
+    one or two pages — the plan's header and footer (so a draft or superseded version is
+    marked on every page), page 1's facts, then diagnoses, measurable objectives, services and
+    signatures as tables. Nothing of the formulation, the client's words or the orientation."""
+
+    def _header_footer(self) -> None:
+        """The plan's header and footer, the footer naming the document."""
+        super()._header_footer()
+        footer = self.doc.sections[0].footer.paragraphs[1].runs[0]
+        footer.text = f"{L('payer.footer')} · {footer.text}"
+
+    def _page(self) -> None:
+        super()._page()
+        section = self.doc.sections[0]
+        section.top_margin, section.header_distance = Cm(1.9), Cm(0.9)  # room for signatures
+
+    def _styles(self) -> None:
+        super()._styles()
+        styles = self.doc.styles
+        styles["Normal"].font.size = Pt(9)
+        styles["Normal"].paragraph_format.space_after = Pt(2)
+        styles["Title"].font.size = Pt(16)
+        styles["Heading 1"].font.size = Pt(12)
+        styles["Heading 1"].paragraph_format.space_before = Pt(10)
+
+    def build(self) -> None:
+        self.p("{{ payer.title }}", "Title")
+        self._banner()
+        self.p("{{ payer.intro }}").runs[0].italic = True
+        self.facts("f in payer.facts", "{{ f.label }}", "{{ f.value }}")
+        self.heading(L("heading.diagnoses"), 1)
+        self.table(
+            L("column.code", "column.diagnosis", "column.type"),
+            ["{{ x.code_text }}", "{{ x.text }}", "{{ x.kind }}"],
+            loop="x in payer.diagnoses",
+            widths=[2.2, 10.99, 4.0],
+        )
+        self.heading(L("payer.services"), 1)
+        self.table(
+            L(
+                "column.code",
+                "column.service",
+                "column.session",
+                "column.frequency",
+                "column.dates",
+                "column.planned",
+            ),
+            [
+                "{{ s.code_text }}",
+                "{{ s.description }}",
+                "{{ s.amount }}",
+                "{{ s.frequency_text }}",
+                "{{ s.dates }}",
+                "{{ s.planned }}",
+            ],
+            loop="s in payer.services",
+            widths=[1.9, 5.0, 2.2, 2.4, 3.6, 2.09],
+        )
+        self.heading(L("payer.objectives"), 1)
+        self.table(
+            [
+                L("column.objective"),
+                L("payer.baseline_target"),
+                L("payer.latest"),
+                L("column.target_date"),
+                L("column.status"),
+            ],
+            [
+                "{{ o.id }} {{ o.text }}",
+                "{{ o.measure }}",
+                "{{ o.latest }}",
+                "{{ o.due }}",
+                "{{ o.status }}",
+            ],
+            loop="o in payer.objectives",
+            widths=[5.2, 4.2, 2.5, 2.9, 2.39],
+        )
+        self.tag("{%p if payer.signatures %}")
+        self.heading(L("payer.signatures"), 1)
+        self.table(
+            L("column.role", "column.name", "column.status"),
+            ["{{ s.role }}", "{{ s.name }}", "{{ s.state }}"],
+            loop="s in payer.signatures",
+            widths=[3.6, 5.6, 7.99],
+            keep=True,
+        )
+        self.tag("{%p endif %}")
+        self._compliance()
+
+    def save(self, path: Path) -> None:
+        super().save(path)
+        props = self.doc.core_properties
+        props.title, props.subject = "Payer summary", "A treatment plan summary for authorization"
+        props.comments = "Template for plandoc's payer summary; see docs/templates.md."
+        props.keywords = "treatment plan; payer summary"
+        self.doc.save(str(path))
+
+
 def _no_contextual_spacing(paragraph: Paragraph) -> None:
     """Turn off the list style's contextual spacing for this paragraph: LibreOffice ignores
     keep-with-next on a paragraph that has it, and so splits what Word keeps together."""
@@ -1259,6 +1377,7 @@ def main() -> None:
         (Builder(), OUT.name),
         (DiffBuilder(), DIFF_OUT.name),
         (SafetyPlanBuilder(), SAFETY_PLAN_OUT.name),
+        (PayerSummaryBuilder(), PAYER_SUMMARY_OUT.name),
     )
     for builder, name in builders:
         builder.build()

@@ -121,16 +121,19 @@ locale_option = click.option(
 )
 
 
-@main.command()
-@click.argument("plans", nargs=-1, required=True)
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option(
+profile_option = click.option(
     "--profile",
     "profiles",
     multiple=True,
     metavar="NAME",
     help="Add a payer/accreditor rule pack (repeatable): medicare, medicaid-90, carf, joint-commission, or one in a --templates folder's profiles/.",
 )
+
+
+@main.command()
+@click.argument("plans", nargs=-1, required=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@profile_option
 @format_option
 @templates_option
 @today_option
@@ -155,9 +158,21 @@ def check(
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     if fmt == "json":
+        from .check.compliance import compliance_for
+
+        def compliance(r: Any) -> dict[str, Any]:
+            day = today or dt.date.today()
+            found = compliance_for(r.document, r.plan, profiles, today=day, templates=template_dirs)
+            return {"compliance": found} if profiles else {}
+
         payload = {
             "files": [
-                {"path": r.path, "ok": r.ok, "findings": [f.as_dict() for f in r.findings]}
+                {
+                    "path": r.path,
+                    "ok": r.ok,
+                    "findings": [f.as_dict() for f in r.findings],
+                    **compliance(r),
+                }
                 for r in results
             ],
             "errors": errors,
@@ -184,9 +199,21 @@ def check(
     "formats",
     multiple=True,
     required=True,
-    type=click.Choice(["md", "docx", "pdf", "safety-plan", "safety-plan-pdf"]),
+    type=click.Choice(
+        [
+            "md",
+            "docx",
+            "pdf",
+            "safety-plan",
+            "safety-plan-pdf",
+            "payer-summary",
+            "payer-summary-pdf",
+        ]
+    ),
     help="Output format (repeatable). `safety-plan` writes the client's safety-plan handout "
-    "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF.",
+    "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF; `payer-summary` the "
+    "one- or two-page summary for authorization (<stem>.payer-summary.md and .docx), "
+    "`payer-summary-pdf` its PDF.",
 )
 @click.option(
     "-o",
@@ -199,6 +226,7 @@ def check(
 @templates_option
 @today_option
 @locale_option
+@profile_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def render(
     plans: tuple[str, ...],
@@ -207,13 +235,16 @@ def render(
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
     locale: str,
+    profiles: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
     still written. A directory means every *.yaml in it. A plan with no safety plan gets no
-    handout, with a warning. Exit 1 when any plan failed, or when nothing was written.
+    handout, with a warning. Each --profile adds its compliance appendix to the plan and the
+    payer summary: where the plan meets each requirement, and what is missing (a warning, not
+    an error). Exit 1 when any plan failed, or when nothing was written.
     """
     from .render.pipeline import RenderOptions, render_files
 
@@ -224,6 +255,7 @@ def render(
         templates=template_dirs,
         today=today,
         locale=locale,
+        profiles=tuple(dict.fromkeys(profiles)),
     )
     with click.progressbar(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
@@ -391,8 +423,9 @@ def templates_list(template_dirs: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def templates_export(name: str, folder: Path, force: bool) -> None:
     """Copy built-in templates into FOLDER to customise: NAME is `plan`, `diff`,
-    `safety-plan` (the client's handout), `labels` (the fixed words in each language, to
-    translate), or an orientation (its own copy of the plan templates)."""
+    `safety-plan` (the client's handout), `payer-summary` (the summary for authorization),
+    `labels` (the fixed words in each language, to translate), or an orientation (its own
+    copy of the plan templates)."""
     from .authoring.template_tools import export
 
     for path in export(name, folder, force=force):

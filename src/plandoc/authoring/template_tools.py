@@ -34,7 +34,7 @@ PLAN_VARIABLES = frozenset(
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
         "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
         "facts", "status_banner", "status_mark", "as_of", "signed_on", "coverage",
-        "safety_plan", "labels",
+        "safety_plan", "labels", "payer", "compliance",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(
@@ -45,9 +45,10 @@ DIFF_VARIABLES = frozenset(
     }
 )  # fmt: skip
 BASE_FILES = {
-    "plan": ("plan.md.j2", "md/block.md.j2", "plan.docx"),
+    "plan": ("plan.md.j2", "md/block.md.j2", "md/compliance.md.j2", "plan.docx"),
     "diff": ("diff.md.j2", "diff.docx"),
     "safety-plan": ("safety-plan.md.j2", "safety-plan.docx"),
+    "payer-summary": ("payer-summary.md.j2", "md/compliance.md.j2", "payer-summary.docx"),
     "labels": ("labels/en-US.yaml", "labels/en-GB.yaml"),
 }
 

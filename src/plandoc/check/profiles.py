@@ -8,7 +8,7 @@ adds its findings as errors with rule ids ``profile.<name>.<rule>``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,29 @@ class Profile:
     max_plan_age_days: int | None = None
     signed: tuple[str, ...] = ()  # roles whose signature must be signed
     refuse_statuses: tuple[str, ...] = ()  # plan statuses the receiver does not accept
+    title: str = ""
+    """A short name for headings (``Compliance with <title>``); the profile's name if none."""
+    described: tuple[tuple[str, str], ...] = ()
+    """The profile's own words for a required field: ``(field, description)`` pairs."""
+
+    @property
+    def heading(self) -> str:
+        return self.title or self.name
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One rule of a profile, as a row of the compliance table: what the receiver requires,
+    in words, and the rule id its findings carry."""
+
+    rule: str
+    """``profile.<name>.<rule>``"""
+    kind: str
+    """The profile field it comes from: ``require``, ``signed``, ``refuse_statuses``,
+    ``review_interval_max_days``, ``max_service_weeks`` or ``max_plan_age_days``."""
+    subject: str
+    """The required field (``services[].code``), the signer's role, or the limit."""
+    description: str
 
 
 @cache
@@ -45,6 +68,7 @@ def available_profiles(templates: tuple[Path, ...] = ()) -> dict[str, Profile]:
 
 
 _NUMBERS = ("review_interval_max_days", "max_service_weeks", "max_plan_age_days")
+_FIELDS = ("name", "title", "description", "require", "signed", "refuse_statuses", *_NUMBERS)
 
 
 def load_profile(name: str, path: Path) -> Profile:
@@ -53,43 +77,65 @@ def load_profile(name: str, path: Path) -> Profile:
     problems = list(doc.problems)
     data = doc.data
 
-    def wrong(key: str, message: str) -> None:
-        line, column = doc.locate((key,), key=True)
+    def wrong(where: DocPath, message: str) -> None:
+        line, column = doc.locate(where, key=len(where) == 1)
         problems.append(Finding(str(path), line, column, "error", message, "profile.invalid"))
 
     for key in data:
-        if key not in ("name", "description", "require", "signed", "refuse_statuses", *_NUMBERS):
-            wrong(
-                key,
-                f"unknown field `{key}`; a profile has name, description, require, signed, refuse_statuses, {', '.join(_NUMBERS)}",
-            )
+        if key not in _FIELDS:
+            wrong((key,), f"unknown field `{key}`; a profile has {', '.join(_FIELDS)}")
     for key, allowed in (("signed", SIGNER_ROLES), ("refuse_statuses", PLAN_STATUSES)):
         given = data.get(key, [])
         if not isinstance(given, list) or any(v not in allowed for v in given):
-            wrong(key, f"`{key}` is a list of: {', '.join(allowed)}")
+            wrong((key,), f"`{key}` is a list of: {', '.join(allowed)}")
     if data.get("name") != name:
-        wrong("name", f"`name` must be the file's name, `{name}`")
-    require = data.get("require", [])
-    if not isinstance(require, list) or not all(isinstance(r, str) for r in require):
-        wrong(
-            "require",
-            "`require` is a list of dotted field paths (`clinician.npi`, `goals[].client_words`)",
-        )
+        wrong(("name",), f"`name` must be the file's name, `{name}`")
+    for key in ("title", "description"):
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            wrong((key,), f"`{key}` is text")
+    require = _require(data.get("require", []), wrong)
     for key in _NUMBERS:
         if key in data and (
             not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 1
         ):
-            wrong(key, f"`{key}` is a whole number of days or weeks")
+            wrong((key,), f"`{key}` is a whole number of days or weeks")
     if problems:
         raise PlanInvalid(problems)
     return Profile(
         name=name,
         description=" ".join(str(data.get("description", "")).split()),
-        require=tuple(require),
+        require=tuple(field for field, _ in require),
         signed=tuple(data.get("signed", [])),
         refuse_statuses=tuple(data.get("refuse_statuses", [])),
+        title=" ".join(str(data.get("title", "")).split()),
+        described=tuple((field, text) for field, text in require if text),
         **{key: data[key] for key in _NUMBERS if key in data},
     )
+
+
+_REQUIRE_HINT = (
+    "`require` is a list of dotted field paths (`clinician.npi`, `goals[].client_words`), "
+    "each a path or `{field: PATH, description: TEXT}`"
+)
+
+
+def _require(given: Any, wrong: Callable[[DocPath, str], None]) -> list[tuple[str, str]]:
+    """The required fields, each with the profile's own description of it (or none)."""
+    if not isinstance(given, list):
+        wrong(("require",), _REQUIRE_HINT)
+        return []
+    found = []
+    for index, item in enumerate(given):
+        if isinstance(item, str) and item.strip():
+            found.append((item.strip(), ""))
+            continue
+        if isinstance(item, dict) and set(item) <= {"field", "description"}:
+            field, text = item.get("field"), item.get("description", "")
+            if isinstance(field, str) and field.strip() and isinstance(text, str):
+                found.append((field.strip(), " ".join(text.split())))
+                continue
+        wrong(("require", index), _REQUIRE_HINT)
+    return found
 
 
 def get_profile(name: str, templates: Sequence[Path] = ()) -> Profile:
@@ -99,63 +145,155 @@ def get_profile(name: str, templates: Sequence[Path] = ()) -> Profile:
     return profiles[name]
 
 
+# --- the requirements, one per rule of the profile ----------------------------------------------
+
+FIELD_WORDS = {
+    "assessment.presenting_problem.client_words": "The presenting problem in the client's own words",
+    "assessment.strengths": "The client's strengths",
+    "assessment.needs": "The client's needs",
+    "assessment.abilities": "The client's abilities",
+    "assessment.preferences": "The client's preferences",
+    "assessment.diagnoses": "Diagnoses",
+    "goals[].client_words": "Every goal in the client's own words",
+    "plan.participation": "How the client took part in making the plan",
+    "plan.review_interval_days": "A review interval",
+    "clinician.credentials": "The treating clinician's credentials",
+    "clinician.npi": "The treating clinician's NPI",
+    "clinician.license": "The treating clinician's license",
+    "services[].code": "A CPT or HCPCS code for every service",
+    "discharge.transition": "Conditions and process for transition, referral or discharge",
+    "discharge.aftercare": "Aftercare",
+    "coverage": "The member's coverage: payer and member ID",
+    "coverage[].authorization": "An authorization for every coverage",
+    "supervisor": "A supervising clinician",
+    "safety_plan": "A safety plan",
+}
+"""Built-in descriptions of the fields profiles commonly require; a profile may give its own."""
+
+
+def requirements(profile: Profile) -> list[Requirement]:
+    """Each rule of *profile* as a requirement, in the order a reviewer reads a plan: the
+    plan's state and dates, the required fields, the services' length, the signatures."""
+    rule = f"profile.{profile.name}"
+    own = dict(profile.described)
+    found = []
+    if profile.refuse_statuses:
+        refused = " or ".join(profile.refuse_statuses)
+        found.append(
+            Requirement(
+                f"{rule}.status",
+                "refuse_statuses",
+                refused,
+                f"A plan whose status is not {refused}",
+            )
+        )
+    if profile.max_plan_age_days:
+        days = profile.max_plan_age_days
+        text = f"A plan dated no more than {days} days ago"
+        found.append(Requirement(f"{rule}.plan-age", "max_plan_age_days", str(days), text))
+    if profile.review_interval_max_days:
+        days = profile.review_interval_max_days
+        text = f"A review at least every {days} days"
+        found.append(
+            Requirement(f"{rule}.review-interval", "review_interval_max_days", str(days), text)
+        )
+    for dotted in profile.require:
+        text = own.get(dotted) or FIELD_WORDS.get(dotted) or f"The plan gives `{dotted}`"
+        found.append(Requirement(f"{rule}.required", "require", dotted, text))
+    if profile.max_service_weeks:
+        weeks = profile.max_service_weeks
+        text = f"Each service planned for at most {weeks} weeks at a time"
+        found.append(Requirement(f"{rule}.service-duration", "max_service_weeks", str(weeks), text))
+    for role in profile.signed:
+        text = f"The {role}'s signature, signed and dated" + (
+            ", by the treating clinician" if role == "clinician" else ""
+        )
+        found.append(Requirement(f"{rule}.signed", "signed", role, text))
+    return found
+
+
 def profile_findings(report: Reporter, plan: Plan, profile: Profile, *, today: dt.date) -> None:
     """The profile's findings on *plan*, as errors added to *report*."""
-    _required(report, plan, profile)
-    _signed(report, plan, profile)
-    rule = f"profile.{profile.name}"
-    info = plan.info
+    for requirement in requirements(profile):
+        requirement_findings(report, plan, profile, requirement, today=today)
+
+
+def requirement_findings(
+    report: Reporter, plan: Plan, profile: Profile, requirement: Requirement, *, today: dt.date
+) -> None:
+    """The findings of one requirement of *profile* on *plan*, as errors added to *report*."""
+    check = {
+        "require": lambda: _required(report, plan, profile, requirement.subject),
+        "signed": lambda: _signed(report, plan, profile, requirement.subject),
+        "refuse_statuses": lambda: _status(report, plan, profile),
+        "review_interval_max_days": lambda: _review(report, plan, profile),
+        "max_service_weeks": lambda: _weeks(report, plan, profile),
+        "max_plan_age_days": lambda: _age(report, plan, profile, today),
+    }
+    check[requirement.kind]()
+
+
+def _status(report: Reporter, plan: Plan, profile: Profile) -> None:
+    rule, info = f"profile.{profile.name}", plan.info
     if info.status in profile.refuse_statuses:
         msg = (
             f"{profile.name} does not accept a plan that is {info.status}; finish and sign it first"
         )
         report.error((*info.at, "status"), msg, f"{rule}.status")
-    limit = profile.review_interval_max_days
+
+
+def _review(report: Reporter, plan: Plan, profile: Profile) -> None:
+    rule, info, limit = f"profile.{profile.name}", plan.info, profile.review_interval_max_days
     if limit and info.start_date and info.review_anchor and info.next_review:
         anchor, due = info.review_anchor, info.next_review
         if (due - anchor).days > limit:
             msg = f"{profile.name} requires a review at least every {limit} days; the next review is {(due - anchor).days} days after {anchor}"
             report.error(info.at, msg, f"{rule}.review-interval")
-    most = profile.max_service_weeks
+
+
+def _weeks(report: Reporter, plan: Plan, profile: Profile) -> None:
+    rule, most = f"profile.{profile.name}", profile.max_service_weeks
     for service in plan.services:
         weeks = service.duration_weeks
         if most and weeks is not None and weeks > most:
-            msg = f"{profile.name} authorises at most {most} weeks at a time"
+            msg = f"{profile.name} authorizes at most {most} weeks at a time"
             report.error((*service.at, "duration_weeks"), msg, f"{rule}.service-duration")
+
+
+def _age(report: Reporter, plan: Plan, profile: Profile, today: dt.date) -> None:
+    rule, info = f"profile.{profile.name}", plan.info
     start, oldest = info.start_date, profile.max_plan_age_days
     if oldest and start and (today - start).days > oldest:
         msg = f"{profile.name} does not accept a plan dated more than {oldest} days ago; write a new plan"
         report.error((*info.at, "start_date"), msg, f"{rule}.plan-age")
 
 
-def _required(report: Reporter, plan: Plan, profile: Profile) -> None:
-    """Each field the receiver requires, in every item of a list (`goals[].client_words`)."""
+def _required(report: Reporter, plan: Plan, profile: Profile, dotted: str) -> None:
+    """A field the receiver requires, in every item of a list (`goals[].client_words`)."""
     rule = f"profile.{profile.name}"
-    for dotted in profile.require:
-        holder, _, field = dotted.rpartition(".")
-        places: list[tuple[DocPath, Any]] = (
-            list(each(plan.data, holder, ())) if holder else [((), plan.data)]
-        )
-        if not places and "[]" not in holder:  # the whole part is missing
-            places = [(tuple(holder.split(".")), {})]
-        for where, item in places:
-            if not _present(item, (field,)):
-                msg = f"{profile.name} requires `{dotted}`; add it"
-                report.error((*where, field), msg, f"{rule}.required")
+    holder, _, field = dotted.rpartition(".")
+    places: list[tuple[DocPath, Any]] = (
+        list(each(plan.data, holder, ())) if holder else [((), plan.data)]
+    )
+    if not places and "[]" not in holder:  # the whole part is missing
+        places = [(tuple(holder.split(".")), {})]
+    for where, item in places:
+        if not _present(item, (field,)):
+            msg = f"{profile.name} requires `{dotted}`; add it"
+            report.error((*where, field), msg, f"{rule}.required")
 
 
-def _signed(report: Reporter, plan: Plan, profile: Profile) -> None:
-    """The signatures the receiver requires, signed and dated; the clinician's by the plan's
+def _signed(report: Reporter, plan: Plan, profile: Profile, role: str) -> None:
+    """A signature the receiver requires, signed and dated; the clinician's by the plan's
     treating clinician (or a team member), not by anyone."""
     rule = f"profile.{profile.name}"
-    for role in profile.signed:
-        own = [s for s in plan.signatures if s.role == role and s.signed]
-        if role == "clinician":
-            own = [s for s in own if plan.is_clinician(s)]
-        if not own:
-            msg = f"{profile.name} requires the {role}'s signature, signed and dated"
-            where = ("signatures",) if plan.signatures else (*plan.info.at, "status")
-            report.error(where, msg, f"{rule}.signed")
+    own = [s for s in plan.signatures if s.role == role and s.signed]
+    if role == "clinician":
+        own = [s for s in own if plan.is_clinician(s)]
+    if not own:
+        msg = f"{profile.name} requires the {role}'s signature, signed and dated"
+        where = ("signatures",) if plan.signatures else (*plan.info.at, "status")
+        report.error(where, msg, f"{rule}.signed")
 
 
 def _present(data: dict[str, Any], path: DocPath) -> bool:

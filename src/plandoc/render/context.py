@@ -32,6 +32,7 @@ from . import summary
 from .formatting import label, show, show_date
 from .labels import Labels, fill, load_labels, respell
 from .layout import resolve_sections
+from .payer import payer_summary
 from .progress import after_signing, measure_progress, progress_row
 from .safety import crisis_plan, risk, safety_plan
 
@@ -68,7 +69,7 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
     client = data["participants"][plan.client.at[-1]] if plan.client else {}
     presenting = data["assessment"]["presenting_problem"]
     shown = _orientation(orientation, plan, words)
-    return {
+    context = {
         "plan": data,
         "labels": words,
         "title": data["plan"]["title"]
@@ -121,7 +122,10 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         "suggested_interventions": list(orientation.suggested_interventions),
         "measurement_notes": _notes(plan),
         "coverage": [_coverage(c, plan) for c in plan.coverage],
+        "compliance": [],  # the appendix for each --profile, filled in by the render pipeline
     }
+    context["payer"] = payer_summary(context, plan, words)
+    return context
 
 
 def quoted(text: str) -> str:

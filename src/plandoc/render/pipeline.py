@@ -13,27 +13,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..check.pipeline import check_file
+from ..check.compliance import compliance_for
+from ..check.pipeline import CheckResult, check_file
+from ..check.profiles import get_profile
 from ..errors import Finding, PlandocError, RenderError, UsageError
 from .context import build_context
 from .fonts import font_warnings
 from .labels import BASE as BASE_LOCALE
-from .labels import load_labels
+from .labels import Labels, load_labels
+from .payer import appendix, payer_properties
 from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
 from .write import refuse_template_folders, write_set
 
-FORMATS = ("md", "docx", "pdf", "safety-plan", "safety-plan-pdf")
+FORMATS = (
+    "md",
+    "docx",
+    "pdf",
+    "safety-plan",
+    "safety-plan-pdf",
+    "payer-summary",
+    "payer-summary-pdf",
+)
 OUTPUTS = {
     "md": ("md",),
     "docx": ("docx",),
     "pdf": ("pdf",),
     "safety-plan": ("safety-plan.md", "safety-plan.docx"),
     "safety-plan-pdf": ("safety-plan.pdf",),
+    "payer-summary": ("payer-summary.md", "payer-summary.docx"),
+    "payer-summary-pdf": ("payer-summary.pdf",),
 }
 """What each ``-f`` format writes: the file name's ending after the plan file's stem. The
 safety plan is the client's handout, written alone; its PDF is asked for on its own, as it
-needs LibreOffice."""
+needs LibreOffice. The payer summary (:mod:`plandoc.render.payer`) is written the same way."""
 HANDOUT = "safety-plan."
 
 
@@ -60,6 +73,8 @@ class RenderOptions:
     pdf_timeout: float = TIMEOUT_SECONDS
     locale: str = BASE_LOCALE
     """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
+    profiles: tuple[str, ...] = ()
+    """Payer or accreditor profiles: each adds its compliance appendix to the documents."""
 
 
 def render_bytes(
@@ -79,6 +94,18 @@ def render_bytes(
         from .word import render_safety_plan_docx
 
         return render_safety_plan_docx(context, templates=templates, limits=limits)
+    if fmt == "payer-summary.md":
+        from .markdown import render_named
+
+        text = render_named("payer-summary.md.j2", context, templates=templates, limits=limits)
+        return text.encode("utf-8")
+    if fmt == "payer-summary.docx":
+        from .word import plan_properties, render_named_docx
+
+        properties = payer_properties(plan_properties(context), context)
+        return render_named_docx(
+            "payer-summary.docx", context, properties=properties, templates=templates, limits=limits
+        )
     if fmt.endswith("pdf"):
         docx = render_bytes(context, fmt[:-3] + "docx", templates=templates, limits=limits)
         return docx_to_pdf(docx, when=document_date(context))
@@ -112,11 +139,13 @@ def render_file(
         return RenderResult(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
         )
-    context = build_context(result.plan, load_labels(options.locale, options.templates))
+    labels = load_labels(options.locale, options.templates)
+    context = build_context(result.plan, labels)
+    context["compliance"], unmet = _compliance(result, options, labels)
     kinds, skipped = _kinds(options.formats, context)
     rendered: dict[str, bytes] = {}
     problem = ""
-    warnings: tuple[str, ...] = (skipped,) if skipped else ()
+    warnings: tuple[str, ...] = tuple(w for w in (skipped, *unmet) if w)
     try:
         for kind in (k for k in kinds if not k.endswith("pdf")):
             rendered[kind] = render_bytes(
@@ -138,6 +167,27 @@ def render_file(
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc}")
     return RenderResult(source, tuple(written), result.findings, problem, warnings)
+
+
+def _compliance(
+    result: CheckResult, options: RenderOptions, labels: Labels
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The compliance appendix for each ``--profile``, and a warning for each profile the plan
+    does not fully meet (the plan is still rendered: the appendix says what is missing)."""
+    tables = compliance_for(
+        result.document,
+        result.plan,
+        options.profiles,
+        today=options.today or dt.date.today(),
+        templates=options.templates,
+    )
+    unmet = [
+        f"{t['profile']}: {len(t['requirements']) - t['met']} of {len(t['requirements'])} "
+        "requirement(s) not met; the compliance appendix lists them"
+        for t in tables
+        if t["met"] < len(t["requirements"])
+    ]
+    return [appendix(t, labels) for t in tables], unmet
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
@@ -193,6 +243,8 @@ def render_files(
     load_labels(
         options.locale, options.templates
     )  # an unknown locale or a broken file: say so once
+    for name in options.profiles:
+        get_profile(name, options.templates)  # an unknown profile: a usage error, before any work
     if any(fmt.endswith("pdf") for fmt in options.formats):
         require_soffice()
     results = []
