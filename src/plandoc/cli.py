@@ -184,9 +184,10 @@ def check(
     "formats",
     multiple=True,
     required=True,
-    type=click.Choice(["md", "docx", "pdf", "safety-plan", "safety-plan-pdf"]),
+    type=click.Choice(["md", "docx", "pdf", "safety-plan", "safety-plan-pdf", "fhir"]),
     help="Output format (repeatable). `safety-plan` writes the client's safety-plan handout "
-    "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF.",
+    "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF; `fhir` a FHIR R4 "
+    "Bundle (<stem>.fhir.json; needs `pip install 'plandoc[fhir]'`).",
 )
 @click.option(
     "-o",
@@ -200,6 +201,11 @@ def check(
 @today_option
 @locale_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--fhir-transaction",
+    is_flag=True,
+    help="With -f fhir: a transaction Bundle (PUT of each resource) instead of a collection.",
+)
 def render(
     plans: tuple[str, ...],
     formats: tuple[str, ...],
@@ -208,6 +214,7 @@ def render(
     today: dt.date | None,
     locale: str,
     quiet: bool,
+    fhir_transaction: bool,
 ) -> None:
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
 
@@ -224,6 +231,7 @@ def render(
         templates=template_dirs,
         today=today,
         locale=locale,
+        fhir_transaction=fhir_transaction,
     )
     with click.progressbar(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2

@@ -15,6 +15,8 @@ from typing import Any
 
 from ..check.pipeline import check_file
 from ..errors import Finding, PlandocError, RenderError, UsageError
+from ..spec.loader import Document
+from ..spec.model import Plan
 from .context import build_context
 from .fonts import font_warnings
 from .labels import BASE as BASE_LOCALE
@@ -23,13 +25,14 @@ from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
 from .write import refuse_template_folders, write_set
 
-FORMATS = ("md", "docx", "pdf", "safety-plan", "safety-plan-pdf")
+FORMATS = ("md", "docx", "pdf", "safety-plan", "safety-plan-pdf", "fhir")
 OUTPUTS = {
     "md": ("md",),
     "docx": ("docx",),
     "pdf": ("pdf",),
     "safety-plan": ("safety-plan.md", "safety-plan.docx"),
     "safety-plan-pdf": ("safety-plan.pdf",),
+    "fhir": ("fhir.json",),
 }
 """What each ``-f`` format writes: the file name's ending after the plan file's stem. The
 safety plan is the client's handout, written alone; its PDF is asked for on its own, as it
@@ -60,6 +63,8 @@ class RenderOptions:
     pdf_timeout: float = TIMEOUT_SECONDS
     locale: str = BASE_LOCALE
     """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
+    fhir_transaction: bool = False
+    """A FHIR ``transaction`` bundle (with PUT requests) rather than a ``collection``."""
 
 
 def render_bytes(
@@ -119,8 +124,10 @@ def render_file(
     warnings: tuple[str, ...] = (skipped,) if skipped else ()
     try:
         for kind in (k for k in kinds if not k.endswith("pdf")):
-            rendered[kind] = render_bytes(
-                context, kind, templates=options.templates, limits=options.limits
+            rendered[kind] = (
+                _fhir(result.plan, result.document, options)
+                if kind == "fhir.json"
+                else render_bytes(context, kind, templates=options.templates, limits=options.limits)
             )
         for kind in (k for k in kinds if k.endswith("pdf")):
             found, more = _add_pdf(rendered, context, options, kind)
@@ -138,6 +145,13 @@ def render_file(
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc}")
     return RenderResult(source, tuple(written), result.findings, problem, warnings)
+
+
+def _fhir(plan: Plan, doc: Document | None, options: RenderOptions) -> bytes:
+    """The plan as a FHIR bundle: from the plan model, not the templates' context."""
+    from ..fhir.export import bundle_bytes
+
+    return bundle_bytes(plan, doc.data if doc else {}, transaction=options.fhir_transaction)
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
@@ -195,6 +209,10 @@ def render_files(
     )  # an unknown locale or a broken file: say so once
     if any(fmt.endswith("pdf") for fmt in options.formats):
         require_soffice()
+    if "fhir" in options.formats:
+        from ..fhir import require
+
+        require()
     results = []
     for source in sources:
         result = render_file(source, options, protect=sources)
