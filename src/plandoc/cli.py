@@ -347,6 +347,56 @@ def diff(
     say(f"wrote {written}")
 
 
+@main.command("import")
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The plan file to write.",
+)
+@click.option(
+    "--orientation",
+    metavar="NAME",
+    help="The plan's orientation, for a bundle from another system that does not say it.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@templates_option
+@today_option
+def import_(
+    bundle: Path,
+    output: Path,
+    orientation: str | None,
+    force: bool,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+) -> None:
+    """Turn a FHIR R4 CarePlan bundle back into a plan file (needs `pip install 'plandoc[fhir]'`).
+
+    A bundle plandoc wrote gives back the same plan. A bundle from another system is mapped as
+    far as it goes: what it could not map is printed as warnings, and required fields it did not
+    hold are left as TODOs. The plan is checked; exit 1 when it has errors (it is still written).
+    """
+    from .errors import UsageError
+    from .fhir.reimport import import_bundle
+    from .render.write import write_atomic
+
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists; choose another name or pass --force")
+    found = import_bundle(
+        bundle, output, orientation=orientation, templates=template_dirs, today=today
+    )
+    write_atomic(output, found.text.encode("utf-8"))
+    for warning in found.warnings:
+        say(f"warning: {bundle}: not mapped: {warning}", err=True)
+    for finding in found.result.findings:
+        say(finding.format(), err=True)
+    say(f"wrote {output}")
+    sys.exit(1 if found.result.errors else 0)
+
+
 @main.command()
 @click.argument("plans", nargs=-1, required=True)
 @format_option

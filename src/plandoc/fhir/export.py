@@ -347,9 +347,7 @@ class _Builder:
         if instrument is None:
             return _text(name or "measure")
         if instrument.loinc:
-            return _concept(
-                t.LOINC, instrument.loinc, instrument.title or instrument.name, instrument.name
-            )
+            return _concept(t.LOINC, instrument.loinc, None, instrument.name)
         return _concept(t.INSTRUMENT_SYSTEM, instrument.id, instrument.name, instrument.name)
 
     def observation(self, index: int, m: Measurement) -> Json:
