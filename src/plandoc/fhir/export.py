@@ -52,7 +52,14 @@ def bundle_bytes(plan: Plan, data: dict[str, Any], *, transaction: bool = False)
 def plan_source(data: dict[str, Any]) -> str:
     """The plan's data as YAML: what the CarePlan's source extension carries (its comments and
     layout are not data and stay in the clinician's file)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=PlanDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class PlanDumper(yaml.SafeDumper):
+    """YAML as a plan file is written: every value in full (the loader refuses anchors)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def build_bundle(plan: Plan, data: dict[str, Any], *, transaction: bool = False) -> Json:
@@ -119,7 +126,12 @@ def _name(full: str | None) -> Json:
 def _raw(data: Any, at: tuple[str | int, ...]) -> dict[str, Any]:
     """The item of the plan's data at *at* (its place in the file)."""
     for step in at:
-        data = data[step] if isinstance(data, dict | list) else None
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return {}
     return data if isinstance(data, dict) else {}
 
 
@@ -264,7 +276,7 @@ class _Builder:
     def practitioners(self) -> Iterator[Json]:
         for key, raw, role in self.staff():
             qualifications = [_text(str(raw["credentials"]))] if raw.get("credentials") else []
-            licence = raw.get("licence") if isinstance(raw.get("licence"), dict) else {}
+            licence: dict[str, Any] = raw["licence"] if isinstance(raw.get("licence"), dict) else {}
             yield _clean(
                 {
                     **self.new("Practitioner", "practitioner", key),
@@ -475,9 +487,9 @@ class _Builder:
                 else None,
                 "addresses": self.conditions_of(None),
                 "goal": [
-                    {"reference": self.ref("goal", item.id or "")}
+                    {"reference": self.ref("goal", ident or "")}
                     for g in plan.goals
-                    for item in (g, *g.objectives)
+                    for ident in (g.id, *(o.id for o in g.objectives))
                 ],
                 "activity": list(self.activities()),
             }

@@ -82,9 +82,8 @@ def _name(resource: Json | None) -> str | None:
 
 def _person(patient: Json) -> Json:
     identifiers = patient.get("identifier") or []
-    own = next((i for i in identifiers if i.get("system") == t.PARTICIPANT_SYSTEM), None) or next(
-        iter(identifiers), {}
-    )
+    ours = [i for i in identifiers if i.get("system") == t.PARTICIPANT_SYSTEM]
+    own: Json = next(iter(ours or identifiers), {})
     pronouns = next(
         (
             _words(x.get("valueCodeableConcept"))
@@ -141,7 +140,7 @@ class _Mapper:
 
     def diagnoses(self) -> list[Json]:
         conditions = [self.use(self.index.get(r)) for r in self.careplan.get("addresses") or []]
-        found = []
+        found: list[Json] = []
         for condition in (c for c in conditions if c):
             code = _code(condition.get("code"), t.ICD10CM)
             system = "icd10cm"
@@ -168,7 +167,7 @@ class _Mapper:
         return found
 
     def measurements(self) -> list[Json]:
-        found = []
+        found: list[Json] = []
         for observation in self.index.of("Observation"):
             self.use(observation)
             instrument = _instrument(observation.get("code"))
@@ -191,13 +190,14 @@ class _Mapper:
         status = _GOAL_STATUS.get(_code(goal.get("achievementStatus"), t.GOAL_ACHIEVEMENT) or "")
         status = status or _LIFECYCLE.get(str(goal.get("lifecycleStatus")), "not_started")
         objective: Json = {"id": f"{gid}.O1", "description": words, "status": status}
-        target = next(iter(goal.get("target") or []), {})
+        target: Json = next(iter(goal.get("target") or []), {})
         instrument = _instrument(target.get("measure"))
         if instrument and isinstance(
             (target.get("detailQuantity") or {}).get("value"), int | float
         ):
             objective["measure"] = {
                 "instrument": instrument,
+                **self.baseline(instrument),
                 "target": target["detailQuantity"]["value"],
             }
         else:
@@ -231,8 +231,15 @@ class _Mapper:
             "objectives": [objective],
         }
 
+    def baseline(self, instrument: str) -> Json:
+        """The first score on *instrument* in the bundle, as the objective's baseline."""
+        scores = [m for m in self.measurements() if m["instrument"] == instrument]
+        return (
+            {"baseline": scores[0]["score"], "baseline_date": scores[0]["date"]} if scores else {}
+        )
+
     def services(self, details: list[Json]) -> list[Json]:
-        found = []
+        found: list[Json] = []
         for detail in details:
             system, code = next(
                 ((s, c) for s, c in _codes(detail.get("code")) if s in (t.CPT, t.HCPCS)), ("", "")
@@ -258,8 +265,9 @@ class _Mapper:
             bounds = repeat.get("boundsPeriod") or {}
             if _day(bounds.get("start")):
                 service["start_date"] = _day(bounds.get("start"))
-            if _day(bounds.get("end")):
-                service["end_date"] = _day(bounds.get("end"))
+            first, last = _day(bounds.get("start")), _day(bounds.get("end"))
+            if first and last and last > first:
+                service["duration_weeks"] = -(-((last - first).days + 1) // 7)
             found.append({k: v for k, v in service.items() if v})
         if found:
             self.warnings.append(
@@ -297,7 +305,7 @@ def foreign_plan(
     diagnoses = m.diagnoses()
     activities = [a.get("detail") or {} for a in careplan.get("activity") or []]
     billed = [d for d in activities if any(s in (t.CPT, t.HCPCS) for s, _ in _codes(d.get("code")))]
-    goals = []
+    goals: list[Json] = []
     for ref in careplan.get("goal") or []:
         goal = m.use(m.index.get(ref))
         if goal is None:
@@ -383,7 +391,7 @@ def foreign_plan(
         }
     ):
         m.warnings.append(f"{kind} resources: plandoc does not map them")
-    return _drop_empty(data), m.warnings
+    return _drop_empty(data), list(dict.fromkeys(m.warnings))
 
 
 def _clinician(author: Json | None) -> Json:
@@ -408,7 +416,7 @@ def _clinician(author: Json | None) -> Json:
 
 
 def _coverage(m: _Mapper) -> list[Json]:
-    found = []
+    found: list[Json] = []
     for coverage in m.index.of("Coverage"):
         payer = m.use(m.index.get(next(iter(coverage.get("payor") or []), None)))
         classes = {_code(c.get("type"), t.COVERAGE_CLASS): c for c in coverage.get("class") or []}

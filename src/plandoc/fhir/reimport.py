@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..check.pipeline import CheckResult, check_document
 from ..errors import PlandocError, PlanInvalid, UsageError
 from ..spec.loader import load_bytes
 from . import require
 from . import terms as t
-from .export import build_bundle
+from .export import build_bundle, plan_source
 from .foreign import foreign_plan
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -67,7 +65,7 @@ def read_bundle(path: Path) -> dict[str, Any]:
     if kind != "Bundle":
         found = f"a {kind}" if isinstance(kind, str) else "JSON without a resourceType"
         raise BundleError(f"{path}: {found}, not a FHIR Bundle")
-    return data
+    return dict(data)
 
 
 def validate(path: Path, bundle: dict[str, Any]) -> None:
@@ -76,7 +74,7 @@ def validate(path: Path, bundle: dict[str, Any]) -> None:
     try:
         models.get_fhir_model_class("Bundle").model_validate(bundle)
     except ValueError as exc:
-        errors = getattr(exc, "errors", lambda: [])()
+        errors: list[dict[str, Any]] = getattr(exc, "errors", lambda: [])()
         said = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3]
         )
@@ -111,9 +109,7 @@ def import_bundle(
         warnings: list[str] = []
     else:
         data, warnings = foreign_plan(bundle, careplans[0], orientation=orientation, today=today)
-        text = _header(path, warnings) + yaml.safe_dump(
-            data, sort_keys=False, allow_unicode=True, width=100
-        )
+        text = _header(path, warnings) + plan_source(data)
     if len(careplans) > 1:
         warnings.append(f"the bundle holds {len(careplans)} CarePlans; only the first is imported")
     try:
