@@ -55,10 +55,11 @@ PROFILES = {
     "CarePlan": "us-core-careplan",
     "Goal": "us-core-goal",
     "Observation": "us-core-observation-screening-assessment",
-    "Coverage": "us-core-coverage",
     "Provenance": "us-core-provenance",
 }
-"""The US Core (6.1) profile each resource follows; Consent has none."""
+"""The US Core (6.1) profile each resource follows (in ``meta.profile``). Coverage does not
+claim US Core Coverage, which requires the subscriber relationship a plan does not record;
+Consent has no US Core profile."""
 
 PRONOUNS = {
     "he/him": ("LA29518-0", "he/him/his/his/himself"),
