@@ -608,15 +608,31 @@ class _Builder:
             elif signature.signed and signature.date:
                 yield self.provenance(index)
 
-    def signer(self, index: int) -> str:
-        """A reference to whoever gave the signature: the client, or a guardian."""
+    def signer(self, index: int) -> Json:
+        """Who gave a client's or guardian's signature: their resource, or (a guardian the
+        plan does not list) their name alone."""
         signature = self.plan.signatures[index]
-        if signature.role == "guardian":
-            names = [g.name for g in self.plan.guardians]
+        named = {"display": signature.name} if signature.name else {}
+        if signature.role != "guardian":
+            return {"reference": self.patient_ref(signature.participant), **named}
+        names = [g.name for g in self.plan.guardians]
+        if signature.name in names or len(names) == 1:
             at = names.index(signature.name) if signature.name in names else 0
-            if self.plan.guardians:
-                return self.ref("related", "guardian", str(at))
-        return self.patient_ref(signature.participant)
+            return {"reference": self.ref("related", "guardian", str(at)), **named}
+        return named or {"display": "guardian"}
+
+    def staff_signer(self, index: int) -> Json:
+        """Who gave a clinician's or supervisor's signature: the team member it names, else
+        the plan's clinician or supervisor of that name, else their name alone."""
+        signature = self.plan.signatures[index]
+        named = {"display": signature.name} if signature.name else {}
+        known = {key: raw.get("name") for key, raw, _ in self.staff()}
+        key = f"team/{signature.member}" if signature.member else signature.role or ""
+        if key in known and (
+            signature.member or not signature.name or known[key] == signature.name
+        ):
+            return {"reference": self.ref("practitioner", key), **named}
+        return named or {"display": signature.role or "clinician"}
 
     def consent(self, index: int) -> Json:
         signature = self.plan.signatures[index]
@@ -626,9 +642,13 @@ class _Builder:
                 "status": t.CONSENT_STATUS.get(signature.status or "", "proposed"),
                 "scope": _concept(t.CONSENT_SCOPE, "treatment", "Treatment"),
                 "category": [_concept(t.LOINC, "59284-0", "Consent Document")],
-                "patient": {"reference": self.patient_ref(signature.participant)},
+                "patient": {
+                    "reference": self.patient_ref(
+                        None if signature.role == "guardian" else signature.participant
+                    )
+                },
                 "dateTime": _day(signature.date),
-                "performer": [{"reference": self.signer(index), "display": signature.name}],
+                "performer": [self.signer(index)],
                 "organization": [{"reference": self.ref("organization", "practice")}]
                 if self.plan.practice
                 else None,
@@ -644,11 +664,7 @@ class _Builder:
 
     def provenance(self, index: int) -> Json:
         signature = self.plan.signatures[index]
-        who = (
-            self.ref("practitioner", f"team/{signature.member}")
-            if signature.member
-            else self.ref("practitioner", signature.role or "clinician")
-        )
+        who = self.staff_signer(index)
         when = f"{_day(signature.date)}T00:00:00Z"
         return _clean(
             {
@@ -659,7 +675,7 @@ class _Builder:
                 "agent": [
                     {
                         "type": _concept(t.PROVENANCE_PARTICIPANT, "author", "Author"),
-                        "who": {"reference": who, "display": signature.name},
+                        "who": who,
                         "onBehalfOf": {"reference": self.ref("organization", "practice")}
                         if self.plan.practice
                         else None,
@@ -673,7 +689,7 @@ class _Builder:
                             )
                         ],
                         "when": when,
-                        "who": {"reference": who},
+                        "who": who,
                     }
                 ],
             }
