@@ -319,3 +319,58 @@ def test_without_fhir_resources_it_says_what_to_install(
     assert result.exit_code == 1
     assert "pip install 'plandoc[fhir]'" in result.output
     assert not (tmp_path / "plan.yaml").exists()
+
+
+def test_the_careplan_narrative_is_well_formed_xhtml(
+    run: Callable[..., Result], tmp_path: Path, cbt_text: str
+) -> None:
+    from lxml import etree
+
+    from tests.conftest import variant
+
+    plan = tmp_path / "cbt.yaml"
+    plan.write_text(
+        variant(
+            cbt_text,
+            "title: CBT treatment plan — panic and agoraphobia",
+            'title: "Panic & <agoraphobia>"',
+        ),
+        encoding="utf-8",
+    )
+    result = run("render", str(plan), "-f", "fhir", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    (careplan,) = resources(bundle_of(tmp_path / "out", plan), "CarePlan")
+    div = etree.fromstring(careplan["text"]["div"].encode())
+    assert div.tag == "{http://www.w3.org/1999/xhtml}div"
+    words = "".join(div.itertext())
+    assert "Panic & <agoraphobia>" in words
+    assert "F40.01 Agoraphobia with panic disorder" in words
+    assert "G1.O2: Lower GAD-7 score from 14 (moderate) to 7 or below." in words
+    assert "S1, Individual psychotherapy, 53 minutes, 90837" in words
+
+
+def test_a_transaction_bundle_imports_back_too(run: Callable[..., Result], tmp_path: Path) -> None:
+    plan = SAMPLES / "revisions" / "burnout-v2.yaml"
+    result = run(
+        "render", str(plan), "-f", "fhir", "-f", "md", "--fhir-transaction", "-o", str(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    result = run(
+        "import",
+        str(tmp_path / "burnout-v2.fhir.json"),
+        "-o",
+        str(tmp_path / "back" / "burnout-v2.yaml"),
+    )
+    assert result.exit_code == 0 and "not mapped" not in result.output, result.output
+    result = run(
+        "render",
+        str(tmp_path / "back" / "burnout-v2.yaml"),
+        "-f",
+        "md",
+        "-o",
+        str(tmp_path / "again"),
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "again" / "burnout-v2.md").read_bytes() == (
+        tmp_path / "burnout-v2.md"
+    ).read_bytes()

@@ -476,7 +476,9 @@ class _Builder:
                     ),
                 ],
                 "title": info.title,
-                "description": info.participation,
+                "note": [{"text": f"How the client took part: {info.participation}"}]
+                if info.participation
+                else None,
                 "subject": {"reference": self.patient_ref(None)},
                 "period": _clean(
                     {"start": _day(info.start_date), "end": _day(info.expiry_date or plan.horizon)}
@@ -698,25 +700,39 @@ class _Builder:
     def narrative(self) -> str:
         """The plan in brief as XHTML: what a person reading the CarePlan sees."""
         plan, e = self.plan, html.escape
-        parts = [f"<p><b>{e(plan.info.title or 'Treatment plan')}</b></p>"]
-        parts.append(
-            f"<p>Status: {e(plan.info.status or '')}; from {_day(plan.info.start_date)}"
-            f"{'; next review ' + str(_day(plan.next_review)) if plan.next_review else ''}</p>"
-        )
-        if plan.assessment.diagnoses:
-            items = "".join(
-                f"<li>{e(d.code or '')} {e(d.description or '')}</li>"
-                for d in plan.assessment.diagnoses
-            )
-            parts.append(f"<p>Diagnoses</p><ul>{items}</ul>")
-        goals = "".join(
-            f"<li>{e(g.id or '')}: {e(g.description or g.client_words or '')}<ul>"
-            + "".join(f"<li>{e(o.id or '')}: {e(o.description or '')}</li>" for o in g.objectives)
-            + "</ul></li>"
+        review = f"; next review {_day(plan.next_review)}" if plan.next_review else ""
+        parts = [
+            f"<p><b>{e(plan.info.title or 'Treatment plan')}</b></p>",
+            f"<p>Status: {e((plan.info.status or '').replace('_', ' '))}; "
+            f"from {_day(plan.info.start_date)}{review}</p>",
+        ]
+        diagnoses = [
+            f"{d.code or ''} {d.description or (found.title if (found := icd.lookup(d.code or '')) else '')}"
+            + (" (to rule out)" if d.rule_out else " (provisional)" if d.provisional else "")
+            for d in plan.assessment.diagnoses
+        ]
+        parts.append(_section("Diagnoses", [e(d.strip()) for d in diagnoses]))
+        goals = [
+            f"{e(g.id or '')}: {e(g.description or g.client_words or '')}"
+            + _list([f"{e(o.id or '')}: {e(o.description or '')}" for o in g.objectives])
             for g in plan.goals
-        )
-        parts.append(f"<p>Goals and objectives</p><ul>{goals}</ul>")
+        ]
+        parts.append(_section("Goals and objectives", goals))
+        services = [
+            e(", ".join(x for x in (s.id, _raw(self.data, s.at).get("description"), s.code) if x))
+            for s in plan.services
+        ]
+        parts.append(_section("Services", services))
         return f'<div xmlns="{t.XHTML}">{"".join(parts)}</div>'
+
+
+def _list(items: list[str]) -> str:
+    """An XHTML list of items already escaped; nothing for none (an empty list is invalid)."""
+    return f"<ul>{''.join(f'<li>{item}</li>' for item in items)}</ul>" if items else ""
+
+
+def _section(title: str, items: list[str]) -> str:
+    return f"<p>{title}</p>{_list(items)}" if items else ""
 
 
 def _absent(reason: str) -> Json:
