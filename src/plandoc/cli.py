@@ -390,7 +390,7 @@ def import_(
     )
     write_atomic(output, found.text.encode("utf-8"))
     for warning in found.warnings:
-        say(f"warning: {bundle}: not mapped: {warning}", err=True)
+        say(f"warning: {bundle}: {warning}", err=True)
     for finding in found.result.findings:
         say(finding.format(), err=True)
     say(f"wrote {output}")

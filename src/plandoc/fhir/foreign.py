@@ -8,6 +8,7 @@ invented. Each resource or element that could not be mapped becomes a warning.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -148,7 +149,7 @@ class _Mapper:
                 system = "icd10"
             if code is None:
                 self.warnings.append(
-                    f"Condition {condition.get('id')} ({_words(condition.get('code')) or 'no text'}): no ICD-10-CM or ICD-10 code"
+                    f"Condition {condition.get('id')} ({_words(condition.get('code')) or 'no text'}): no ICD-10-CM or ICD-10 code; not imported"
                 )
                 continue
             status = _code(condition.get("verificationStatus"), t.CONDITION_VERIFICATION)
@@ -178,7 +179,7 @@ class _Mapper:
             if instrument is None or score is None or when is None:
                 self.warnings.append(
                     f"Observation {observation.get('id')} ({_words(observation.get('code')) or 'no text'}): "
-                    "not a dated score on an instrument plandoc knows"
+                    "not a dated score on an instrument plandoc knows; not imported"
                 )
                 continue
             found.append({"instrument": instrument, "date": when, "score": score})
@@ -190,7 +191,12 @@ class _Mapper:
         status = _GOAL_STATUS.get(_code(goal.get("achievementStatus"), t.GOAL_ACHIEVEMENT) or "")
         status = status or _LIFECYCLE.get(str(goal.get("lifecycleStatus")), "not_started")
         objective: Json = {"id": f"{gid}.O1", "description": words, "status": status}
-        target: Json = next(iter(goal.get("target") or []), {})
+        targets = goal.get("target") or []
+        target: Json = next(iter(targets), {})
+        if len(targets) > 1:
+            self.warnings.append(
+                f"Goal {goal.get('id')}: only the first of its {len(targets)} targets is imported"
+            )
         instrument = _instrument(target.get("measure"))
         if instrument and isinstance(
             (target.get("detailQuantity") or {}).get("value"), int | float
@@ -204,15 +210,11 @@ class _Mapper:
             objective["criterion"] = target.get("detailString") or TODO
             if target.get("measure"):
                 self.warnings.append(
-                    f"Goal {goal.get('id')}: its target measure is not an instrument plandoc knows"
+                    f"Goal {goal.get('id')}: its target measure is not an instrument plandoc knows; its target's text (or a TODO) is the criterion"
                 )
         objective["target_date"] = _day(target.get("dueDate")) or _day(goal.get("statusDate"))
         if objective["target_date"] is None:
-            objective["within"] = {"weeks": 12}
-            del objective["target_date"]
-            self.warnings.append(
-                f"Goal {goal.get('id')}: no due date; set to 12 weeks from the start, to review"
-            )
+            self.warnings.append(f"Goal {goal.get('id')}: no due date; give the objective one")
         objective["interventions"] = [
             {
                 "id": f"{gid}.O1.I{n}",
@@ -271,7 +273,7 @@ class _Mapper:
             found.append({k: v for k, v in service.items() if v})
         if found:
             self.warnings.append(
-                "each service's modality is set to `individual`: a CPT code does not say it for sure; check it"
+                "each service's modality is written as `individual`, which a CPT code does not say for sure; check it"
             )
         return found
 
@@ -294,7 +296,9 @@ def foreign_plan(
         )
     patient = m.use(m.index.get(careplan.get("subject")))
     if patient is None:
-        m.warnings.append("the CarePlan's subject is not a Patient in the bundle")
+        m.warnings.append(
+            "the CarePlan's subject is not a Patient in the bundle; the client is a TODO"
+        )
     author = m.use(m.index.get(careplan.get("author")))
     if author is not None and author.get("resourceType") == "PractitionerRole":
         author = m.use(m.index.get(author.get("practitioner")))
@@ -306,10 +310,13 @@ def foreign_plan(
     activities = [a.get("detail") or {} for a in careplan.get("activity") or []]
     billed = [d for d in activities if any(s in (t.CPT, t.HCPCS) for s, _ in _codes(d.get("code")))]
     goals: list[Json] = []
+    placed: list[Json] = []
     for ref in careplan.get("goal") or []:
         goal = m.use(m.index.get(ref))
         if goal is None:
-            m.warnings.append(f"goal {ref.get('reference')}: not in the bundle")
+            m.warnings.append(
+                f"the CarePlan's goal {ref.get('reference')} is not in the bundle; not imported"
+            )
             continue
         own = [
             d
@@ -317,10 +324,15 @@ def foreign_plan(
             if d not in billed and any(m.index.get(g) is goal for g in d.get("goal") or [])
         ]
         goals.append(m.goal(len(goals) + 1, goal, own))
+        placed += own
+    for detail in activities:
+        if detail not in billed and detail not in placed:
+            m.warnings.append(
+                f"activity `{detail.get('description') or _words(detail.get('code')) or '?'}`: "
+                "no CPT or HCPCS code and no goal of the plan, so neither a service nor an intervention; not imported"
+            )
     if careplan.get("description"):
-        m.warnings.append(
-            "the CarePlan's description (plandoc has no field for a plan's description)"
-        )
+        m.warnings.append("the CarePlan's description: plandoc has no field for it; not imported")
     data: Json = {
         "spec_version": 1,
         "plan": {
@@ -381,16 +393,9 @@ def foreign_plan(
         ],
         "signatures": [],
     }
-    for kind in sorted(
-        {
-            r.get("resourceType", "?")
-            for r in m.index.resources
-            if id(r) not in m.used
-            and r.get("resourceType")
-            not in ("Patient", "Practitioner", "PractitionerRole", "Coverage")
-        }
-    ):
-        m.warnings.append(f"{kind} resources: plandoc does not map them")
+    unused = Counter(str(r.get("resourceType")) for r in m.index.resources if id(r) not in m.used)
+    for kind, count in sorted(unused.items()):
+        m.warnings.append(f"{count} {kind} resource(s) the CarePlan does not use: not imported")
     return _drop_empty(data), list(dict.fromkeys(m.warnings))
 
 
@@ -418,6 +423,7 @@ def _clinician(author: Json | None) -> Json:
 def _coverage(m: _Mapper) -> list[Json]:
     found: list[Json] = []
     for coverage in m.index.of("Coverage"):
+        m.use(coverage)
         payer = m.use(m.index.get(next(iter(coverage.get("payor") or []), None)))
         classes = {_code(c.get("type"), t.COVERAGE_CLASS): c for c in coverage.get("class") or []}
         item = {

@@ -164,7 +164,7 @@ def _edited(bundle: dict[str, Any], rebuilt: dict[str, Any]) -> list[str]:
 def _header(path: Path, warnings: list[str]) -> str:
     lines = [f"Imported by `plandoc import` from {path.name}, a FHIR bundle from another system."]
     if warnings:
-        lines += ["Not mapped (fill in by hand):"] + [
+        lines += ["What it could not map (fill in by hand):"] + [
             f"  - {' '.join(w.split())}" for w in warnings
         ]
     lines.append(
