@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import UsageError
+from ..spec.codes import service_code
 from ..spec.instruments import builtin_instruments
 from . import terms as t
 
@@ -255,7 +256,7 @@ class _Mapper:
             }.get((str(repeat.get("period", 1)), str(repeat.get("periodUnit"))))
             service: Json = {
                 "id": f"S{len(found) + 1}",
-                "modality": "individual",
+                "modality": self.modality(code, f"S{len(found) + 1}"),
                 "description": detail.get("description") or _words(detail.get("code")),
                 "code": code,
                 "code_system": "hcpcs" if system == t.HCPCS else "cpt",
@@ -271,11 +272,19 @@ class _Mapper:
             if first and last and last > first:
                 service["duration_weeks"] = -(-((last - first).days + 1) // 7)
             found.append({k: v for k, v in service.items() if v})
-        if found:
-            self.warnings.append(
-                "each service's modality is written as `individual`, which a CPT code does not say for sure; check it"
-            )
         return found
+
+    def modality(self, code: str, ident: str) -> str:
+        """The modality a billing code fits; when it fits several, or plandoc does not know
+        it, the first (or `individual`), with a warning to check it."""
+        known = service_code(code)
+        fits = known.modalities if known else ()
+        if len(fits) != 1:
+            self.warnings.append(
+                f"service {ident} ({code}): its code does not say the modality; written as "
+                f"`{fits[0] if fits else 'individual'}`, check it"
+            )
+        return fits[0] if fits else "individual"
 
 
 def foreign_plan(
@@ -427,7 +436,7 @@ def _coverage(m: _Mapper) -> list[Json]:
         payer = m.use(m.index.get(next(iter(coverage.get("payor") or []), None)))
         classes = {_code(c.get("type"), t.COVERAGE_CLASS): c for c in coverage.get("class") or []}
         item = {
-            "payer": _name(payer) or (payer or {}).get("name") or TODO,
+            "payer": (payer or {}).get("name") or TODO,
             "plan_name": (classes.get("plan") or {}).get("name")
             or (classes.get("plan") or {}).get("value"),
             "member_id": coverage.get("subscriberId")
