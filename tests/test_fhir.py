@@ -386,3 +386,38 @@ def test_a_transaction_bundle_imports_back_too(run: Callable[..., Result], tmp_p
     assert (tmp_path / "again" / "burnout-v2.md").read_bytes() == (
         tmp_path / "burnout-v2.md"
     ).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["cbt", "narrative"])
+def test_a_plandoc_bundle_without_its_plan_data_maps_from_the_standard_resources(
+    rendered: Path, run: Callable[..., Result], tmp_path: Path, name: str
+) -> None:
+    """As another system would send it back: the goals keep their objectives (milestones),
+    the scores on known instruments, the signatures and the guardian."""
+    bundle = bundle_of(rendered, SAMPLES / f"{name}.yaml")
+    del resources(bundle, "CarePlan")[0]["extension"]
+    source = tmp_path / "stripped.json"
+    source.write_text(json.dumps(bundle), encoding="utf-8")
+    out = tmp_path / "plan.yaml"
+    result = run("import", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    imported = check_file(out, today=TODAY).plan
+    original = check_file(SAMPLES / f"{name}.yaml", today=TODAY).plan
+    assert imported is not None and original is not None
+    assert imported.info.orientation == original.info.orientation
+    assert [(g.id, [o.id for o in g.objectives]) for g in imported.goals] == [
+        (g.id, [o.id for o in g.objectives]) for g in original.goals
+    ]
+    assert [(g.id, g.client_words) for g in imported.goals] == [
+        (g.id, g.client_words) for g in original.goals
+    ]
+    assert [(s.role, s.name, s.status, s.date) for s in imported.signatures] == [
+        (s.role, s.name, s.status, s.date)
+        for s in original.signatures
+        if s.role in ("client", "guardian") or (s.signed and s.date)
+    ]
+    assert [g.name for g in imported.guardians] == [g.name for g in original.guardians]
+    known = {"phq9", "gad7", "pcl5", "sud", "voc", "ors", "gas"}
+    assert sorted((m.instrument, m.date, m.score) for m in imported.measurements) == sorted(
+        (m.instrument, m.date, m.score) for m in original.measurements if m.instrument in known
+    )

@@ -169,7 +169,7 @@ class _Builder:
         yield from (self.observation(i, m) for i, m in enumerate(plan.measurements))
         for goal in plan.goals:
             yield self.goal(goal)
-            yield from (self.objective(goal, o) for o in goal.objectives)
+            yield from (self.objective(o) for o in goal.objectives)
         yield self.careplan()
         yield from (self.coverage(i) for i in range(len(plan.coverage)))
         yield from self.signatures()
@@ -386,6 +386,7 @@ class _Builder:
         return _clean(
             {
                 **self.new("Goal", "goal", goal.id or ""),
+                "extension": [self.milestone(o) for o in goal.objectives],
                 "identifier": [{"system": t.ITEM_SYSTEM, "value": goal.id}],
                 "lifecycleStatus": t.GOAL_LIFECYCLE.get(status, "proposed"),
                 "achievementStatus": _achievement(status),
@@ -405,7 +406,25 @@ class _Builder:
             }
         )
 
-    def objective(self, goal: Goal, objective: Objective) -> Json:
+    def milestone(self, objective: Objective) -> Json:
+        """The goal-relationship extension that makes an objective a milestone of its goal."""
+        return {
+            "url": t.GOAL_RELATIONSHIP,
+            "extension": [
+                {
+                    "url": "type",
+                    "valueCodeableConcept": _concept(
+                        t.GOAL_RELATIONSHIP_TYPE, "milestone", "Milestone"
+                    ),
+                },
+                {
+                    "url": "target",
+                    "valueReference": {"reference": self.ref("goal", objective.id or "")},
+                },
+            ],
+        }
+
+    def objective(self, objective: Objective) -> Json:
         status = objective.status or "not_started"
         scores = self.plan.scores_for(objective)
         latest = self.observations.get(id(scores[-1])) if scores else None
@@ -422,11 +441,6 @@ class _Builder:
                 "statusDate": _day(objective.achieved_on),
                 "addresses": self.conditions_of(objective.participant),
                 "outcomeReference": [{"reference": latest}] if latest else None,
-                "note": [
-                    {
-                        "text": f"An objective of goal {goal.id}: {goal.description or goal.client_words or ''}".strip()
-                    }
-                ],
             }
         )
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import PlandocError, UsageError
 from ..spec.codes import service_code
 from ..spec.instruments import builtin_instruments
+from ..spec.orientations import get_orientation
 from . import terms as t
 
 Json = dict[str, Any]
@@ -107,6 +109,53 @@ def _person(patient: Json) -> Json:
 
 
 _INSTRUMENTS = {i.loinc: key for key, i in builtin_instruments().items() if i.loinc}
+
+
+def _item_id(resource: Json) -> str | None:
+    """The plan item id plandoc wrote as an identifier (``G1``, ``G1.O2``), if any."""
+    return next(
+        (
+            str(i["value"])
+            for i in resource.get("identifier") or []
+            if i.get("system") == t.ITEM_SYSTEM and i.get("value")
+        ),
+        None,
+    )
+
+
+def _client_words(goal: Json) -> str | None:
+    prefix = "In the client's words: "
+    return next(
+        (
+            str(n["text"])[len(prefix) :]
+            for n in goal.get("note") or []
+            if str(n.get("text") or "").startswith(prefix)
+        ),
+        None,
+    )
+
+
+def _milestones(goal: Json, index: _Index) -> list[Json]:
+    """The goals a goal names as its milestones (the goal-relationship extension)."""
+    found = []
+    for extension in goal.get("extension") or []:
+        if extension.get("url") != t.GOAL_RELATIONSHIP:
+            continue
+        parts = {x.get("url"): x for x in extension.get("extension") or []}
+        kind = _code(
+            (parts.get("type") or {}).get("valueCodeableConcept"), t.GOAL_RELATIONSHIP_TYPE
+        )
+        target = index.get((parts.get("target") or {}).get("valueReference"))
+        if kind == "milestone" and target is not None and target.get("resourceType") == "Goal":
+            found.append(target)
+    return found
+
+
+def _status(goal: Json) -> str:
+    achieved = _GOAL_STATUS.get(_code(goal.get("achievementStatus"), t.GOAL_ACHIEVEMENT) or "")
+    return achieved or _LIFECYCLE.get(str(goal.get("lifecycleStatus")), "not_started")
+
+
 _GOAL_STATUS = {
     "achieved": "achieved",
     "sustaining": "achieved",
@@ -186,12 +235,71 @@ class _Mapper:
             found.append({"instrument": instrument, "date": when, "score": score})
         return sorted(found, key=lambda m: m["date"])
 
-    def goal(self, number: int, goal: Json, activities: list[Json]) -> Json:
-        gid = f"G{number}"
-        words = _words(goal.get("description")) or TODO
-        status = _GOAL_STATUS.get(_code(goal.get("achievementStatus"), t.GOAL_ACHIEVEMENT) or "")
-        status = status or _LIFECYCLE.get(str(goal.get("lifecycleStatus")), "not_started")
-        objective: Json = {"id": f"{gid}.O1", "description": words, "status": status}
+    def goals(self, activities: list[Json]) -> list[Json]:
+        """The CarePlan's goals; a goal's milestones (goal-relationship) are its objectives,
+        and a goal without any is its own one objective. *activities* are those without a
+        billing code: each goes to the objective it names."""
+        found = []
+        for ref in self.careplan.get("goal") or []:
+            goal = self.use(self.index.get(ref))
+            if goal is None:
+                self.warnings.append(
+                    f"the CarePlan's goal {ref.get('reference')} is not in the bundle; not imported"
+                )
+            else:
+                found.append(goal)
+        parts = {id(g): _milestones(g, self.index) for g in found}
+        inner = {id(c) for kids in parts.values() for c in kids}
+        placed: list[Json] = []
+
+        def serving(goal: Json) -> list[Json]:
+            mine = [
+                d for d in activities if any(self.index.get(g) is goal for g in d.get("goal") or [])
+            ]
+            placed.extend(mine)
+            return mine
+
+        goals: list[Json] = []
+        for goal in (g for g in found if id(g) not in inner):
+            gid = _item_id(goal) or f"G{len(goals) + 1}"
+            kids = [self.use(k) or k for k in parts[id(goal)]]
+            objectives = [
+                self.objective(_item_id(k) or f"{gid}.O{n}", k, serving(k))
+                for n, k in enumerate(kids, 1)
+            ] or [self.objective(f"{gid}.O1", goal, serving(goal))]
+            goals.append(self.goal(gid, goal, objectives, bool(kids)))
+        for detail in activities:
+            if not any(d is detail for d in placed):
+                self.warnings.append(
+                    f"activity `{detail.get('description') or _words(detail.get('code')) or '?'}`: "
+                    "no CPT or HCPCS code and no goal of the plan, so neither a service nor an intervention; not imported"
+                )
+        return goals
+
+    def goal(self, gid: str, goal: Json, objectives: list[Json], own_target: bool) -> Json:
+        words = _words(goal.get("description"))
+        client = _client_words(goal)
+        first: Json = next(iter(goal.get("target") or []), {})
+        item: Json = {
+            "id": gid,
+            "problems": ["P1"],
+            "client_words": client,
+            "description": words if words != client else None,
+            "status": _status(goal),
+            "target_date": _day(first.get("dueDate")) if own_target else None,
+            "objectives": objectives,
+        }
+        if not client and not words:
+            item["description"] = TODO
+        return {k: v for k, v in item.items() if v is not None}
+
+    def objective(self, oid: str, goal: Json, activities: list[Json]) -> Json:
+        status = _status(goal)
+        objective: Json = {
+            "id": oid,
+            "description": _words(goal.get("description")) or TODO,
+            "status": status,
+        }
         targets = goal.get("target") or []
         target: Json = next(iter(targets), {})
         if len(targets) > 1:
@@ -199,13 +307,12 @@ class _Mapper:
                 f"Goal {goal.get('id')}: only the first of its {len(targets)} targets is imported"
             )
         instrument = _instrument(target.get("measure"))
-        if instrument and isinstance(
-            (target.get("detailQuantity") or {}).get("value"), int | float
-        ):
+        value = (target.get("detailQuantity") or {}).get("value")
+        if instrument and isinstance(value, int | float):
             objective["measure"] = {
                 "instrument": instrument,
-                **self.baseline(instrument),
-                "target": target["detailQuantity"]["value"],
+                **self.baseline(instrument, goal),
+                "target": value,
             }
         else:
             objective["criterion"] = target.get("detailString") or TODO
@@ -213,30 +320,94 @@ class _Mapper:
                 self.warnings.append(
                     f"Goal {goal.get('id')}: its target measure is not an instrument plandoc knows; its target's text (or a TODO) is the criterion"
                 )
-        objective["target_date"] = _day(target.get("dueDate")) or _day(goal.get("statusDate"))
-        if objective["target_date"] is None:
+        due = _day(target.get("dueDate"))
+        if due is None:
             self.warnings.append(f"Goal {goal.get('id')}: no due date; give the objective one")
+        objective["target_date"] = due
+        if status == "achieved":
+            objective["achieved_on"] = _day(goal.get("statusDate"))
         objective["interventions"] = [
             {
-                "id": f"{gid}.O1.I{n}",
+                "id": f"{oid}.I{n}",
                 "description": detail.get("description") or _words(detail.get("code")) or TODO,
                 "frequency": detail.get("scheduledString") or TODO,
             }
             for n, detail in enumerate(activities, 1)
         ]
-        if not objective["interventions"]:
-            del objective["interventions"]
-        return {
-            "id": gid,
-            "problems": ["P1"],
-            "description": words,
-            "status": status,
-            "objectives": [objective],
-        }
+        return {k: v for k, v in objective.items() if v not in (None, [])}
 
-    def baseline(self, instrument: str) -> Json:
-        """The first score on *instrument* in the bundle, as the objective's baseline."""
-        scores = [m for m in self.measurements() if m["instrument"] == instrument]
+    def guardians(self) -> list[Json]:
+        """RelatedPersons whose relationship is guardian (v3 RoleCode ``GUARD``)."""
+        found = []
+        for person in self.index.of("RelatedPerson"):
+            concepts = person.get("relationship") or []
+            if not any(_code(c, t.ROLE_CODE) == "GUARD" for c in concepts):
+                continue
+            self.use(person)
+            said = [c.get("text") for c in concepts if c.get("text") and not c.get("coding")]
+            found.append(
+                {"name": _name(person) or TODO, "relationship": said[0] if said else "guardian"}
+            )
+        return found
+
+    def about_plan(self, refs: list[Any]) -> bool:
+        return any(self.index.get(r) is self.careplan for r in refs)
+
+    def signatures(self) -> list[Json]:
+        """Consents to the CarePlan as the client's or a guardian's signatures; Provenance
+        records of it as the clinician's (or a supervisor's)."""
+        found: list[Json] = []
+        for consent in self.index.of("Consent"):
+            data = (consent.get("provision") or {}).get("data") or []
+            if not self.about_plan([d.get("reference") for d in data]):
+                continue
+            self.use(consent)
+            performer: Json = next(iter(consent.get("performer") or []), {})
+            who = self.index.get(performer)
+            status = t.reverse(t.CONSENT_STATUS).get(str(consent.get("status")), "pending")
+            found.append(
+                {
+                    "role": "guardian"
+                    if (who or {}).get("resourceType") == "RelatedPerson"
+                    else "client",
+                    "name": performer.get("display") or _name(who) or TODO,
+                    "status": status,
+                    "date": _day(consent.get("dateTime")),
+                }
+            )
+        for provenance in self.index.of("Provenance"):
+            if not self.about_plan(provenance.get("target") or []):
+                continue
+            self.use(provenance)
+            agent: Json = next(iter(provenance.get("agent") or []), {})
+            who = self.index.get(agent.get("who"))
+            found.append(
+                {
+                    "role": "supervisor" if self.supervises(who) else "clinician",
+                    "name": (agent.get("who") or {}).get("display") or _name(who) or TODO,
+                    "credentials": _credentials(who) or TODO,
+                    "status": "signed",
+                    "date": _day(provenance.get("occurredDateTime") or provenance.get("recorded")),
+                }
+            )
+        return [{k: v for k, v in f.items() if v is not None} for f in found]
+
+    def supervises(self, who: Json | None) -> bool:
+        return who is not None and any(
+            self.index.get(r.get("practitioner")) is who
+            and "supervisor" in " ".join(_words(c) or "" for c in r.get("code") or []).lower()
+            for r in self.index.of("PractitionerRole")
+        )
+
+    def baseline(self, instrument: str, goal: Json) -> Json:
+        """The first score on *instrument* in the bundle (from the goal's start date, when it
+        has one), as the objective's baseline."""
+        start = _day(goal.get("startDate"))
+        scores = [
+            m
+            for m in self.measurements()
+            if m["instrument"] == instrument and (start is None or m["date"] >= start)
+        ]
         return (
             {"baseline": scores[0]["score"], "baseline_date": scores[0]["date"]} if scores else {}
         )
@@ -288,7 +459,12 @@ class _Mapper:
 
 
 def foreign_plan(
-    bundle: Json, careplan: Json, *, orientation: str | None, today: dt.date | None = None
+    bundle: Json,
+    careplan: Json,
+    *,
+    orientation: str | None,
+    today: dt.date | None = None,
+    templates: Sequence[Path] = (),
 ) -> tuple[Json, list[str]]:
     """Plan data from a CarePlan bundle another system wrote, and what could not be mapped."""
     day = today or dt.date.today()
@@ -311,6 +487,9 @@ def foreign_plan(
     author = m.use(m.index.get(careplan.get("author")))
     if author is not None and author.get("resourceType") == "PractitionerRole":
         author = m.use(m.index.get(author.get("practitioner")))
+    for role in m.index.of("PractitionerRole"):  # the author's own roles say nothing more
+        if author is not None and m.index.get(role.get("practitioner")) is author:
+            m.use(role)
     practice = next((m.use(o) for o in m.index.of("Organization")), None)
     period = careplan.get("period") or {}
     start = _day(period.get("start")) or _day(careplan.get("created")) or day
@@ -318,28 +497,7 @@ def foreign_plan(
     diagnoses = m.diagnoses()
     activities = [a.get("detail") or {} for a in careplan.get("activity") or []]
     billed = [d for d in activities if any(s in (t.CPT, t.HCPCS) for s, _ in _codes(d.get("code")))]
-    goals: list[Json] = []
-    placed: list[Json] = []
-    for ref in careplan.get("goal") or []:
-        goal = m.use(m.index.get(ref))
-        if goal is None:
-            m.warnings.append(
-                f"the CarePlan's goal {ref.get('reference')} is not in the bundle; not imported"
-            )
-            continue
-        own = [
-            d
-            for d in activities
-            if d not in billed and any(m.index.get(g) is goal for g in d.get("goal") or [])
-        ]
-        goals.append(m.goal(len(goals) + 1, goal, own))
-        placed += own
-    for detail in activities:
-        if detail not in billed and detail not in placed:
-            m.warnings.append(
-                f"activity `{detail.get('description') or _words(detail.get('code')) or '?'}`: "
-                "no CPT or HCPCS code and no goal of the plan, so neither a service nor an intervention; not imported"
-            )
+    goals = m.goals([d for d in activities if not any(d is b for b in billed)])
     if careplan.get("description"):
         m.warnings.append("the CarePlan's description: plandoc has no field for it; not imported")
     data: Json = {
@@ -358,6 +516,7 @@ def foreign_plan(
         "participants": [_person(patient)]
         if patient
         else [{"id": "CLIENT", "name": TODO, "role": "client"}],
+        "guardians": m.guardians(),
         "clinician": _clinician(author),
         "practice": {
             "name": (practice or {}).get("name") or TODO,
@@ -390,7 +549,7 @@ def foreign_plan(
         "goals": goals,
         "measurements": m.measurements(),
         "services": m.services(billed),
-        "orientation_details": {},
+        "orientation_details": _details(orientation, templates),
         "discharge": {"criteria": [TODO]},
         "revisions": [
             {
@@ -400,12 +559,42 @@ def foreign_plan(
                 "summary": "Imported from a FHIR CarePlan bundle.",
             }
         ],
-        "signatures": [],
+        "signatures": m.signatures(),
     }
     unused = Counter(str(r.get("resourceType")) for r in m.index.resources if id(r) not in m.used)
     for kind, count in sorted(unused.items()):
         m.warnings.append(f"{count} {kind} resource(s) the CarePlan does not use: not imported")
     return _drop_empty(data), list(dict.fromkeys(m.warnings))
+
+
+def _details(name: str, templates: Sequence[Path]) -> Json:
+    """The orientation's section, which FHIR cannot carry: each required text field a TODO.
+    A required choice or number is left out for ``check`` to ask for, not guessed."""
+    try:
+        found = get_orientation(name, templates)
+    except PlandocError:
+        return {}  # a broken practice orientation: check reports it
+    fields = found.schema if found else {}
+    out: Json = {}
+    for field, rules in fields.items():
+        if not rules.get("required") or "allowed" in rules:
+            continue
+        if rules.get("type") == "string":
+            out[field] = TODO
+        elif rules.get("type") == "list" and rules.get("schema", {}).get("type") == "string":
+            out[field] = [TODO]
+    return out
+
+
+def _credentials(who: Json | None) -> str | None:
+    return next(
+        (
+            _words(q.get("code"))
+            for q in (who or {}).get("qualification") or []
+            if _words(q.get("code"))
+        ),
+        None,
+    )
 
 
 def _clinician(author: Json | None) -> Json:

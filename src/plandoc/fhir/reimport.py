@@ -108,7 +108,9 @@ def import_bundle(
         text = f"# Imported by `plandoc import` from {path.name}.\n{source}"
         warnings: list[str] = []
     else:
-        data, warnings = foreign_plan(bundle, careplans[0], orientation=orientation, today=today)
+        data, warnings = foreign_plan(
+            bundle, careplans[0], orientation=orientation, today=today, templates=templates
+        )
         text = _header(path, warnings) + plan_source(data)
     if len(careplans) > 1:
         warnings.append(f"the bundle holds {len(careplans)} CarePlans; only the first is imported")

@@ -43,6 +43,8 @@ PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-parti
 SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
 PRONOUNS_EXTENSION = "http://hl7.org/fhir/StructureDefinition/individual-pronouns"
 XHTML = "http://www.w3.org/1999/xhtml"
+GOAL_RELATIONSHIP = "http://hl7.org/fhir/StructureDefinition/goal-relationship"
+GOAL_RELATIONSHIP_TYPE = "http://terminology.hl7.org/CodeSystem/goal-relationship-type"
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 PROFILES = {
