@@ -216,7 +216,7 @@ def render(
     quiet: bool,
     fhir_transaction: bool,
 ) -> None:
-    """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
+    """Render plans to Markdown, Word, PDF and FHIR: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
     still written. A directory means every *.yaml in it. A plan with no safety plan gets no
