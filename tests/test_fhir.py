@@ -421,3 +421,30 @@ def test_a_plandoc_bundle_without_its_plan_data_maps_from_the_standard_resources
     assert sorted((m.instrument, m.date, m.score) for m in imported.measurements) == sorted(
         (m.instrument, m.date, m.score) for m in original.measurements if m.instrument in known
     )
+
+
+def _within(part: Any, whole: Any) -> bool:
+    """*part* is *whole* with some keys (at any depth) left out."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(
+            k in whole and _within(v, whole[k]) for k, v in part.items()
+        )
+    if isinstance(part, list):
+        return (
+            isinstance(whole, list)
+            and len(part) == len(whole)
+            and all(_within(p, w) for p, w in zip(part, whole, strict=True))
+        )
+    return bool(part == whole)
+
+
+def test_the_readme_excerpt_is_from_a_real_bundle(rendered: Path) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### FHIR export\n", 1)[1].split("\n#", 1)[0]
+    (excerpt,) = re.findall(r"```json\n(.*?)```", section, flags=re.DOTALL)
+    shown = json.loads(excerpt)
+    bundle = bundle_of(rendered, SAMPLES / "cbt.yaml")
+    assert any(_within(shown, r) for r in resources(bundle, shown["resourceType"]))
+    assert "](docs/fhir.md)" in section
