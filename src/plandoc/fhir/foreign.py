@@ -183,6 +183,7 @@ class _Mapper:
         self.today = today
         self.warnings: list[str] = []
         self.used: set[int] = {id(careplan)}
+        self.scores: list[Json] | None = None
 
     def use(self, resource: Json | None) -> Json | None:
         if resource is not None:
@@ -218,6 +219,12 @@ class _Mapper:
         return found
 
     def measurements(self) -> list[Json]:
+        """The bundle's scores on instruments plandoc knows, oldest first (read once)."""
+        if self.scores is None:
+            self.scores = self.read_measurements()
+        return self.scores
+
+    def read_measurements(self) -> list[Json]:
         found: list[Json] = []
         for observation in self.index.of("Observation"):
             self.use(observation)
@@ -424,7 +431,7 @@ class _Mapper:
                 ("1", "wk"): "week",
                 ("2", "wk"): "fortnight",
                 ("1", "mo"): "month",
-            }.get((str(repeat.get("period", 1)), str(repeat.get("periodUnit"))))
+            }.get((f"{repeat.get('period', 1):g}", str(repeat.get("periodUnit"))))
             service: Json = {
                 "id": f"S{len(found) + 1}",
                 "modality": self.modality(code, f"S{len(found) + 1}"),
