@@ -16,6 +16,7 @@ STAGES = {
     "spec": 1,
     "check": 2,
     "render": 3,
+    "fhir": 3,
     "revise": 4,
     "authoring": 5,
     "__init__": 6,

@@ -208,12 +208,14 @@ def check(
             "safety-plan-pdf",
             "payer-summary",
             "payer-summary-pdf",
+            "fhir",
         ]
     ),
     help="Output format (repeatable). `safety-plan` writes the client's safety-plan handout "
     "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF; `payer-summary` the "
     "one- or two-page summary for authorization (<stem>.payer-summary.md and .docx), "
-    "`payer-summary-pdf` its PDF.",
+    "`payer-summary-pdf` its PDF; `fhir` a FHIR R4 Bundle (<stem>.fhir.json; needs "
+    "`pip install 'plandoc[fhir]'`).",
 )
 @click.option(
     "-o",
@@ -228,6 +230,11 @@ def check(
 @locale_option
 @profile_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--fhir-transaction",
+    is_flag=True,
+    help="With -f fhir: a transaction Bundle (PUT of each resource) instead of a collection.",
+)
 def render(
     plans: tuple[str, ...],
     formats: tuple[str, ...],
@@ -237,8 +244,9 @@ def render(
     locale: str,
     profiles: tuple[str, ...],
     quiet: bool,
+    fhir_transaction: bool,
 ) -> None:
-    """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
+    """Render plans to Markdown, Word, PDF and FHIR: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
     still written. A directory means every *.yaml in it. A plan with no safety plan gets no
@@ -256,6 +264,7 @@ def render(
         today=today,
         locale=locale,
         profiles=tuple(dict.fromkeys(profiles)),
+        fhir_transaction=fhir_transaction,
     )
     with click.progressbar(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
@@ -369,6 +378,56 @@ def diff(
     for warning in warnings:
         say(f"warning: {warning}", err=True)
     say(f"wrote {written}")
+
+
+@main.command("import")
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The plan file to write.",
+)
+@click.option(
+    "--orientation",
+    metavar="NAME",
+    help="The plan's orientation, for a bundle from another system that does not say it.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@templates_option
+@today_option
+def import_(
+    bundle: Path,
+    output: Path,
+    orientation: str | None,
+    force: bool,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+) -> None:
+    """Turn a FHIR R4 CarePlan bundle back into a plan file (needs `pip install 'plandoc[fhir]'`).
+
+    A bundle plandoc wrote gives back the same plan. A bundle from another system is mapped as
+    far as it goes: what it could not map is printed as warnings, and required fields it did not
+    hold are left as TODOs. The plan is checked; exit 1 when it has errors (it is still written).
+    """
+    from .errors import UsageError
+    from .fhir.reimport import import_bundle
+    from .render.write import write_atomic
+
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists; choose another name or pass --force")
+    found = import_bundle(
+        bundle, output, orientation=orientation, templates=template_dirs, today=today
+    )
+    write_atomic(output, found.text.encode("utf-8"))
+    for warning in found.warnings:
+        say(f"warning: {bundle}: {warning}", err=True)
+    for finding in found.result.findings:
+        say(finding.format(), err=True)
+    say(f"wrote {output}")
+    sys.exit(1 if found.result.errors else 0)
 
 
 @main.command()

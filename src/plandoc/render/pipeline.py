@@ -17,6 +17,8 @@ from ..check.compliance import compliance_for
 from ..check.pipeline import CheckResult, check_file
 from ..check.profiles import get_profile
 from ..errors import Finding, PlandocError, RenderError, UsageError
+from ..spec.loader import Document
+from ..spec.model import Plan
 from .context import build_context
 from .fonts import font_warnings
 from .labels import BASE as BASE_LOCALE
@@ -34,6 +36,7 @@ FORMATS = (
     "safety-plan-pdf",
     "payer-summary",
     "payer-summary-pdf",
+    "fhir",
 )
 OUTPUTS = {
     "md": ("md",),
@@ -43,6 +46,7 @@ OUTPUTS = {
     "safety-plan-pdf": ("safety-plan.pdf",),
     "payer-summary": ("payer-summary.md", "payer-summary.docx"),
     "payer-summary-pdf": ("payer-summary.pdf",),
+    "fhir": ("fhir.json",),
 }
 """What each ``-f`` format writes: the file name's ending after the plan file's stem. The
 safety plan is the client's handout, written alone; its PDF is asked for on its own, as it
@@ -75,6 +79,8 @@ class RenderOptions:
     """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
     profiles: tuple[str, ...] = ()
     """Payer or accreditor profiles: each adds its compliance appendix to the documents."""
+    fhir_transaction: bool = False
+    """A FHIR ``transaction`` bundle (with PUT requests) rather than a ``collection``."""
 
 
 def render_bytes(
@@ -148,8 +154,10 @@ def render_file(
     warnings: tuple[str, ...] = tuple(w for w in (skipped, *unmet) if w)
     try:
         for kind in (k for k in kinds if not k.endswith("pdf")):
-            rendered[kind] = render_bytes(
-                context, kind, templates=options.templates, limits=options.limits
+            rendered[kind] = (
+                _fhir(result.plan, result.document, options)
+                if kind == "fhir.json"
+                else render_bytes(context, kind, templates=options.templates, limits=options.limits)
             )
         for kind in (k for k in kinds if k.endswith("pdf")):
             found, more = _add_pdf(rendered, context, options, kind)
@@ -188,6 +196,13 @@ def _compliance(
         if t["met"] < len(t["requirements"])
     ]
     return [appendix(t, labels) for t in tables], unmet
+
+
+def _fhir(plan: Plan, doc: Document | None, options: RenderOptions) -> bytes:
+    """The plan as a FHIR bundle: from the plan model, not the templates' context."""
+    from ..fhir.export import bundle_bytes
+
+    return bundle_bytes(plan, doc.data if doc else {}, transaction=options.fhir_transaction)
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
@@ -247,6 +262,10 @@ def render_files(
         get_profile(name, options.templates)  # an unknown profile: a usage error, before any work
     if any(fmt.endswith("pdf") for fmt in options.formats):
         require_soffice()
+    if "fhir" in options.formats:
+        from ..fhir import require
+
+        require()
     results = []
     for source in sources:
         result = render_file(source, options, protect=sources)
