@@ -448,3 +448,23 @@ def test_the_readme_excerpt_is_from_a_real_bundle(rendered: Path) -> None:
     bundle = bundle_of(rendered, SAMPLES / "cbt.yaml")
     assert any(_within(shown, r) for r in resources(bundle, shown["resourceType"]))
     assert "](docs/fhir.md)" in section
+
+
+def test_a_bundle_for_a_payer_can_leave_the_whole_plan_out(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """--fhir-without-source: the standard resources only, none of the narrative the source
+    extension would carry (the formulation); `import` then maps it as any other system's
+    bundle, as far as the standard resources go."""
+    done = run("render", str(SAMPLES / "cbt.yaml"), "-f", "fhir", "--fhir-without-source", "-o", str(tmp_path))  # fmt: skip
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "cbt.fhir.json").read_text(encoding="utf-8")
+    get_fhir_model_class("Bundle").model_validate(json.loads(text))
+    assert "plan-source" not in text
+    assert "learned to read normal bodily" not in text  # from the CBT formulation
+    assert '"resourceType": "CarePlan"' in text and '"resourceType": "Goal"' in text
+    done = run("import", str(tmp_path / "cbt.fhir.json"), "-o", str(tmp_path / "back.yaml"))
+    assert done.exit_code == 0, done.output
+    back = (tmp_path / "back.yaml").read_text(encoding="utf-8")
+    assert "a FHIR bundle from another system" in back
+    assert "learned to read normal bodily" not in back

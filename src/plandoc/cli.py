@@ -235,6 +235,12 @@ def check(
     is_flag=True,
     help="With -f fhir: a transaction Bundle (PUT of each resource) instead of a collection.",
 )
+@click.option(
+    "--fhir-without-source",
+    is_flag=True,
+    help="With -f fhir: leave out the copy of the whole plan (narrative, risk, safety plan) "
+    "that the CarePlan carries for `plandoc import`; send a payer the standard resources only.",
+)
 def render(
     plans: tuple[str, ...],
     formats: tuple[str, ...],
@@ -245,6 +251,7 @@ def render(
     profiles: tuple[str, ...],
     quiet: bool,
     fhir_transaction: bool,
+    fhir_without_source: bool,
 ) -> None:
     """Render plans to Markdown, Word, PDF and FHIR: OUTDIR/<plan file stem>.<format>.
 
@@ -265,6 +272,7 @@ def render(
         locale=locale,
         profiles=tuple(dict.fromkeys(profiles)),
         fhir_transaction=fhir_transaction,
+        fhir_source=not fhir_without_source,
     )
     with click.progressbar(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2

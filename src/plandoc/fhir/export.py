@@ -37,11 +37,14 @@ from . import terms as t
 Json = dict[str, Any]
 
 
-def bundle_bytes(plan: Plan, data: dict[str, Any], *, transaction: bool = False) -> bytes:
+def bundle_bytes(
+    plan: Plan, data: dict[str, Any], *, transaction: bool = False, source: bool = True
+) -> bytes:
     """The bundle of a checked *plan* (with *data*, its file as loaded), as sorted, indented
-    JSON, checked against the R4B models first."""
+    JSON, checked against the R4B models first. Without *source*, the CarePlan does not carry
+    the whole plan's data (for a receiver who should get the standard resources only)."""
     models = require()
-    bundle = build_bundle(plan, data, transaction=transaction)
+    bundle = build_bundle(plan, data, transaction=transaction, source=source)
     try:
         models.get_fhir_model_class("Bundle").model_validate(bundle)
     except ValueError as exc:  # pydantic's ValidationError: a bug in the mapping, not the plan
@@ -62,8 +65,10 @@ class PlanDumper(yaml.SafeDumper):
         return True
 
 
-def build_bundle(plan: Plan, data: dict[str, Any], *, transaction: bool = False) -> Json:
-    builder = _Builder(plan, data)
+def build_bundle(
+    plan: Plan, data: dict[str, Any], *, transaction: bool = False, source: bool = True
+) -> Json:
+    builder = _Builder(plan, data, source=source)
     entries = [
         {
             "fullUrl": f"urn:uuid:{resource['id']}",
@@ -138,9 +143,10 @@ def _raw(data: Any, at: tuple[str | int, ...]) -> dict[str, Any]:
 class _Builder:
     """Builds every resource of one plan, with references between them."""
 
-    def __init__(self, plan: Plan, data: dict[str, Any]) -> None:
+    def __init__(self, plan: Plan, data: dict[str, Any], *, source: bool = True) -> None:
         self.plan = plan
         self.data = data
+        self.source = source
         self.plan_id = plan.info.id or "plan"
         self.observations: dict[int, str] = {}  # a measurement (by identity) → its reference
 
@@ -474,7 +480,9 @@ class _Builder:
                             plan_source(self.data).encode()
                         ).decode(),
                     }
-                ],
+                ]
+                if self.source
+                else [],
                 "text": {"status": "generated", "div": self.narrative()},
                 "identifier": [{"system": t.PLAN_SYSTEM, "value": self.plan_id}],
                 "status": t.CAREPLAN_STATUS.get(info.status or "", "unknown"),

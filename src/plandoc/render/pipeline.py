@@ -81,6 +81,8 @@ class RenderOptions:
     """Payer or accreditor profiles: each adds its compliance appendix to the documents."""
     fhir_transaction: bool = False
     """A FHIR ``transaction`` bundle (with PUT requests) rather than a ``collection``."""
+    fhir_source: bool = True
+    """Whether the FHIR CarePlan carries the whole plan's data, for ``plandoc import``."""
 
 
 def render_bytes(
@@ -202,7 +204,12 @@ def _fhir(plan: Plan, doc: Document | None, options: RenderOptions) -> bytes:
     """The plan as a FHIR bundle: from the plan model, not the templates' context."""
     from ..fhir.export import bundle_bytes
 
-    return bundle_bytes(plan, doc.data if doc else {}, transaction=options.fhir_transaction)
+    return bundle_bytes(
+        plan,
+        doc.data if doc else {},
+        transaction=options.fhir_transaction,
+        source=options.fhir_source,
+    )
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
