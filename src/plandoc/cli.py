@@ -10,13 +10,16 @@ import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import PlandocError, PlanInvalid
 from .text import printable
+
+if TYPE_CHECKING:
+    from .spec.practice import Practice
 
 
 class _Group(click.Group):
@@ -27,6 +30,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except PlanInvalid as exc:
             say(*(f.format() for f in exc.findings), err=True)
+            note = getattr(exc, "note", "")  # a practice file's problems say which file it is
+            if note:
+                say(note, err=True)
             ctx.exit(exc.exit_code)
         except PlandocError as exc:
             say(exc.format(), err=True)
@@ -76,7 +82,9 @@ def plan_files(paths: Iterable[str]) -> list[Path]:
         inside = []
         if path.is_dir():
             with contextlib.suppress(OSError):
-                inside = sorted(p for p in path.glob("*.yaml") if not p.is_dir())
+                inside = sorted(
+                    p for p in path.glob("*.yaml") if not p.is_dir() and p.name != PRACTICE_FILE
+                )
         found += inside or [path]
     return found
 
@@ -113,12 +121,37 @@ templates_option = click.option(
 )
 locale_option = click.option(
     "--locale",
-    default="en-US",
-    show_default=True,
+    default=None,
     metavar="LOCALE",
     help="The language of the document's fixed words (headings, labels): en-US, en-GB, or "
-    "any labels/LOCALE.yaml in a --templates folder.",
+    "any labels/LOCALE.yaml in a --templates folder (default: the practice file's, else en-US).",
 )
+PRACTICE_FILE = "plandoc-practice.yaml"
+practice_option = click.option(
+    "--practice",
+    "practice_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The practice file (identity, logo, clinicians, defaults). Default: the file "
+    f"$PLANDOC_PRACTICE names, else {PRACTICE_FILE} in this folder or the nearest parent.",
+)
+
+
+def practice_in_effect(
+    practice_file: Path | None, template_dirs: tuple[Path, ...]
+) -> tuple[Practice | None, tuple[Path, ...]]:
+    """The practice file in effect (said on stderr) and the template folders with its own
+    after the ones given."""
+    from .spec.practice import find_practice
+
+    practice = find_practice(practice_file)
+    if practice is None:
+        return None, template_dirs
+    say(f"using the {practice.describe()}", err=True)
+    return practice, tuple(dict.fromkeys([*template_dirs, *practice.templates]))
+
+
+def locale_in_effect(locale: str | None, practice: Practice | None) -> str:
+    return locale or (practice.locale if practice else None) or "en-US"
 
 
 @main.command()
@@ -134,6 +167,7 @@ locale_option = click.option(
 @format_option
 @templates_option
 @today_option
+@practice_option
 def check(
     plans: tuple[str, ...],
     strict: bool,
@@ -141,6 +175,7 @@ def check(
     fmt: str,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
+    practice_file: Path | None,
 ) -> None:
     """Validate plans; print `path:line:col: error|warning: message [rule]` for every problem.
 
@@ -148,8 +183,16 @@ def check(
     """
     from .check.pipeline import check_file
 
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     results = [
-        check_file(p, strict=strict, profiles=profiles, today=today, templates=template_dirs)
+        check_file(
+            p,
+            strict=strict,
+            profiles=profiles,
+            today=today,
+            templates=template_dirs,
+            practice=practice,
+        )
         for p in plan_files(plans)
     ]
     errors = sum(len(r.errors) for r in results)
@@ -199,6 +242,7 @@ def check(
 @templates_option
 @today_option
 @locale_option
+@practice_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def render(
     plans: tuple[str, ...],
@@ -206,7 +250,8 @@ def render(
     outdir: Path,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
-    locale: str,
+    locale: str | None,
+    practice_file: Path | None,
     quiet: bool,
 ) -> None:
     """Render plans to Markdown, Word and PDF: OUTDIR/<plan file stem>.<format>.
@@ -218,12 +263,14 @@ def render(
     from .render.pipeline import RenderOptions, render_files
 
     sources = plan_files(plans)
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     options = RenderOptions(
         formats=tuple(dict.fromkeys(formats)),
         outdir=outdir,
         templates=template_dirs,
         today=today,
-        locale=locale,
+        locale=locale_in_effect(locale, practice),
+        practice=practice,
     )
     with click.progressbar(
         length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
@@ -307,6 +354,7 @@ def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, 
 @templates_option
 @today_option
 @locale_option
+@practice_option
 def diff(
     old: str,
     new: str,
@@ -315,7 +363,8 @@ def diff(
     force: bool,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
-    locale: str,
+    locale: str | None,
+    practice_file: Path | None,
 ) -> None:
     """Show what changed between two versions of a plan, matched by stable ids.
 
@@ -324,6 +373,7 @@ def diff(
     """
     from .revise.summary import diff_files
 
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     written, warnings = diff_files(
         Path(old),
         Path(new),
@@ -332,7 +382,8 @@ def diff(
         force=force,
         templates=template_dirs,
         today=today,
-        locale=locale,
+        locale=locale_in_effect(locale, practice),
+        practice=practice,
     )
     for warning in warnings:
         say(f"warning: {warning}", err=True)
@@ -344,8 +395,13 @@ def diff(
 @format_option
 @templates_option
 @today_option
+@practice_option
 def history(
-    plans: tuple[str, ...], fmt: str, template_dirs: tuple[Path, ...], today: dt.date | None
+    plans: tuple[str, ...],
+    fmt: str,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+    practice_file: Path | None,
 ) -> None:
     """List a plan's versions in order and check that they form one chain.
 
@@ -356,7 +412,10 @@ def history(
     """
     from .revise.history import history_files, table
 
-    found = history_files(plan_files(plans), today=today, templates=template_dirs)
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
+    found = history_files(
+        plan_files(plans), today=today, templates=template_dirs, practice=practice
+    )
     if fmt == "json":
         click.echo(json.dumps(found.as_dict(), indent=2))
     else:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..check.pipeline import check_file
 from ..errors import Finding, PlandocError, RenderError, UsageError
+from ..spec.practice import Practice
 from .context import build_context
 from .fonts import font_warnings
 from .labels import BASE as BASE_LOCALE
@@ -60,6 +61,9 @@ class RenderOptions:
     pdf_timeout: float = TIMEOUT_SECONDS
     locale: str = BASE_LOCALE
     """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
+    practice: Practice | None = None
+    """The practice file in effect: its values fill what plans leave out; its logo is copied
+    beside the Markdown files that link to it."""
 
 
 def render_bytes(
@@ -107,7 +111,9 @@ def render_file(
     """Check one plan, render every format in memory, then write them all or none.
 
     A PDF that LibreOffice cannot make is reported, and the Word file is still written."""
-    result = check_file(source, today=options.today, templates=options.templates)
+    result = check_file(
+        source, today=options.today, templates=options.templates, practice=options.practice
+    )
     if not result.ok or result.plan is None:
         return RenderResult(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
@@ -133,11 +139,27 @@ def render_file(
         )
         return RenderResult(source, findings=result.findings, error=f"{source}: {detail}")
     outputs = {options.outdir / f"{source.stem}.{kind}": data for kind, data in rendered.items()}
+    outputs.update(_logo_copy(options, rendered))
     try:
         written = write_set(outputs, protect=protect or (source,))
     except PlandocError as exc:
         return RenderResult(source, findings=result.findings, error=f"{source}: {exc}")
     return RenderResult(source, tuple(written), result.findings, problem, warnings)
+
+
+def _logo_copy(options: RenderOptions, rendered: dict[str, bytes]) -> dict[Path, bytes]:
+    """The practice's logo beside a Markdown plan that links to it (by its file name), unless
+    the same picture is already there."""
+    logo = options.practice.logo if options.practice else None
+    if logo is None or "md" not in rendered:
+        return {}
+    target = options.outdir / logo.path.name
+    try:
+        if target.read_bytes() == logo.data:
+            return {}
+    except OSError:
+        pass
+    return {target: logo.data}
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:
