@@ -141,9 +141,9 @@ def practice_in_effect(
 ) -> tuple[Practice | None, tuple[Path, ...]]:
     """The practice file in effect (said on stderr) and the template folders with its own
     after the ones given."""
-    from .spec.practice import find_practice
+    from .authoring.practice import practice_for_command
 
-    practice = find_practice(practice_file)
+    practice = practice_for_command(practice_file)
     if practice is None:
         return None, template_dirs
     say(f"using the {practice.describe()}", err=True)
@@ -426,6 +426,107 @@ def history(
             f"{len(found.chains)} plan(s) in {found.files} file(s): "
             f"{len(found.errors)} error(s), {len(found.warnings)} warning(s)"
         )
+    sys.exit(1 if found.errors else 0)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="A table for people, JSON or CSV for a spreadsheet or a script.",
+)
+@click.option(
+    "--within",
+    "within_days",
+    type=click.IntRange(0, 366),
+    default=14,
+    show_default=True,
+    metavar="DAYS",
+    help="List reviews and expiries falling due within DAYS.",
+)
+@click.option(
+    "--draft-days",
+    type=click.IntRange(0, 3650),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="List drafts older than DAYS.",
+)
+@click.option(
+    "--measure-days",
+    type=click.IntRange(1, 3650),
+    default=60,
+    show_default=True,
+    metavar="DAYS",
+    help="List plans in force with no score recorded in the last DAYS.",
+)
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.9,
+    show_default=True,
+    help="How alike two clients' goals or objectives must be to be listed as copied (1.0: word for word only).",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    metavar="NAME",
+    help="Audit against this payer profile (repeatable; default: the practice file's).",
+)
+@templates_option
+@today_option
+@practice_option
+def audit(
+    folders: tuple[Path, ...],
+    fmt: str,
+    within_days: int,
+    draft_days: int,
+    measure_days: int,
+    similarity: float,
+    profiles: tuple[str, ...],
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+    practice_file: Path | None,
+) -> None:
+    """The practice's view of a caseload: one row per problem, naming its file and line.
+
+    Every *.yaml under each folder (sub-folders included) is checked. Rows: reviews past or
+    within --within days, plans expired or expiring, unsigned or partly signed plans, old
+    drafts, payer profile failures, no recent score, objectives past their target date, and
+    goals or objectives copied from another client's plan. Exit 1 when any row is an error
+    (a plan unreadable, overdue, expired, unsigned or failing its profile), else 0.
+    """
+    import csv
+
+    from .check.audit import COLUMNS, AuditOptions, summary, table
+    from .check.audit import audit as run_audit
+
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
+    options = AuditOptions(
+        today=today or dt.date.today(),
+        within_days=within_days,
+        draft_days=draft_days,
+        measure_days=measure_days,
+        similarity=similarity,
+        profiles=profiles,
+        templates=template_dirs,
+        practice=practice,
+    )
+    found = run_audit(folders, options)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row.as_dict() for row in found.rows)
+    else:
+        say(*table(found))
+        say(summary(found))
     sys.exit(1 if found.errors else 0)
 
 

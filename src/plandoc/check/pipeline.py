@@ -58,7 +58,7 @@ def check_document(
         doc, found = apply(doc, practice)
         report.findings += found + missing_sections(doc, practice)
     orientation = _orientation(report, doc, known)
-    report.findings += schema_findings(doc, orientation, known)
+    report.findings += _unless_by_id(schema_findings(doc, orientation, known), report.findings)
     plan = build_plan(doc, orientation, lambda name: _quiet(known, name))
     semantic_findings(report, plan, today=day)
     smart_findings(report, plan)
@@ -121,6 +121,14 @@ def check_file(
     return check_document(
         doc, strict=strict, profiles=profiles, today=today, templates=templates, practice=practice
     )
+
+
+def _unless_by_id(found: list[Finding], already: list[Finding]) -> list[Finding]:
+    """Without a practice file, a clinician named by id lacks a name and credentials: that is
+    said once (rule ``practice.missing``), not once more for each field."""
+    roles = {f.message.split("`")[0].split()[1] for f in already if f.rule == "practice.missing"}
+    prefixes = tuple(f"missing required field `{role}." for role in roles)
+    return [f for f in found if not (prefixes and f.message.startswith(prefixes))]
 
 
 def _with_practice(

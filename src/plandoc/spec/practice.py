@@ -13,12 +13,12 @@ import copy
 import os
 import stat
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import Finding, PlandocError, PlanInvalid, UsageError
+from ..errors import Finding, PlanInvalid, UsageError
 from .loader import DocPath, Document, load_file
 from .schema import NPI_PATTERN, Schema, _person, ident, integer, records, text, texts
 
@@ -174,21 +174,28 @@ def locate(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> tupl
     return None
 
 
+Verify = Callable[[Document, tuple[Path, ...]], list[Finding]]
+"""A later stage's check of what a practice file names (its profiles, its locale)."""
+
+
 def find_practice(
     explicit: Path | None = None,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    *,
+    verify: Verify | None = None,
 ) -> Practice | None:
     """The practice in effect for a command, or None when there is none."""
     found = locate(explicit, os.environ if environ is None else environ, cwd or Path.cwd())
-    return None if found is None else load_practice(*found)
+    return None if found is None else load_practice(*found, verify=verify)
 
 
 # --- reading and checking it ----------------------------------------------------------------
 
 
-def load_practice(path: Path, origin: str = "given") -> Practice:
-    """Read and check a practice file; raise :class:`PracticeInvalid` with every problem."""
+def load_practice(path: Path, origin: str = "given", *, verify: Verify | None = None) -> Practice:
+    """Read and check a practice file; raise :class:`PracticeInvalid` with every problem.
+    *verify* checks what it names that only later stages know (profiles, locales)."""
     note = f"(the {_describe(path, origin)}; fix it, or pass --practice to use another)"
     try:
         doc = load_file(path)
@@ -204,7 +211,8 @@ def load_practice(path: Path, origin: str = "given") -> Practice:
         findings += more
         templates, more = _templates(doc, path)
         findings += more
-        findings += _references(doc, templates)
+        findings += _references(doc)
+        findings += verify(doc, templates) if verify else []
     if findings:
         raise PracticeInvalid(sorted(set(findings)), note)
     return Practice(path, origin, doc.data, doc, logo, templates)
@@ -225,7 +233,7 @@ def _reworded(finding: Finding) -> Finding:
     return finding
 
 
-def _at(doc: Document, where: DocPath, message: str, rule: str) -> Finding:
+def at(doc: Document, where: DocPath, message: str, rule: str) -> Finding:
     line, column = doc.locate(where)
     return Finding(doc.path, line, column, "error", message, rule)
 
@@ -238,7 +246,7 @@ def _logo(doc: Document, source: Path) -> tuple[Logo | None, list[Finding]]:
     try:
         return read_logo(path), []
     except ValueError as exc:
-        return None, [_at(doc, ("logo",), f"logo `{raw}`: {exc}", "practice.logo")]
+        return None, [at(doc, ("logo",), f"logo `{raw}`: {exc}", "practice.logo")]
 
 
 def read_logo(path: Path) -> Logo:
@@ -305,37 +313,22 @@ def _templates(doc: Document, source: Path) -> tuple[tuple[Path, ...], list[Find
     folder = source.parent / str(raw)
     if not folder.is_dir():
         msg = f"template folder `{raw}` not found (the path is relative to the practice file)"
-        return (), [_at(doc, ("templates",), msg, "practice.templates")]
+        return (), [at(doc, ("templates",), msg, "practice.templates")]
     return (folder,), []
 
 
-def _references(doc: Document, templates: tuple[Path, ...]) -> list[Finding]:
-    """Profiles, the locale and required sections name things that exist."""
-    from ..check.profiles import get_profile
-    from ..render.labels import load_labels
-
+def _references(doc: Document) -> list[Finding]:
+    """Required sections are parts of a plan; clinician ids are unique."""
     findings = []
-    for index, name in enumerate(doc.data.get("profiles") or ()):
-        try:
-            get_profile(name, templates)
-        except PlandocError as exc:
-            findings.append(_at(doc, ("profiles", index), str(exc), "practice.profile"))
-    locale = doc.data.get("locale")
-    if locale:
-        try:
-            load_labels(locale, templates)
-        except PlandocError as exc:
-            msg = str(exc).splitlines()[0]
-            findings.append(_at(doc, ("locale",), msg, "practice.locale"))
     for index, section in enumerate(doc.data.get("required_sections") or ()):
         if not _known_section(section):
             msg = f"`{section}` is not a part of a plan; write a field name from docs/spec.md (for example `discharge` or `assessment.strengths`)"
-            findings.append(_at(doc, ("required_sections", index), msg, "practice.section"))
+            findings.append(at(doc, ("required_sections", index), msg, "practice.section"))
     seen: set[str] = set()
     for index, clinician in enumerate(doc.data.get("clinicians") or ()):
         if clinician["id"] in seen:
             msg = f"clinician id `{clinician['id']}` is given twice; each clinician needs their own"
-            findings.append(_at(doc, ("clinicians", index, "id"), msg, "practice.clinician"))
+            findings.append(at(doc, ("clinicians", index, "id"), msg, "practice.clinician"))
         seen.add(clinician["id"])
     return findings
 
@@ -369,7 +362,7 @@ def apply(doc: Document, practice: Practice) -> tuple[Document, list[Finding]]:
         if known is None:
             names = ", ".join(practice.clinicians) or "none"
             msg = f"the practice knows no clinician `{person['id']}` (its clinicians: {names}); check the id in {practice.path}"
-            findings.append(_at(doc, (role, "id"), msg, "practice.clinician"))
+            findings.append(at(doc, (role, "id"), msg, "practice.clinician"))
             continue
         data[role] = {**copy.deepcopy(known), **person}
     plan = data.get("plan")
@@ -407,7 +400,7 @@ def named_by_id(doc: Document) -> list[Finding]:
                 f"the {role} is named by id (`{person['id']}`), but no practice file is in use: "
                 f"pass --practice FILE, set {ENVIRONMENT}, or put {FILE_NAME} in this folder or a parent"
             )
-            findings.append(_at(doc, (role, "id"), msg, "practice.missing"))
+            findings.append(at(doc, (role, "id"), msg, "practice.missing"))
     return findings
 
 
@@ -421,5 +414,5 @@ def missing_sections(doc: Document, practice: Practice) -> list[Finding]:
             value = value.get(part) if isinstance(value, dict) else None
         if value in (None, "", [], {}):
             msg = f"{practice.name} requires `{section}` in every plan; add it"
-            findings.append(_at(doc, parts, msg, "practice.required"))
+            findings.append(at(doc, parts, msg, "practice.required"))
     return findings
