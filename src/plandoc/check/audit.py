@@ -8,8 +8,8 @@ objectives past their target date and not achieved, and goals or objectives copi
 (or nearly) from another client's plan — the "scripted, cloned language" accreditors cite.
 
 Copied text is found without comparing every pair: texts are grouped by their normalised form
-(exact copies), then near copies are found through MinHash buckets over word shingles and only
-texts that share a bucket are compared (``difflib``), so the cost grows with the caseload, not
+(exact copies), then near copies are found through MinHash buckets over character shingles and
+only texts that share a bucket are compared (``difflib``), so the cost grows with the caseload, not
 with its square.
 """
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import re
 import unicodedata
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +32,8 @@ from ..spec.practice import FILE_NAME, Practice
 from .pipeline import CheckResult, check_file
 
 KINDS: dict[str, tuple[Severity, str]] = {
-    "unreadable": ("error", "the plan cannot be read or has errors"),
+    "unreadable": ("error", "the file cannot be read as a plan"),
+    "invalid": ("error", "the plan has errors `check` reports"),
     "review-overdue": ("error", "the review date has passed"),
     "review-due": ("warning", "the review falls within the next days"),
     "expired": ("error", "the plan has expired"),
@@ -53,12 +54,16 @@ DONE_OBJECTIVE = ("achieved", "discontinued")
 MIN_WORDS = 6
 """A goal or objective shorter than this is too generic ("Reduce panic attacks") to call
 copied language."""
-SHINGLE = 3
-BANDS, ROWS = 8, 3
-_MASKS = tuple(
-    int.from_bytes(hashlib.blake2b(f"plandoc-audit-{i}".encode(), digest_size=8).digest(), "big")
-    for i in range(BANDS * ROWS)
-)
+SHINGLE = 5
+"""Near copies are compared by their five-character pieces (shingles)."""
+BANDS, ROWS = 16, 2
+BINS = BANDS * ROWS
+MAX_LEADERS = 8
+"""In one bucket, a text is compared with at most this many others (see :func:`_near_pairs`):
+a bucket crowded by a common phrase costs little, and near copies share other buckets too."""
+MIN_AGREEMENT = 8
+"""Signatures that agree on fewer bins than this (an estimated overlap under a quarter) are
+too far apart to be compared letter by letter."""
 
 
 @dataclass(frozen=True)
@@ -167,12 +172,17 @@ def audit(paths: Sequence[Path], options: AuditOptions) -> Audit:
     return Audit(len(results), tuple(sorted(set(rows))), options)
 
 
+SEPARATE_RULES = ("profile.", "signatures.")
+"""The check errors that have rows of their own kind (a failed profile, a missing
+signature), rather than making the plan "invalid"."""
+
+
 def _readable(result: CheckResult) -> bool:
-    return result.plan is not None and result.document is not None and not _invalid(result)
+    return result.plan is not None and result.document is not None
 
 
 def _invalid(result: CheckResult) -> list[Finding]:
-    return [f for f in result.errors if not f.rule.startswith("profile.")]
+    return [f for f in result.errors if not f.rule.startswith(SEPARATE_RULES)]
 
 
 # --- one plan -------------------------------------------------------------------------------
@@ -202,14 +212,17 @@ def _client(plan: Plan) -> str:
 def plan_rows(result: CheckResult, options: AuditOptions) -> list[Row]:
     out = _Rows(result)
     invalid = _invalid(result)
-    if invalid or result.plan is None:
-        first = f"{invalid[0].message} [{invalid[0].rule}]" if invalid else "cannot be read"
+    if invalid:
+        first = f"{invalid[0].message} [{invalid[0].rule}]"
         more = f" (and {len(invalid) - 1} more error(s))" if len(invalid) > 1 else ""
-        out.add("unreadable", invalid[0].line if invalid else 1, first + more)
-        return out.rows
+        kind = "invalid" if result.plan is not None else "unreadable"
+        out.add(kind, invalid[0].line, first + more)
     plan = result.plan
-    for finding in result.errors:  # only profile findings are left
-        out.add("profile", finding.line, f"{finding.message} [{finding.rule}]")
+    if plan is None:
+        return out.rows
+    for finding in result.errors:
+        if finding.rule.startswith("profile."):
+            out.add("profile", finding.line, f"{finding.message} [{finding.rule}]")
     status = plan.info.status
     if status in OPEN_STATUSES:
         _dates(out, plan, options)
@@ -245,7 +258,7 @@ def _dates(out: _Rows, plan: Plan, options: AuditOptions) -> None:
 
 def _signatures(out: _Rows, plan: Plan) -> None:
     signed = [s for s in plan.signatures if s.signed]
-    where: DocPath = ("signatures",)
+    where: DocPath = ("signatures",) if plan.signatures else (*plan.info.at, "status")
     if not signed:
         out.add("unsigned", where, "no signature yet on a plan in force")
         return
@@ -356,33 +369,48 @@ def _clone_row(item: _Text, members: list[_Text]) -> Row:
     return Row(item.path, item.line, "cloned", item.plan, item.client, message)
 
 
-def _shingles(words: str) -> set[int]:
-    tokens = words.split()
-    grams = [" ".join(tokens[i : i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1))]
-    return {
-        int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams
-    }
+def signature(words: str) -> tuple[int, ...]:
+    """A MinHash signature of a text's shingles, by one-permutation hashing: each shingle is
+    hashed once (CRC-32, mixed; the same in every run), falls in one of BINS bins, and each
+    bin keeps its smallest value; an empty bin borrows from the next bin that has one."""
+    bins: list[int | None] = [None] * BINS
+    for start in range(max(1, len(words) - SHINGLE + 1)):
+        mixed = (zlib.crc32(words[start : start + SHINGLE].encode()) * 0x9E3779B1) & 0xFFFFFFFF
+        slot, rest = mixed % BINS, mixed // BINS
+        held = bins[slot]
+        if held is None or rest < held:
+            bins[slot] = rest
+    out: list[int] = []
+    for slot in range(BINS):
+        step, value = 1, bins[slot]
+        while value is None:  # densify: the next filled bin's value, marked by its distance
+            found = bins[(slot + step) % BINS]
+            value = None if found is None else found + (step << 32)
+            step += 1
+        out.append(value)
+    return tuple(out)
 
 
 def _near_pairs(texts: Sequence[str], threshold: float) -> Iterator[tuple[int, int]]:
-    """Pairs of texts at least *threshold* alike, found through MinHash buckets: texts that
-    share all the rows of one band are compared, each with the first texts of its bucket it
-    is not yet joined to (leaders), never every pair."""
+    """Pairs of texts at least *threshold* alike, found through MinHash buckets: texts whose
+    signatures agree on every row of one band share a bucket; in a bucket each text is
+    compared with the texts that started a group there (leaders), never every pair."""
     buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
-    for index, words in enumerate(texts):
-        hashes = _shingles(words)
-        signature = [min(h ^ mask for h in hashes) for mask in _MASKS]
+    sigs = [signature(words) for words in texts]
+    for index, sig in enumerate(sigs):
         for band in range(BANDS):
-            buckets[(band, tuple(signature[band * ROWS : (band + 1) * ROWS]))].append(index)
+            buckets[(band, sig[band * ROWS : (band + 1) * ROWS])].append(index)
     for members in buckets.values():
         leaders: list[int] = []
         for index in members:
             for leader in leaders:
-                if _alike(texts[index], texts[leader], threshold):
+                agree = sum(a == b for a, b in zip(sigs[index], sigs[leader], strict=True))
+                if agree >= MIN_AGREEMENT and _alike(texts[index], texts[leader], threshold):
                     yield leader, index
                     break
             else:
-                leaders.append(index)
+                if len(leaders) < MAX_LEADERS:
+                    leaders.append(index)
 
 
 def _alike(a: str, b: str, threshold: float) -> bool:
@@ -422,7 +450,7 @@ def table(found: Audit) -> list[str]:
     wide = max((len(p) for p in places), default=0)
     kinds = max((len(r.kind) for r in found.rows), default=0)
     for place, row in zip(places, found.rows, strict=True):
-        who = f"{row.plan} / {row.client}"
+        who = f"{row.plan or '-'} / {row.client or '-'}"
         lines.append(f"{place:<{wide}}  {row.kind:<{kinds}}  {who}: {row.message}")
     return lines
 
