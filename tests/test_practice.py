@@ -311,3 +311,33 @@ def test_every_practice_field_is_documented() -> None:
     doc = (ROOT / "docs" / "practice.md").read_text(encoding="utf-8")
     for name in SCHEMA:
         assert f"`{name}`" in doc, name
+
+
+def test_word_files_with_the_logo_pass_openxml_audit(
+    run: Run, practice: Path, tmp_path: Path
+) -> None:
+    from openxml_audit import OpenXmlValidator, predict
+    from openxml_audit.errors import ValidationSeverity
+    from openxml_audit.verdict import AppPrediction
+
+    settings = str(practice / "plandoc-practice.yaml")
+    out = tmp_path / "out"
+    result = run("render", str(practice / "cbt-by-id.yaml"), "--practice", settings, "-f", "docx",
+                 "-f", "safety-plan", "-o", str(out), "--today", "2026-11-26")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    old, new = (str(SAMPLES / "revisions" / f"agoraphobia-v{n}.yaml") for n in (1, 2))
+    result = run("diff", old, new, "-f", "redline", "-o", f"{out}/", "--practice", settings,
+                 "--today", "2026-11-26")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    validator = OpenXmlValidator(max_errors=0)
+    names = ("cbt-by-id.docx", "cbt-by-id.safety-plan.docx", "agoraphobia-v2.redline.docx")
+    for name in names:
+        with zipfile.ZipFile(out / name) as package:
+            xml = "".join(
+                package.read(n).decode() for n in package.namelist() if n.endswith(".xml")
+            )
+        assert 'descr="Riverside Counselling Collective logo"' in xml, name
+        checked = validator.validate(out / name)
+        errors = [e for e in checked.errors if e.severity == ValidationSeverity.ERROR]
+        assert not errors, [f"{e.description} ({e.part_uri})" for e in errors[:5]]
+        assert predict(checked).prediction == AppPrediction.OPENS_CLEAN, name

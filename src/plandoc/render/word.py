@@ -343,12 +343,17 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str, int, in
     """Each picture marker a template placed becomes the picture, with its alternative text,
     at its given width and height in EMU (a logo) or no wider than its table cell (a chart,
     given as zero sizes); any other marker text goes."""
+    if pictures:
+        _headers_as_stories(document)
+    _place_markers(document, pictures)
+    _unique_drawing_ids(document)
+
+
+def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.parts.story import StoryPart
 
-    if pictures:
-        _headers_as_stories(document)
     for part in document.part.package.iter_parts():
         if not isinstance(part, StoryPart):
             continue
@@ -374,6 +379,26 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str, int, in
                     run.addnext(picture_run)
             if not text.text and len(run) == 1 + (run.find(qn("w:rPr")) is not None):
                 run.getparent().remove(run)
+
+
+def _unique_drawing_ids(document: Any) -> None:
+    """Each part numbers its own pictures from 1; Word wants a drawing's id unique in the whole
+    document (else it repairs the file), so a header's logo takes the next free number."""
+    from docx.parts.story import StoryPart
+
+    seen: set[int] = set()
+    for part in document.part.package.iter_parts():
+        if not isinstance(part, StoryPart):
+            continue
+        for drawing in part.element.iter(f"{_WP}docPr"):
+            number = int(drawing.get("id", "0")) if drawing.get("id", "").isdigit() else 0
+            if number in seen or number == 0:
+                number = max(seen, default=0) + 1
+                drawing.set("id", str(number))
+            seen.add(number)
+
+
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 
 
 def _headers_as_stories(document: Any) -> None:
