@@ -218,6 +218,7 @@ def test_a_folder_of_plans_skips_the_practice_file(run: Run, practice: Path) -> 
         (("profiles: []", "profiles: [medicare, nowhere]"), "unknown profile `nowhere`", "practice.profile"),
         (("  - discharge", "  - dischargee"), "`dischargee` is not a part of a plan", "practice.section"),
         (("id: C1", "id: C2"), "clinician id `C2` is given twice", "practice.clinician"),
+        (('npi: "1326059270"', 'npi: "1326059274"'), "NPI 1326059274 fails its check digit", "npi.check-digit"),
         (("clinicians:\n", "clinician:\n"), "unknown field `clinician`", "schema.unknown"),
         (("logo: logo.png", "logo: missing.png"), "logo `missing.png`: file not found", "practice.logo"),
     ],
@@ -341,3 +342,25 @@ def test_word_files_with_the_logo_pass_openxml_audit(
         errors = [e for e in checked.errors if e.severity == ValidationSeverity.ERROR]
         assert not errors, [f"{e.description} ({e.part_uri})" for e in errors[:5]]
         assert predict(checked).prediction == AppPrediction.OPENS_CLEAN, name
+
+
+def test_a_supervisor_by_id_and_the_same_bytes_twice(
+    run: Run, practice: Path, tmp_path: Path
+) -> None:
+    plan = practice / "cbt-by-id.yaml"
+    plan.write_text(
+        variant(BY_ID, "clinician: {id: C2}", "clinician: {id: C2}\nsupervisor: {id: C1}")
+        + "  - {role: supervisor, name: Alma Whitfield, credentials: PhD, status: signed,"
+        " date: 2026-10-06}\n",
+        encoding="utf-8",
+    )
+    settings = str(practice / "plandoc-practice.yaml")
+    outputs = []
+    for attempt in ("one", "two"):
+        out = tmp_path / attempt
+        result = run("render", str(plan), "--practice", settings, "-f", "md", "-f", "docx",
+                     "-o", str(out), "--today", "2026-11-26")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append([(out / f"cbt-by-id.{ext}").read_bytes() for ext in ("md", "docx")])
+    assert outputs[0] == outputs[1]
+    assert "Alma Whitfield, PhD" in outputs[0][0].decode("utf-8")
