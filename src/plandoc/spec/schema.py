@@ -318,7 +318,8 @@ SUPERVISOR = record(
 )
 
 PRACTICE = record(
-    "The practice or agency that holds the record.",
+    "The practice or agency that holds the record; with a practice file (docs/practice.md) the "
+    "plan may leave it out, or give only what differs.",
     {
         "name": text("The practice's name as it appears on documents.", required=True),
         "address": text("Postal address."),
