@@ -152,7 +152,9 @@ class PracticeInvalid(PlanInvalid):
 # --- finding the file -----------------------------------------------------------------------
 
 
-def locate(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> tuple[Path, str] | None:
+def locate(
+    explicit: Path | None, environ: Mapping[str, str], cwd: Path | None
+) -> tuple[Path, str] | None:
     """The practice file to use and how it was found: ``--practice`` first, then
     ``PLANDOC_PRACTICE``, then ``plandoc-practice.yaml`` in *cwd* or the nearest parent."""
     if explicit is not None:
@@ -163,7 +165,7 @@ def locate(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> tupl
         if not path.is_file():
             raise UsageError(f"{ENVIRONMENT} names {named}, which is not a file")
         return path, f"from {ENVIRONMENT}"
-    for folder in (cwd, *cwd.parents):
+    for folder in (cwd, *cwd.parents) if cwd else ():
         candidate = folder / FILE_NAME
         try:
             if candidate.is_file():
@@ -186,7 +188,12 @@ def find_practice(
     verify: Verify | None = None,
 ) -> Practice | None:
     """The practice in effect for a command, or None when there is none."""
-    found = locate(explicit, os.environ if environ is None else environ, cwd or Path.cwd())
+    if cwd is None:
+        try:
+            cwd = Path.cwd()
+        except OSError:  # the folder the command runs in was removed: nothing to find there
+            cwd = None
+    found = locate(explicit, os.environ if environ is None else environ, cwd)
     return None if found is None else load_practice(*found, verify=verify)
 
 
