@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -118,10 +119,18 @@ def test_a_goal_cloned_across_two_clients_is_found(run: Run, caseload: Path) -> 
 
 
 def test_versions_of_one_clients_plan_are_not_cloned(run: Run, caseload: Path) -> None:
+    v2 = (SAMPLES / "revisions" / "burnout-v2.yaml").read_text(encoding="utf-8")
+    found = re.search(r"- id: (CL-\d+)", v2)
+    assert found is not None
+    client = found.group(1)
+    (caseload / "copied.yaml").write_text(v2.replace(client, "CL-99001"), encoding="utf-8")
     _, rows = audit_rows(run, str(caseload))
+    v1_rows = [r for r in rows if r["kind"] == "cloned" and "burnout-v1" in str(r["path"])]
+    assert v1_rows, "the shared goals are found once another client holds them"
     for row in rows:
         if row["kind"] == "cloned" and "burnout-v" in str(row["path"]):
             assert "burnout-v" not in str(row["message"]), row
+            assert "copied.yaml" in str(row["message"])
     # plans of the same client in different files are not clones of each other either
     same = [r for r in rows if r["kind"] == "cloned" and r["client"] == CLIENT]
     assert all("rosa.yaml" in str(r["message"]) for r in same)

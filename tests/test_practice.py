@@ -271,7 +271,9 @@ def test_a_wide_logo_is_scaled_to_the_header(run: Run, practice: Path, tmp_path:
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out / "cbt-by-id.docx") as package:
         header = package.read("word/header1.xml").decode()
-    cx, cy = map(int, re.search(r'<wp:extent cx="(\d+)" cy="(\d+)"', header).groups())  # type: ignore[union-attr]
+    extent = re.search(r'<wp:extent cx="(\d+)" cy="(\d+)"', header)
+    assert extent is not None
+    cx, cy = map(int, extent.groups())
     assert cx == 45 * 36000 and abs(cy - cx / 12) < 36000 / 10
 
 
