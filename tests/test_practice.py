@@ -88,6 +88,8 @@ def test_the_logo_is_in_every_word_header_and_the_markdown_heading(
     markdown = (out / "cbt-by-id.md").read_text(encoding="utf-8")
     assert markdown.startswith("![Riverside Counselling Collective logo](logo.png)\n\n# ")
     assert (out / "logo.png").read_bytes() == logo  # the link works where the Markdown is
+    handout = (out / "cbt-by-id.safety-plan.md").read_text(encoding="utf-8")
+    assert handout.startswith("![Riverside Counselling Collective logo](logo.png)\n\n# ")
 
 
 def test_no_practice_file_means_no_logo_and_the_labels_notice(

@@ -148,10 +148,10 @@ def render_file(
 
 
 def _logo_copy(options: RenderOptions, rendered: dict[str, bytes]) -> dict[Path, bytes]:
-    """The practice's logo beside a Markdown plan that links to it (by its file name), unless
-    the same picture is already there."""
+    """The practice's logo beside a Markdown plan or handout that links to it (by its file
+    name), unless the same picture is already there."""
     logo = options.practice.logo if options.practice else None
-    if logo is None or "md" not in rendered:
+    if logo is None or not {"md", "safety-plan.md"} & set(rendered):
         return {}
     target = options.outdir / logo.path.name
     try:
