@@ -154,22 +154,24 @@ def caseload_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def audit(paths: Sequence[Path], options: AuditOptions) -> Audit:
-    """Check every plan under *paths* and list what a practice manager acts on."""
-    results = [
-        check_file(
+    """Check every plan under *paths* and list what a practice manager acts on. One plan is
+    held at a time: what is kept of each is its rows and its goals' and objectives' texts."""
+    rows: list[Row] = []
+    texts: list[_Text] = []
+    files = caseload_files(paths)
+    for path in files:
+        result = check_file(
             path,
             profiles=options.profiles,
             today=options.today,
             templates=options.templates,
             practice=options.practice,
         )
-        for path in caseload_files(paths)
-    ]
-    rows: list[Row] = []
-    for result in results:
         rows += plan_rows(result, options)
-    rows += cloned_rows([r for r in results if _readable(r)], options.similarity)
-    return Audit(len(results), tuple(sorted(set(rows))), options)
+        if _readable(result):
+            texts += _texts(result)
+    rows += cloned_rows(texts, options.similarity)
+    return Audit(len(files), tuple(sorted(set(rows))), options)
 
 
 SEPARATE_RULES = ("profile.", "signatures.")
@@ -333,10 +335,9 @@ def _texts(result: CheckResult) -> Iterator[_Text]:
             yield from item((*objective.at, "description"), label, objective.description)
 
 
-def cloned_rows(results: Sequence[CheckResult], threshold: float) -> list[Row]:
+def cloned_rows(items: Sequence[_Text], threshold: float) -> list[Row]:
     """A row for each goal or objective whose text another client's plan holds too, word for
     word or at least *threshold* alike (difflib's ratio of the normalised texts)."""
-    items = [t for r in results for t in _texts(r)]
     by_words: dict[str, list[_Text]] = defaultdict(list)
     for text in items:
         by_words[text.words].append(text)
