@@ -368,3 +368,25 @@ def test_a_supervisor_by_id_and_the_same_bytes_twice(
         outputs.append([(out / f"cbt-by-id.{ext}").read_bytes() for ext in ("md", "docx")])
     assert outputs[0] == outputs[1]
     assert "Alma Whitfield, PhD" in outputs[0][0].decode("utf-8")
+
+
+def test_the_practice_template_folder_is_used_as_if_given(
+    run: Run, practice: Path, tmp_path: Path
+) -> None:
+    folder = practice / "house-templates"
+    assert run("templates", "export", "plan", str(folder)).exit_code == 0
+    template = folder / "plan.md.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("# {{ title }}", "# {{ title }} (house style)"), "utf-8")
+    settings = practice / "plandoc-practice.yaml"
+    settings.write_text(PRACTICE + "templates: house-templates\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("render", str(practice / "cbt-by-id.yaml"), "--practice", str(settings),
+                 "-f", "md", "-o", str(out), "--today", "2026-11-26")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(house style)" in (out / "cbt-by-id.md").read_text(encoding="utf-8")
+    listed = run("templates", "list", "--practice", str(settings))
+    assert str(template) in listed.output
+    settings.write_text(PRACTICE + "templates: nowhere\n", encoding="utf-8")
+    result = run("check", str(practice / "cbt-by-id.yaml"), "--practice", str(settings))
+    assert result.exit_code == 1 and "template folder `nowhere` not found" in result.output

@@ -311,7 +311,14 @@ def render(
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @templates_option
-def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, ...]) -> None:
+@practice_option
+def new(
+    orientation: str,
+    output: Path,
+    force: bool,
+    template_dirs: tuple[Path, ...],
+    practice_file: Path | None,
+) -> None:
     """Write a starter plan for an orientation: every required field, with TODOs to fill in.
 
     The starter passes `plandoc check`; each TODO left is a warning (an error with --strict).
@@ -322,6 +329,7 @@ def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, 
 
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
+    template_dirs = practice_in_effect(practice_file, template_dirs)[1]
     text = starter_plan(orientation, today=dt.date.today(), templates=template_dirs)
     write_atomic(output, text.encode("utf-8"))
     say(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")
@@ -537,10 +545,12 @@ def templates() -> None:
 
 @templates.command("list")
 @templates_option
-def templates_list(template_dirs: tuple[Path, ...]) -> None:
+@practice_option
+def templates_list(template_dirs: tuple[Path, ...], practice_file: Path | None) -> None:
     """Each orientation and the Markdown and Word templates a render would use."""
     from .authoring.template_tools import catalogue
 
+    template_dirs = practice_in_effect(practice_file, template_dirs)[1]
     for item in catalogue(template_dirs):
         say(f"{item.name:<16} {item.label:<36} {item.markdown}  {item.word}")
 
