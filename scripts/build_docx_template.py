@@ -132,6 +132,7 @@ class Builder:
         section = self.doc.sections[0]
         header = section.header.paragraphs[0]
         header.style = self.doc.styles["Header"]
+        _logo_above(header)
         _right_tab_only(header)
         header.add_run("{{ plan.practice.name }}").bold = True
         header.add_run("\t")
@@ -945,6 +946,13 @@ def _shade(tc: object, fill: str) -> None:
     tc_pr.append(shd)
 
 
+def _logo_above(line: Paragraph) -> None:
+    """The practice's logo (from its practice file) on a line of its own above *line*, in
+    paragraphs that go when there is no logo."""
+    for text in ("{%p if logo.present %}", "{{ logo.picture }}", "{%p endif %}"):
+        line.insert_paragraph_before(text, style=line.style)
+
+
 def _repeat_header(table: Table) -> None:
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -1181,6 +1189,9 @@ class SafetyPlanBuilder(Builder):
         _page_of(footer, Pt(9))
 
     def build(self) -> None:
+        self.tag("{%p if logo.present %}")
+        self.p("{{ logo.picture }}")
+        self.tag("{%p endif %}")
         self.p(L("safety_plan.title"), "Title")
         self.tag("{%p if safety_plan.banner %}")
         banner = self.p("{{ safety_plan.banner }}")

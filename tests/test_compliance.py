@@ -276,3 +276,21 @@ def test_a_bad_practice_profile_is_reported_at_its_line_and_column(
         "lakeside-eap",
     )
     assert rendered.exit_code == 1 and f"{path}:" in rendered.output
+
+
+def test_a_practice_s_default_profile_makes_the_appendix_and_does_not_block_render(
+    run: Run, tmp_path: Path
+) -> None:
+    """The practice file's `profiles` act as `--profile` would: `check` fails the plan that
+    does not meet them; `render` still writes it, with the appendix saying what is missing."""
+    practice = tmp_path / "plandoc-practice.yaml"
+    text = (SAMPLES / "practice" / "plandoc-practice.yaml").read_text(encoding="utf-8")
+    practice.write_text(text.replace("profiles: []", "profiles: [medicaid-90]"), encoding="utf-8")
+    (tmp_path / "logo.png").write_bytes((SAMPLES / "practice" / "logo.png").read_bytes())
+    plan = str(SAMPLES / "cbt.yaml")
+    done = run("check", plan, "--practice", str(practice), "--today", TODAY.isoformat())
+    assert done.exit_code == 1 and "medicaid-90" in done.output
+    out = tmp_path / "out"
+    done = render(run, out, plan, "-f", "md", "--practice", str(practice))
+    assert done.exit_code == 0, done.output
+    assert "4 of 5 requirements met." in (out / "cbt.md").read_text(encoding="utf-8")

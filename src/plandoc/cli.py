@@ -10,13 +10,16 @@ import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import PlandocError, PlanInvalid
 from .text import printable
+
+if TYPE_CHECKING:
+    from .spec.practice import Practice
 
 
 class _Group(click.Group):
@@ -27,6 +30,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except PlanInvalid as exc:
             say(*(f.format() for f in exc.findings), err=True)
+            note = getattr(exc, "note", "")  # a practice file's problems say which file it is
+            if note:
+                say(note, err=True)
             ctx.exit(exc.exit_code)
         except PlandocError as exc:
             say(exc.format(), err=True)
@@ -76,7 +82,9 @@ def plan_files(paths: Iterable[str]) -> list[Path]:
         inside = []
         if path.is_dir():
             with contextlib.suppress(OSError):
-                inside = sorted(p for p in path.glob("*.yaml") if not p.is_dir())
+                inside = sorted(
+                    p for p in path.glob("*.yaml") if not p.is_dir() and p.name != PRACTICE_FILE
+                )
         found += inside or [path]
     return found
 
@@ -113,12 +121,37 @@ templates_option = click.option(
 )
 locale_option = click.option(
     "--locale",
-    default="en-US",
-    show_default=True,
+    default=None,
     metavar="LOCALE",
     help="The language of the document's fixed words (headings, labels): en-US, en-GB, or "
-    "any labels/LOCALE.yaml in a --templates folder.",
+    "any labels/LOCALE.yaml in a --templates folder (default: the practice file's, else en-US).",
 )
+PRACTICE_FILE = "plandoc-practice.yaml"
+practice_option = click.option(
+    "--practice",
+    "practice_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The practice file (identity, logo, clinicians, defaults). Default: the file "
+    f"$PLANDOC_PRACTICE names, else {PRACTICE_FILE} in this folder or the nearest parent.",
+)
+
+
+def practice_in_effect(
+    practice_file: Path | None, template_dirs: tuple[Path, ...]
+) -> tuple[Practice | None, tuple[Path, ...]]:
+    """The practice file in effect (said on stderr) and the template folders with its own
+    after the ones given."""
+    from .authoring.practice import practice_for_command
+
+    practice = practice_for_command(practice_file)
+    if practice is None:
+        return None, template_dirs
+    say(f"using the {practice.describe()}", err=True)
+    return practice, tuple(dict.fromkeys([*template_dirs, *practice.templates]))
+
+
+def locale_in_effect(locale: str | None, practice: Practice | None) -> str:
+    return locale or (practice.locale if practice else None) or "en-US"
 
 
 profile_option = click.option(
@@ -137,6 +170,7 @@ profile_option = click.option(
 @format_option
 @templates_option
 @today_option
+@practice_option
 def check(
     plans: tuple[str, ...],
     strict: bool,
@@ -144,6 +178,7 @@ def check(
     fmt: str,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
+    practice_file: Path | None,
 ) -> None:
     """Validate plans; print `path:line:col: error|warning: message [rule]` for every problem.
 
@@ -151,8 +186,16 @@ def check(
     """
     from .check.pipeline import check_file
 
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     results = [
-        check_file(p, strict=strict, profiles=profiles, today=today, templates=template_dirs)
+        check_file(
+            p,
+            strict=strict,
+            profiles=profiles,
+            today=today,
+            templates=template_dirs,
+            practice=practice,
+        )
         for p in plan_files(plans)
     ]
     errors = sum(len(r.errors) for r in results)
@@ -229,6 +272,7 @@ def check(
 @today_option
 @locale_option
 @profile_option
+@practice_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--fhir-transaction",
@@ -247,8 +291,9 @@ def render(
     outdir: Path,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
-    locale: str,
+    locale: str | None,
     profiles: tuple[str, ...],
+    practice_file: Path | None,
     quiet: bool,
     fhir_transaction: bool,
     fhir_without_source: bool,
@@ -264,13 +309,15 @@ def render(
     from .render.pipeline import RenderOptions, render_files
 
     sources = plan_files(plans)
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     options = RenderOptions(
         formats=tuple(dict.fromkeys(formats)),
         outdir=outdir,
         templates=template_dirs,
         today=today,
-        locale=locale,
-        profiles=tuple(dict.fromkeys(profiles)),
+        locale=locale_in_effect(locale, practice),
+        practice=practice,
+        profiles=tuple(dict.fromkeys(profiles)) or (practice.profiles if practice else ()),
         fhir_transaction=fhir_transaction,
         fhir_source=not fhir_without_source,
     )
@@ -313,7 +360,14 @@ def render(
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @templates_option
-def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, ...]) -> None:
+@practice_option
+def new(
+    orientation: str,
+    output: Path,
+    force: bool,
+    template_dirs: tuple[Path, ...],
+    practice_file: Path | None,
+) -> None:
     """Write a starter plan for an orientation: every required field, with TODOs to fill in.
 
     The starter passes `plandoc check`; each TODO left is a warning (an error with --strict).
@@ -324,6 +378,7 @@ def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, 
 
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
+    template_dirs = practice_in_effect(practice_file, template_dirs)[1]
     text = starter_plan(orientation, today=dt.date.today(), templates=template_dirs)
     write_atomic(output, text.encode("utf-8"))
     say(f"wrote {output}; fill in its TODOs, then run: plandoc check {output}")
@@ -356,6 +411,7 @@ def new(orientation: str, output: Path, force: bool, template_dirs: tuple[Path, 
 @templates_option
 @today_option
 @locale_option
+@practice_option
 def diff(
     old: str,
     new: str,
@@ -364,7 +420,8 @@ def diff(
     force: bool,
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
-    locale: str,
+    locale: str | None,
+    practice_file: Path | None,
 ) -> None:
     """Show what changed between two versions of a plan, matched by stable ids.
 
@@ -373,6 +430,7 @@ def diff(
     """
     from .revise.summary import diff_files
 
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     written, warnings = diff_files(
         Path(old),
         Path(new),
@@ -381,7 +439,8 @@ def diff(
         force=force,
         templates=template_dirs,
         today=today,
-        locale=locale,
+        locale=locale_in_effect(locale, practice),
+        practice=practice,
     )
     for warning in warnings:
         say(f"warning: {warning}", err=True)
@@ -443,8 +502,13 @@ def import_(
 @format_option
 @templates_option
 @today_option
+@practice_option
 def history(
-    plans: tuple[str, ...], fmt: str, template_dirs: tuple[Path, ...], today: dt.date | None
+    plans: tuple[str, ...],
+    fmt: str,
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+    practice_file: Path | None,
 ) -> None:
     """List a plan's versions in order and check that they form one chain.
 
@@ -455,7 +519,10 @@ def history(
     """
     from .revise.history import history_files, table
 
-    found = history_files(plan_files(plans), today=today, templates=template_dirs)
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
+    found = history_files(
+        plan_files(plans), today=today, templates=template_dirs, practice=practice
+    )
     if fmt == "json":
         click.echo(json.dumps(found.as_dict(), indent=2))
     else:
@@ -469,6 +536,107 @@ def history(
     sys.exit(1 if found.errors else 0)
 
 
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="A table for people, JSON or CSV for a spreadsheet or a script.",
+)
+@click.option(
+    "--within",
+    "within_days",
+    type=click.IntRange(0, 366),
+    default=14,
+    show_default=True,
+    metavar="DAYS",
+    help="List reviews and expiries falling due within DAYS.",
+)
+@click.option(
+    "--draft-days",
+    type=click.IntRange(0, 3650),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="List drafts older than DAYS.",
+)
+@click.option(
+    "--measure-days",
+    type=click.IntRange(1, 3650),
+    default=60,
+    show_default=True,
+    metavar="DAYS",
+    help="List plans in force with no score recorded in the last DAYS.",
+)
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.9,
+    show_default=True,
+    help="How alike two clients' goals or objectives must be to be listed as copied (1.0: word for word only).",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    metavar="NAME",
+    help="Audit against this payer profile (repeatable; default: the practice file's).",
+)
+@templates_option
+@today_option
+@practice_option
+def audit(
+    folders: tuple[Path, ...],
+    fmt: str,
+    within_days: int,
+    draft_days: int,
+    measure_days: int,
+    similarity: float,
+    profiles: tuple[str, ...],
+    template_dirs: tuple[Path, ...],
+    today: dt.date | None,
+    practice_file: Path | None,
+) -> None:
+    """The practice's view of a caseload: one row per problem, naming its file and line.
+
+    Every *.yaml under each folder (sub-folders included) is checked. Rows: reviews past or
+    within --within days, plans expired or expiring, unsigned or partly signed plans, old
+    drafts, payer profile failures, no recent score, objectives past their target date, and
+    goals or objectives copied from another client's plan. Exit 1 when any row is an error
+    (a plan unreadable, overdue, expired, unsigned or failing its profile), else 0.
+    """
+    import csv
+
+    from .check.audit import COLUMNS, AuditOptions, summary, table
+    from .check.audit import audit as run_audit
+
+    practice, template_dirs = practice_in_effect(practice_file, template_dirs)
+    options = AuditOptions(
+        today=today or dt.date.today(),
+        within_days=within_days,
+        draft_days=draft_days,
+        measure_days=measure_days,
+        similarity=similarity,
+        profiles=profiles,
+        templates=template_dirs,
+        practice=practice,
+    )
+    found = run_audit(folders, options)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row.as_dict() for row in found.rows)
+    else:
+        say(*table(found))
+        say(summary(found))
+    sys.exit(1 if found.errors else 0)
+
+
 @main.group()
 def templates() -> None:
     """The template catalogue: list it, copy a built-in to customise, lint a folder."""
@@ -476,10 +644,12 @@ def templates() -> None:
 
 @templates.command("list")
 @templates_option
-def templates_list(template_dirs: tuple[Path, ...]) -> None:
+@practice_option
+def templates_list(template_dirs: tuple[Path, ...], practice_file: Path | None) -> None:
     """Each orientation and the Markdown and Word templates a render would use."""
     from .authoring.template_tools import catalogue
 
+    template_dirs = practice_in_effect(practice_file, template_dirs)[1]
     for item in catalogue(template_dirs):
         say(f"{item.name:<16} {item.label:<36} {item.markdown}  {item.word}")
 

@@ -34,7 +34,7 @@ PLAN_VARIABLES = frozenset(
         "clinician_text", "supervisor_text", "risk", "instruments", "shared_interventions",
         "scores", "crisis_plans", "substance_use", "signatures", "extensions", "sources",
         "facts", "status_banner", "status_mark", "as_of", "signed_on", "coverage",
-        "safety_plan", "labels", "payer", "compliance",
+        "safety_plan", "labels", "payer", "compliance", "logo",
     }
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(

@@ -12,6 +12,7 @@ from ..errors import Finding, HasFindings, PlanInvalid
 from ..spec.loader import Document, load_file
 from ..spec.model import Plan, build_plan
 from ..spec.orientations import Orientation, Registry, registry
+from ..spec.practice import Practice, apply, missing_sections, named_by_id
 from ..spec.validate import schema_findings
 from .profiles import get_profile, profile_findings
 from .report import Reporter
@@ -41,19 +42,30 @@ def check_document(
     profiles: Sequence[str] = (),
     today: dt.date | None = None,
     templates: Sequence[Path] = (),
+    practice: Practice | None = None,
 ) -> CheckResult:
     """Every problem in an already loaded plan, sorted by position. *templates* are a
-    practice's folders (its orientations and profiles come with them)."""
+    practice's folders (its orientations and profiles come with them); *practice* is the
+    practice file in effect: its values fill what the plan leaves out, its folder follows
+    *templates*, its profiles apply when *profiles* names none."""
     day = today or dt.date.today()
+    templates, profiles = _with_practice(templates, profiles, practice)
     known = registry(tuple(Path(t) for t in templates))
     report = Reporter(doc)
+    if practice is None:
+        report.findings += named_by_id(doc)
+    else:
+        doc, found = apply(doc, practice)
+        report.findings += found + missing_sections(doc, practice)
     orientation = _orientation(report, doc, known)
-    report.findings += schema_findings(doc, orientation, known)
+    report.findings += _unless_by_id(schema_findings(doc, orientation, known), report.findings)
     plan = build_plan(doc, orientation, lambda name: _quiet(known, name))
     semantic_findings(report, plan, today=day)
     smart_findings(report, plan)
     for name in profiles:
         profile_findings(report, plan, get_profile(name, templates), today=day)
+    if practice is not None:
+        plan = replace(plan, house=practice)
     loaded_at = {(f.line, f.column) for f in doc.problems}
     findings = list(doc.problems) + [
         f for f in report.findings if (f.line, f.column) not in loaded_at or f.path != doc.path
@@ -96,12 +108,35 @@ def check_file(
     profiles: Sequence[str] = (),
     today: dt.date | None = None,
     templates: Sequence[Path] = (),
+    practice: Practice | None = None,
 ) -> CheckResult:
     """Load and check one plan file. Never raises for a bad plan: problems become findings."""
-    for name in profiles:
-        get_profile(name, templates)  # an unknown profile is a usage error, raised before any work
+    folders, named = _with_practice(templates, profiles, practice)
+    for name in named:
+        get_profile(name, folders)  # an unknown profile is a usage error, raised before any work
     try:
         doc = load_file(path)
     except PlanInvalid as exc:
         return CheckResult(str(path), exc.findings, None)
-    return check_document(doc, strict=strict, profiles=profiles, today=today, templates=templates)
+    return check_document(
+        doc, strict=strict, profiles=profiles, today=today, templates=templates, practice=practice
+    )
+
+
+def _unless_by_id(found: list[Finding], already: list[Finding]) -> list[Finding]:
+    """Without a practice file, a clinician named by id lacks a name and credentials: that is
+    said once (rule ``practice.missing``), not once more for each field."""
+    roles = {f.message.split("`")[0].split()[1] for f in already if f.rule == "practice.missing"}
+    prefixes = tuple(f"missing required field `{role}." for role in roles)
+    return [f for f in found if not (prefixes and f.message.startswith(prefixes))]
+
+
+def _with_practice(
+    templates: Sequence[Path], profiles: Sequence[str], practice: Practice | None
+) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """The template folders and profiles in effect: the practice's folder after the ones
+    given, its profiles when none are given."""
+    if practice is None:
+        return tuple(templates), tuple(profiles)
+    folders = tuple(dict.fromkeys([*templates, *practice.templates]))
+    return folders, tuple(profiles) or practice.profiles

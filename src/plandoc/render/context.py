@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import quote
 
 from ..spec.codes import ASAM_DIMENSIONS, asam_level
 from ..spec.model import (
@@ -118,7 +119,9 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         "extensions": [{"name": k, "value": v} for k, v in d.flatten(data["extensions"] or {})],
         "next_review": plan.next_review,
         "latest_revision": data["revisions"][-1] if data["revisions"] else None,
-        "confidentiality": words["text"]["confidentiality"],
+        "confidentiality": (plan.house and plan.house.confidentiality)
+        or words["text"]["confidentiality"],
+        "logo": logo(plan),
         "suggested_interventions": list(orientation.suggested_interventions),
         "measurement_notes": _notes(plan),
         "coverage": [_coverage(c, plan) for c in plan.coverage],
@@ -126,6 +129,22 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
     }
     context["payer"] = payer_summary(context, plan, words)
     return context
+
+
+def logo(plan: Plan) -> dict[str, Any]:
+    """The practice's logo, when its practice file has one: the file name the Markdown links
+    to (the renderer copies the logo beside the Markdown file), its alternative text, and the
+    file the Word renderer reads. ``picture`` is filled in by the Word renderer."""
+    found = plan.house.logo if plan.house else None
+    if found is None or plan.house is None:
+        return {"present": False, "link": "", "alt": "", "file": "", "picture": ""}
+    return {
+        "present": True,
+        "link": quote(found.path.name),
+        "alt": f"{plan.house.name} logo",
+        "file": str(found.path.resolve()),
+        "picture": "",
+    }
 
 
 def quoted(text: str) -> str:

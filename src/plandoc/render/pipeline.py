@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from ..check.profiles import get_profile
 from ..errors import Finding, PlandocError, RenderError, UsageError
 from ..spec.loader import Document
 from ..spec.model import Plan
+from ..spec.practice import Practice
 from .context import build_context
 from .fonts import font_warnings
 from .labels import BASE as BASE_LOCALE
@@ -83,6 +84,9 @@ class RenderOptions:
     """A FHIR ``transaction`` bundle (with PUT requests) rather than a ``collection``."""
     fhir_source: bool = True
     """Whether the FHIR CarePlan carries the whole plan's data, for ``plandoc import``."""
+    practice: Practice | None = None
+    """The practice file in effect: its values fill what plans leave out; its logo is copied
+    beside the Markdown files that link to it."""
 
 
 def render_bytes(
@@ -142,7 +146,11 @@ def render_file(
     """Check one plan, render every format in memory, then write them all or none.
 
     A PDF that LibreOffice cannot make is reported, and the Word file is still written."""
-    result = check_file(source, today=options.today, templates=options.templates)
+    # The profiles (given, or the practice's) make the compliance appendix, which says what is
+    # missing; they do not stop the plan from being rendered as they fail `check`.
+    house = options.practice
+    practice = replace(house, data={**house.data, "profiles": []}) if house else None
+    result = check_file(source, today=options.today, templates=options.templates, practice=practice)
     if not result.ok or result.plan is None:
         return RenderResult(
             source, findings=result.findings, error=f"{source}: not rendered, the plan has errors"
@@ -172,6 +180,7 @@ def render_file(
         )
         return RenderResult(source, findings=result.findings, error=f"{source}: {detail}")
     outputs = {options.outdir / f"{source.stem}.{kind}": data for kind, data in rendered.items()}
+    outputs.update(_logo_copy(options, rendered))
     try:
         written = write_set(outputs, protect=protect or (source,))
     except PlandocError as exc:
@@ -210,6 +219,21 @@ def _fhir(plan: Plan, doc: Document | None, options: RenderOptions) -> bytes:
         transaction=options.fhir_transaction,
         source=options.fhir_source,
     )
+
+
+def _logo_copy(options: RenderOptions, rendered: dict[str, bytes]) -> dict[Path, bytes]:
+    """The practice's logo beside a Markdown plan or handout that links to it (by its file
+    name), unless the same picture is already there."""
+    logo = options.practice.logo if options.practice else None
+    if logo is None or not {"md", "safety-plan.md"} & set(rendered):
+        return {}
+    target = options.outdir / logo.path.name
+    try:
+        if target.read_bytes() == logo.data:
+            return {}
+    except OSError:
+        pass
+    return {target: logo.data}
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:

@@ -54,16 +54,17 @@ def render_docx(
     """The plan as a .docx, with document properties set and stable bytes."""
     name = context["orientation"]["name"]
     rows: list[dict[str, Any]] = []
-    pictures: dict[str, tuple[bytes, str]] = {}
+    pictures, logo = _logo(context)
     for row in context["progress"]:
         png = _chart(row)
         marker = Picture.numbered(len(pictures) + 1) if png else ""
         if png:
-            pictures[marker] = (png, PICTURE_MARK.sub("", XML_ILLEGAL.sub("", row["chart_alt"])))
+            alt = PICTURE_MARK.sub("", XML_ILLEGAL.sub("", row["chart_alt"]))
+            pictures[marker] = (png, alt, 0, 0)
         rows.append({**row, "chart": marker})
     return _render(
         [f"orientations/{name}/plan.docx", "plan.docx"],
-        {**context, "progress": rows},
+        {**context, "progress": rows, "logo": logo},
         templates,
         limits,
         pictures=pictures,
@@ -99,9 +100,38 @@ def render_safety_plan_docx(
         "category": "Safety plan",
         "identifier": f"plandoc:safety-plan:{ident}:{version}",
     }
+    pictures, logo = _logo(context)
     return _render(
-        ["safety-plan.docx"], context, templates, limits, pictures={}, properties=properties
+        ["safety-plan.docx"],
+        {**context, "logo": logo},
+        templates,
+        limits,
+        pictures=pictures,
+        properties=properties,
     )
+
+
+LOGO_MARK = Picture.numbered(0)
+
+
+def _logo(context: dict[str, Any]) -> tuple[dict[str, tuple[bytes, str, int, int]], dict[str, Any]]:
+    """The practice's logo as a picture for the Word header (read and checked again here),
+    and the context's ``logo`` with its marker; no picture when there is no logo."""
+    logo = dict(context.get("logo") or {"present": False})
+    if not logo["present"]:
+        return {}, logo
+    from docx.shared import Mm
+
+    from ..spec.practice import read_logo
+
+    try:
+        found = read_logo(Path(logo["file"]))
+    except ValueError as exc:
+        raise TemplateError(f"the practice's logo {logo['file']}: {exc}") from None
+    width, height = found.size_mm
+    alt = PICTURE_MARK.sub("", XML_ILLEGAL.sub("", logo["alt"]))
+    logo["picture"] = LOGO_MARK
+    return {LOGO_MARK: (found.data, alt, int(Mm(width)), int(Mm(height)))}, logo
 
 
 def _render(
@@ -110,7 +140,7 @@ def _render(
     templates: Sequence[Path],
     limits: Limits,
     *,
-    pictures: dict[str, tuple[bytes, str]],
+    pictures: dict[str, tuple[bytes, str, int, int]],
     properties: dict[str, Any],
 ) -> bytes:
     payload = {
@@ -248,7 +278,7 @@ def run_job(
     names: list[str],
     templates: list[str],
     context: dict[str, Any],
-    pictures: dict[str, tuple[bytes, str]],
+    pictures: dict[str, tuple[bytes, str, int, int]],
     properties: dict[str, Any],
     what: str,
 ) -> bytes:
@@ -309,9 +339,17 @@ def _inspect_rendered(data: bytes, path: Path, template: dict[str, str]) -> None
         raise TemplateError(f"{path}: the rendered document {problems[0]}")
 
 
-def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str]]) -> None:
+def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
     """Each picture marker a template placed becomes the picture, with its alternative text,
-    no wider than its table cell; any other marker text goes."""
+    at its given width and height in EMU (a logo) or no wider than its table cell (a chart,
+    given as zero sizes); any other marker text goes."""
+    if pictures:
+        _headers_as_stories(document)
+    _place_markers(document, pictures)
+    _unique_drawing_ids(document)
+
+
+def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.parts.story import StoryPart
@@ -327,8 +365,10 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str]]) -> No
             text.text = PICTURE_MARK.sub("", "".join(p for p in pieces if p not in pictures))
             for piece in reversed(pieces):
                 if piece in pictures:
-                    png, alt = pictures[piece]
-                    inline = part.new_pic_inline(io.BytesIO(png), _picture_width(run), None)
+                    png, alt, width, height = pictures[piece]
+                    inline = part.new_pic_inline(
+                        io.BytesIO(png), width or _picture_width(run), height or None
+                    )
                     inline.docPr.set("descr", alt)
                     for side in ("distT", "distB", "distL", "distR"):
                         inline.set(side, "0")  # else LibreOffice pads the picture by 3 mm
@@ -339,6 +379,45 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str]]) -> No
                     run.addnext(picture_run)
             if not text.text and len(run) == 1 + (run.find(qn("w:rPr")) is not None):
                 run.getparent().remove(run)
+
+
+def _unique_drawing_ids(document: Any) -> None:
+    """Each part numbers its own pictures from 1; Word wants a drawing's id unique in the whole
+    document (else it repairs the file), so a header's logo takes the next free number."""
+    from docx.parts.story import StoryPart
+
+    seen: set[int] = set()
+    for part in document.part.package.iter_parts():
+        if not isinstance(part, StoryPart):
+            continue
+        for drawing in part.element.iter(f"{_WP}docPr"):
+            number = int(drawing.get("id", "0")) if drawing.get("id", "").isdigit() else 0
+            if number in seen or number == 0:
+                number = max(seen, default=0) + 1
+                drawing.set("id", str(number))
+            seen.add(number)
+
+
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+def _headers_as_stories(document: Any) -> None:
+    """docxtpl leaves each header and footer it rendered as a bare XML part, which cannot hold
+    a picture: make each one a header or footer part again (same XML, same relationships)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.parts.hdrftr import FooterPart, HeaderPart
+    from docx.parts.story import StoryPart
+
+    kinds = {RT.HEADER: HeaderPart, RT.FOOTER: FooterPart}
+    for rel in document.part.rels.values():
+        kind = kinds.get(rel.reltype)
+        if kind is None or rel.is_external or isinstance(rel.target_part, StoryPart):
+            continue
+        old = rel.target_part
+        new = kind(old.partname, old.content_type, old.element, old.package)
+        for rid, inner in old.rels.items():
+            new.load_rel(inner.reltype, inner._target, rid, inner.is_external)
+        rel._target = new
 
 
 _TEXT_PROPERTIES = (

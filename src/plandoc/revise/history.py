@@ -21,6 +21,7 @@ from ..check.pipeline import CheckResult, check_file
 from ..check.report import Reporter
 from ..errors import Finding, HasFindings
 from ..spec.model import Plan, Revision
+from ..spec.practice import Practice
 
 SUPERSEDED = "superseded"
 
@@ -106,13 +107,17 @@ def signatures(plan: Plan) -> str:
 
 
 def history_files(
-    paths: Sequence[Path], *, today: dt.date | None = None, templates: Sequence[Path] = ()
+    paths: Sequence[Path],
+    *,
+    today: dt.date | None = None,
+    templates: Sequence[Path] = (),
+    practice: Practice | None = None,
 ) -> History:
     """Check each file, group the plans into chains by plan id, and check every chain."""
     findings: list[Finding] = []
     versions: list[Version] = []
     for path in paths:
-        result = check_file(path, today=today, templates=templates)
+        result = check_file(path, today=today, templates=templates, practice=practice)
         findings += result.errors
         version = _version(result)
         if version is None:

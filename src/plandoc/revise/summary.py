@@ -31,6 +31,7 @@ from ..render.describe import (
 from ..render.formatting import label, show, signed_number
 from ..render.labels import Labels, fill, load_labels
 from ..spec.model import Plan
+from ..spec.practice import Practice
 from ..spec.schema import RISK_LEVELS
 from .diff import (
     Change,
@@ -379,6 +380,7 @@ def diff_files(
     templates: Sequence[Path] = (),
     today: dt.date | None = None,
     locale: str = "en-US",
+    practice: Practice | None = None,
 ) -> tuple[Path, tuple[str, ...]]:
     """``plandoc diff``: check both files, compare them, write the result atomically, its
     fixed words in *locale*'s labels.
@@ -404,7 +406,9 @@ def diff_files(
         raise UsageError(
             f"{target} exists and is not a {fmt} diff plandoc wrote; choose another output, or pass --force to replace it"
         )
-    results = [check_file(path, today=today, templates=templates) for path in (old, new)]
+    results = [
+        check_file(path, today=today, templates=templates, practice=practice) for path in (old, new)
+    ]
     problems = [f for r in results for f in r.findings if f.severity == "error"]
     before, after = results[0].plan, results[1].plan
     if problems or before is None or after is None:

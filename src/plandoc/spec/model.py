@@ -18,12 +18,15 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codes import service_code
 from .instruments import Instrument, builtin_instruments, custom_instrument
 from .loader import DocPath, Document
 from .orientations import Orientation
+
+if TYPE_CHECKING:
+    from .practice import Practice as PracticeFile
 from .schema import fill, plan_schema
 
 DEFAULT_REVIEW_DAYS = 180
@@ -586,6 +589,8 @@ class Plan:
     signatures: tuple[Signature, ...]
     details: dict[str, Any]
     modules: tuple[Module, ...]
+    house: PracticeFile | None = None
+    """The practice file in effect, if any: its logo and notice go on the documents."""
 
     @cached_property
     def client(self) -> Person | None:

@@ -298,21 +298,34 @@ TEAM = records(
     item="Team member",
 )
 
+
+def _by_id(role: str) -> Schema:
+    return ident(
+        f"The {role}'s id in the practice file: `{role}: {{id: C2}}` alone takes the name, "
+        "credentials, licence and NPI from it (fields given here win).",
+        required=False,
+    )
+
+
 CLINICIAN = record(
-    "The treating clinician.", _person("clinician", credentials_required=True), required=True
+    "The treating clinician.",
+    {"id": _by_id("clinician"), **_person("clinician", credentials_required=True)},
+    required=True,
 )
 SUPERVISOR = record(
     "The supervising clinician, when the plan needs co-signature.",
-    _person("supervisor", credentials_required=True),
+    {"id": _by_id("supervisor"), **_person("supervisor", credentials_required=True)},
 )
 
 PRACTICE = record(
-    "The practice or agency that holds the record.",
+    "The practice or agency that holds the record; with a practice file (docs/practice.md) the "
+    "plan may leave it out, or give only what differs.",
     {
         "name": text("The practice's name as it appears on documents.", required=True),
         "address": text("Postal address."),
         "phone": text("Telephone number."),
         "npi": text("Group NPI.", regex=NPI_PATTERN),
+        "tax_id": text("Employer identification number (tax id), for example `93-1234567`."),
     },
     required=True,
 )

@@ -84,6 +84,11 @@ def _modules(doc: Document, spec: Modules, known: Registry) -> Iterator[Finding]
             )
 
 
+def findings_for(doc: Document, schema: Schema) -> list[Finding]:
+    """Validate a whole document that is not a plan (a practice file) against *schema*."""
+    return _run(doc, schema, doc.data, ())
+
+
 def _run(
     doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False
 ) -> list[Finding]:
