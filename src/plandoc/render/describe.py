@@ -112,9 +112,13 @@ def licence(person: dict[str, Any], word: str = "license") -> str:
 def professional(person: dict[str, Any], licensed: str = "license") -> str:
     """A clinician's or supervisor's line: name, credentials, license (the word *licensed*,
     in the document's spelling), NPI, contact."""
+    held = licence(person, licensed.lower())
+    kind = str((person.get("licence") or {}).get("type") or "")
+    if kind and kind == person.get("credentials"):  # "LCSW; LCSW, license no. …": said once
+        held = held.removeprefix(f"{kind}, ")
     return join(
         join(person.get("name"), person.get("credentials"), sep=", "),
-        licence(person, licensed.lower()),
+        held,
         f"NPI {person['npi']}" if person.get("npi") else "",
         person.get("phone"),
         person.get("email"),
