@@ -618,6 +618,11 @@ class Builder:
 
     def _services(self) -> None:
         self.heading(L("heading.services"), 1)
+        self.services_table("s in services", "{{ s.duration_text }}")
+
+    def services_table(self, loop: str, dates: str) -> None:
+        """The services as a payer reads them: code, service, session, frequency, dates and
+        what is planned (page 1 and the payer summary)."""
         self.table(
             L(
                 "column.code",
@@ -632,10 +637,10 @@ class Builder:
                 "{{ s.description }}",
                 "{{ s.amount }}",
                 "{{ s.frequency_text }}",
-                "{{ s.duration_text }}",
+                dates,
                 "{{ s.planned }}",
             ],
-            loop="s in services",
+            loop=loop,
             widths=[1.9, 5.0, 2.2, 2.4, 3.6, 2.09],
         )
 
@@ -1288,26 +1293,7 @@ class PayerSummaryBuilder(Builder):
             widths=[2.2, 10.99, 4.0],
         )
         self.heading(L("payer.services"), 1)
-        self.table(
-            L(
-                "column.code",
-                "column.service",
-                "column.session",
-                "column.frequency",
-                "column.dates",
-                "column.planned",
-            ),
-            [
-                "{{ s.code_text }}",
-                "{{ s.description }}",
-                "{{ s.amount }}",
-                "{{ s.frequency_text }}",
-                "{{ s.dates }}",
-                "{{ s.planned }}",
-            ],
-            loop="s in payer.services",
-            widths=[1.9, 5.0, 2.2, 2.4, 3.6, 2.09],
-        )
+        self.services_table("s in payer.services", "{{ s.dates }}")
         self.heading(L("payer.objectives"), 1)
         self.table(
             [

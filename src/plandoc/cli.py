@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .errors import PlandocError, PlanInvalid
+from .render.formats import FORMATS
 from .text import printable
 
 if TYPE_CHECKING:
@@ -242,18 +243,7 @@ def check(
     "formats",
     multiple=True,
     required=True,
-    type=click.Choice(
-        [
-            "md",
-            "docx",
-            "pdf",
-            "safety-plan",
-            "safety-plan-pdf",
-            "payer-summary",
-            "payer-summary-pdf",
-            "fhir",
-        ]
-    ),
+    type=click.Choice(FORMATS),
     help="Output format (repeatable). `safety-plan` writes the client's safety-plan handout "
     "alone (<stem>.safety-plan.md and .docx), `safety-plan-pdf` its PDF; `payer-summary` the "
     "one- or two-page summary for authorization (<stem>.payer-summary.md and .docx), "

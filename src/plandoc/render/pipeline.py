@@ -22,6 +22,7 @@ from ..spec.model import Plan
 from ..spec.practice import Practice
 from .context import build_context
 from .fonts import font_warnings
+from .formats import FORMATS
 from .labels import BASE as BASE_LOCALE
 from .labels import Labels, load_labels
 from .payer import appendix, payer_properties
@@ -29,16 +30,6 @@ from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
 from .worker import DEFAULT_LIMITS, Limits
 from .write import refuse_template_folders, write_set
 
-FORMATS = (
-    "md",
-    "docx",
-    "pdf",
-    "safety-plan",
-    "safety-plan-pdf",
-    "payer-summary",
-    "payer-summary-pdf",
-    "fhir",
-)
 OUTPUTS = {
     "md": ("md",),
     "docx": ("docx",),
