@@ -132,7 +132,13 @@ def _validator(key: int, schema: Schema) -> cerberus.Validator:
     if key not in _VALIDATORS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _VALIDATORS[key] = (schema, _Validator(schema))
+            validator = _Validator(schema)
+        # The schema was expanded and validated once, just now. Kept as cerberus's schema
+        # object, it would be copied — expanded, hashed and validated again, whole — at every
+        # call, and each field's rules on assignment: most of a check's time. As the plain
+        # mapping it already is, a call copies a dict.
+        validator._schema = dict(validator.schema.schema)
+        _VALIDATORS[key] = (schema, validator)
     return _VALIDATORS[key][1]
 
 
