@@ -4,9 +4,11 @@ lint → profiles. Every problem is reported at once, sorted by its place in the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ..errors import Finding, HasFindings, PlanInvalid
 from ..spec.loader import Document, load_file
@@ -105,3 +107,30 @@ def check_file(
     except PlanInvalid as exc:
         return CheckResult(str(path), exc.findings, None)
     return check_document(doc, strict=strict, profiles=profiles, today=today, templates=templates)
+
+
+def check_files(
+    paths: Sequence[str | Path],
+    *,
+    strict: bool = False,
+    profiles: Sequence[str] = (),
+    today: dt.date | None = None,
+    templates: Sequence[Path] = (),
+    jobs: int = 1,
+) -> Iterator[CheckResult]:
+    """Check every plan of *paths*, in *jobs* worker processes (see :mod:`plandoc.batch`);
+    each result, in the order of *paths*, carries the findings alone (no document or plan
+    model), so a caseload's results take no more memory than its messages."""
+    from ..batch import run_batch
+
+    for name in profiles:
+        get_profile(name, templates)  # an unknown profile is a usage error, raised before any work
+    check = partial(
+        _findings_only, strict=strict, profiles=tuple(profiles), today=today or dt.date.today(),
+        templates=tuple(templates),
+    )  # fmt: skip
+    yield from run_batch(check, list(paths), jobs)
+
+
+def _findings_only(path: str | Path, **options: Any) -> CheckResult:
+    return replace(check_file(path, **options), document=None, plan=None)

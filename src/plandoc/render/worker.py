@@ -235,6 +235,14 @@ def run(
     return worker.run(name, payload, what)
 
 
+def forget_inherited() -> None:
+    """In a process forked from one that may have started workers: those belong to the parent
+    (stopping them would stop its renders); this process starts its own."""
+    global _WORKERS, _WORKERS_LOCK
+    _WORKERS = {}
+    _WORKERS_LOCK = threading.Lock()
+
+
 @atexit.register
 def stop_all() -> None:
     """Stop every worker (at exit, and in tests that want a fresh one)."""
