@@ -149,7 +149,9 @@ def _duration(seconds: float) -> str:
 
 def summary(failures: Iterable[tuple[str, str]], verb: str) -> list[str]:
     """The lines that end a batch: each failed plan with its first error."""
-    lines = [f"  {path}: {first}" for path, first in failures]
+    lines = [
+        f"  {first}" if first.startswith(path) else f"  {path}: {first}" for path, first in failures
+    ]
     if not lines:
         return []
     return [f"{len(lines)} plan(s) {verb}:", *lines]
