@@ -78,8 +78,8 @@ def plan(n: int, bases: list[dict[str, Any]]) -> dict[str, Any]:
     }
     for old in {client.get("preferred_name"), old_given} - {None}:
         swaps[str(old)] = given
-    data = _replace(data, swaps)
-    data = _shift(data, n % 22)
+    data = _shift(_replace(data, swaps), n % 22)
+    assert isinstance(data, dict)
     if n % 3 == 0:
         for k in range(1 + n % 2):
             _repeat_goals(data, SETTINGS[(n // 3 + k) % len(SETTINGS)])
