@@ -8,12 +8,15 @@ rendered both ways through the real bounded worker and compared byte for byte.""
 
 from __future__ import annotations
 
+import copy
 import io
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import cerberus
 import pytest
 from lxml import etree
 
@@ -21,6 +24,8 @@ from plandoc.render import word, worker
 from plandoc.render.pipeline import RenderOptions, render_file
 from plandoc.render.write import stable_zip, stable_zip_of
 from plandoc.revise.summary import diff_files
+from plandoc.spec.orientations import registry
+from plandoc.spec.validate import ready_validator
 from tests.conftest import SAMPLES, TODAY
 
 REVISIONS = SAMPLES / "revisions"
@@ -99,3 +104,18 @@ def test_the_direct_zip_is_the_stable_zip_of_the_same_parts() -> None:
             package.writestr(name, data)
     assert stable_zip_of(parts) == stable_zip(plain.getvalue())
     assert stable_zip_of(parts) == stable_zip_of(parts)  # the second time from the cache
+
+
+def test_the_schema_check_validates_with_is_the_one_cerberus_accepts() -> None:
+    """plandoc skips cerberus's validation of its own schema at each start; here cerberus
+    validates every built-in orientation's plan schema (and each module orientation's own),
+    and expands it to exactly the mapping plandoc's validator holds."""
+    known = registry(())
+    for name in known.names():
+        orientation = known.get(name)
+        assert orientation is not None
+        for schema in (orientation.plan_schema, orientation.schema):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                checked = cerberus.Validator(copy.deepcopy(schema)).schema.schema
+            assert ready_validator(copy.deepcopy(schema)).schema == checked, name

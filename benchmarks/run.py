@@ -1,0 +1,353 @@
+"""plandoc against the plain pipeline, side by side in one run, on a synthetic caseload.
+
+    python benchmarks/run.py [--plans N] [--sample K] [--out FILE]
+
+Generates N realistic plans (1,000 by default; ``--plans 10000`` on request) across every
+orientation (:mod:`benchmarks.caseload`) and measures, in one run on this machine:
+
+per plan, in one process (one core), on the first K plans (100 by default), each row the same
+plans:
+
+* ``check``            plandoc's check: load keeping positions, schema, rules, SMART lint
+* ``plain check``      what a user would write: ``yaml.safe_load`` and a cerberus validator
+                       (built once) with the same schema — no positions, no rules
+* ``markdown``         load, plan model, context, Markdown (in the bounded template worker)
+* ``word``             plandoc's Word from the same context (in the bounded template worker)
+* ``plain docxtpl``    a new ``DocxTemplate`` per plan: load, render, save — the same template
+                       and context, charts as ``InlineImage``
+* ``pandoc``           pandoc converting the plan's Markdown to Word (where pandoc is installed)
+
+the whole caseload from the command line, wall time from a cold start, and the peak memory of
+all its processes together (sampled from /proc every 50 ms):
+
+* ``plandoc check DIR --jobs 1`` and ``--jobs 2``
+* ``plandoc render DIR -f md -f docx --jobs 1`` and ``--jobs 2`` (each plan checked first)
+* ``plandoc check PLAN`` on one plan from a cold start (best of 5)
+
+then prints the table with plans per second, milliseconds per plan, peak memory and the ratios,
+checks the targets, and writes it all to ``benchmarks/results.md``. The machine's load changes
+the absolute figures: compare the rows of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+import cerberus  # noqa: E402
+import yaml  # noqa: E402
+
+from benchmarks.caseload import write_caseload  # noqa: E402
+from plandoc.check.pipeline import check_file  # noqa: E402
+from plandoc.render.context import build_context  # noqa: E402
+from plandoc.render.markdown import render_markdown  # noqa: E402
+from plandoc.render.word import render_docx  # noqa: E402
+from plandoc.spec.loader import load_file  # noqa: E402
+from plandoc.spec.model import Plan, build_plan  # noqa: E402
+from plandoc.spec.orientations import registry  # noqa: E402
+
+TODAY = dt.date(2026, 11, 26)
+RESULTS = ROOT / "benchmarks" / "results.md"
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+}
+"""The commands run this checkout's plandoc, whatever is installed."""
+
+
+@dataclass
+class Row:
+    label: str
+    plans: int
+    seconds: float
+    peak_mb: float | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.plans / self.seconds
+
+    @property
+    def ms(self) -> float:
+        return 1000 * self.seconds / self.plans
+
+
+def timed(label: str, items: list[Any], work: Callable[[Any], object], note: str = "") -> Row:
+    """Each item once, after one warm-up call (imports, caches, the worker's start)."""
+    work(items[0])
+    start = time.perf_counter()
+    for item in items:
+        work(item)
+    row = Row(label, len(items), time.perf_counter() - start, note=note)
+    print(f"  {label:<24} {row.ms:8.1f} ms/plan", flush=True)
+    return row
+
+
+# --- per plan, in this process ------------------------------------------------------------
+
+
+def plain_check(path: Path) -> object:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    orientation = registry(()).get(data["plan"]["orientation"])
+    validator = _plain_validator(id(orientation.plan_schema), orientation.plan_schema)
+    return validator.validate(data)
+
+
+_PLAIN: dict[int, cerberus.Validator] = {}
+
+
+def _plain_validator(key: int, schema: Any) -> cerberus.Validator:
+    if key not in _PLAIN:
+        _PLAIN[key] = cerberus.Validator(schema, allow_unknown=False)
+    return _PLAIN[key]
+
+
+def plan_model(path: Path) -> Plan:
+    """Load and build the plan model, without the semantic checks and lint (Markdown's row)."""
+    doc = load_file(path)
+    known = registry(())
+    return build_plan(doc, known.get(doc.data["plan"]["orientation"]), known.get)
+
+
+def plain_docxtpl(context: dict[str, Any]) -> bytes:
+    """docxtpl as its documentation shows it: a new DocxTemplate per plan."""
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    from plandoc.render.templating import make_env
+    from plandoc.render.word import CHART_WIDTH_MM, _chart
+    from plandoc.spec.library import library
+
+    name = context["orientation"]["name"]
+    found = library().find(f"orientations/{name}/plan.docx") or library().find("plan.docx")
+    template = DocxTemplate(str(found))
+    charts = [_chart(m) for m in context["progress"]]
+    progress = [
+        {**m, "chart": InlineImage(template, io.BytesIO(c), width=Mm(CHART_WIDTH_MM)) if c else ""}
+        for m, c in zip(context["progress"], charts, strict=True)
+    ]
+    template.render({**context, "progress": progress}, jinja_env=make_env(markdown=False))
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def pandoc(markdown: str) -> bytes:
+    done = subprocess.run(
+        ["pandoc", "-f", "gfm", "-t", "docx", "-o", "-"],
+        input=markdown.encode("utf-8"),
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def per_plan_rows(paths: list[Path]) -> list[Row]:
+    print(f"per plan, one process, {len(paths)} plans:", flush=True)
+    contexts = [build_context(plan_model(p)) for p in paths]
+    rows = [
+        timed("check", paths, lambda p: check_file(p, today=TODAY)),
+        timed("plain check", paths, plain_check, "yaml.safe_load + cerberus"),
+        timed("markdown", paths, lambda p: render_markdown(build_context(plan_model(p)))),
+        timed("word", contexts, render_docx, "from a ready context"),
+        timed("plain docxtpl", contexts, plain_docxtpl, "a new DocxTemplate per plan"),
+    ]
+    if shutil.which("pandoc"):
+        markdowns = [render_markdown(c) for c in contexts]
+        rows.append(timed("pandoc md→docx", markdowns, pandoc, "one pandoc per plan"))
+    return rows
+
+
+# --- whole commands -----------------------------------------------------------------------
+
+
+def _tree_rss_mb(root: int) -> float:
+    """The resident memory of *root* and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / 1024 / 1024
+
+
+def command(label: str, argv: list[str], plans: int, *, expect: int = 0) -> Row:
+    """One command from a cold start: its wall time and the peak memory of its process tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV
+    )
+    peak = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.wait(0.05):
+            peak = max(peak, _tree_rss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, errors = process.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if process.returncode != expect:
+        sys.exit(f"{label} exited {process.returncode}:\n{errors[-2000:]}")
+    row = Row(label, plans, wall, peak_mb=peak)
+    print(
+        f"  {label:<40} {wall:7.2f} s   {row.rate:7.1f} plans/s   peak {peak:5.0f} MB", flush=True
+    )
+    return row
+
+
+def cli_rows(folder: Path, plans: int) -> list[Row]:
+    print(f"whole commands, {plans} plans, from a cold start:", flush=True)
+    plandoc = [sys.executable, "-m", "plandoc"]
+    today = ["--today", TODAY.isoformat(), "--quiet"]
+    rows = []
+    for jobs in ("1", "2"):
+        rows.append(command(f"check --jobs {jobs}", [*plandoc, "check", str(folder), *today, "--jobs", jobs], plans))  # fmt: skip
+    for jobs in ("1", "2"):
+        out = Path(tempfile.mkdtemp(prefix="plandoc-bench-out-"))
+        argv = [*plandoc, "render", str(folder), "-f", "md", "-f", "docx", "-o", str(out), *today, "--jobs", jobs]  # fmt: skip
+        rows.append(command(f"render -f md -f docx --jobs {jobs}", argv, plans))
+        shutil.rmtree(out)
+    return rows
+
+
+def cold_check(path: Path) -> Row:
+    argv = [sys.executable, "-m", "plandoc", "check", str(path), "--today", TODAY.isoformat()]
+    walls = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True, env=ENV)
+        walls.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    row = Row("check one plan, cold", 1, min(walls), peak_mb=peak, note="best of 5")
+    print(f"  {row.label:<40} {row.seconds:7.3f} s", flush=True)
+    return row
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def _find(rows: list[Row], label: str) -> Row | None:
+    return next((r for r in rows if r.label == label), None)
+
+
+def targets(rows: list[Row], plans: int) -> list[tuple[str, str, str, bool]]:
+    """(target, figure, how, met) for each target of the issue measured here."""
+    found: list[tuple[str, str, str, bool]] = []
+    word, plain = _find(rows, "word"), _find(rows, "plain docxtpl")
+    if word and plain:
+        ratio = plain.ms / word.ms
+        found.append(("Word ≥ 20× the plain docxtpl loop, per core", f"{ratio:.1f}×", "per plan rows", ratio >= 20))  # fmt: skip
+    check = _find(rows, "check")
+    if check:
+        found.append(("check ≥ 300 plans/s per core", f"{check.rate:.0f} plans/s", "per plan row", check.rate >= 300))  # fmt: skip
+    markdown = _find(rows, "markdown")
+    if markdown:
+        found.append(("Markdown ≥ 1,000 plans/s per core", f"{markdown.rate:.0f} plans/s", "per plan row", markdown.rate >= 1000))  # fmt: skip
+    one, two = (
+        _find(rows, "render -f md -f docx --jobs 1"),
+        _find(rows, "render -f md -f docx --jobs 2"),
+    )
+    if one and two:
+        speedup = one.seconds / two.seconds
+        found.append(("render --jobs 2 ≥ 1.6× --jobs 1", f"{speedup:.2f}×", "whole commands", speedup >= 1.6))  # fmt: skip
+        at_10k = two.seconds * 10_000 / plans
+        how = "measured" if plans >= 10_000 else f"{plans} plans measured, scaled to 10,000"
+        found.append(("10,000 plans checked + md + docx < 30 s on 2 cores", f"{at_10k:.0f} s", how, at_10k < 30))  # fmt: skip
+        found.append(("… in < 300 MB", f"{two.peak_mb:.0f} MB", "all its processes together", (two.peak_mb or 0) < 300))  # fmt: skip
+    cold = _find(rows, "check one plan, cold")
+    if cold:
+        found.append(("check one plan from a cold start < 0.3 s", f"{cold.seconds:.2f} s", "best of 5", cold.seconds < 0.3))  # fmt: skip
+    return found
+
+
+def table(rows: list[Row], plans: int, sample: int) -> str:
+    plain, pd = _find(rows, "plain docxtpl"), _find(rows, "pandoc md→docx")
+    plain_check_row = _find(rows, "plain check")
+    lines = [
+        "| what | plans | plans/s | ms/plan | peak memory | compared |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        compared = row.note
+        if row.label == "word" and plain:
+            compared = f"{plain.ms / row.ms:.1f}× the plain docxtpl loop"
+            if pd:
+                compared += f", {pd.ms / row.ms:.1f}× pandoc"
+        if row.label == "check" and plain_check_row:
+            compared = f"{plain_check_row.ms / row.ms:.2f}× the plain check (which finds far less)"
+        peak = f"{row.peak_mb:.0f} MB" if row.peak_mb else "—"
+        lines.append(
+            f"| {row.label} | {row.plans} | {row.rate:,.1f} | {row.ms:,.1f} | {peak} | {compared} |"
+        )
+    lines += ["", "| target | measured | how | met |", "|---|---|---|---|"]
+    lines += [f"| {t} | {f} | {h} | {'yes' if ok else '**no**'} |" for t, f, h, ok in targets(rows, plans)]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--plans", type=int, default=1000, help="plans in the caseload (1000)")
+    parser.add_argument("--sample", type=int, default=100, help="plans for the per-plan rows (100)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the table")
+    parser.add_argument("--no-cli", action="store_true", help="the per-plan rows only")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="plandoc-caseload-"))
+    paths = write_caseload(folder, args.plans)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0]
+    head = (
+        f"{args.plans} plans, per-plan rows on the first {min(args.sample, args.plans)}; "
+        f"Python {platform.python_version()}, {cores} cores, load average {load:.1f} at the start; "
+        f"{dt.date.today().isoformat()}"
+    )
+    print(head, flush=True)
+    rows = per_plan_rows(paths[: args.sample])
+    if not args.no_cli:
+        rows += cli_rows(folder, args.plans)
+        rows.append(cold_check(paths[0]))
+    shutil.rmtree(folder)
+    text = table(rows, args.plans, args.sample)
+    print()
+    print(text)
+    args.out.write_text(f"{head}\n\n{text}\n", encoding="utf-8")
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
