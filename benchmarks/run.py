@@ -32,6 +32,7 @@ the absolute figures: compare the rows of one run.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import io
 import os
@@ -106,18 +107,15 @@ def timed(label: str, items: list[Any], work: Callable[[Any], object], note: str
 
 def plain_check(path: Path) -> object:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    orientation = registry(()).get(data["plan"]["orientation"])
-    validator = _plain_validator(id(orientation.plan_schema), orientation.plan_schema)
-    return validator.validate(data)
+    name = data["plan"]["orientation"]
+    if name not in _PLAIN:  # one validator per schema, built once, as a user would
+        orientation = registry(()).get(name)
+        assert orientation is not None
+        _PLAIN[name] = cerberus.Validator(copy.deepcopy(orientation.plan_schema))
+    return _PLAIN[name].validate(data)
 
 
-_PLAIN: dict[int, cerberus.Validator] = {}
-
-
-def _plain_validator(key: int, schema: Any) -> cerberus.Validator:
-    if key not in _PLAIN:
-        _PLAIN[key] = cerberus.Validator(schema, allow_unknown=False)
-    return _PLAIN[key]
+_PLAIN: dict[str, cerberus.Validator] = {}
 
 
 def plan_model(path: Path) -> Plan:
