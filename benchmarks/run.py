@@ -18,7 +18,8 @@ plans:
 * ``pandoc``           pandoc converting the plan's Markdown to Word (where pandoc is installed)
 
 the whole caseload from the command line, wall time from a cold start, and the peak memory of
-all its processes together (sampled from /proc every 50 ms):
+all its processes together (their proportional set sizes, so pages a fork shares count once,
+sampled from /proc every 50 ms):
 
 * ``plandoc check DIR --jobs 1`` and ``--jobs 2``
 * ``plandoc render DIR -f md -f docx --jobs 1`` and ``--jobs 2`` (each plan checked first)
@@ -177,10 +178,11 @@ def per_plan_rows(paths: list[Path]) -> list[Row]:
 # --- whole commands -----------------------------------------------------------------------
 
 
-def _tree_rss_mb(root: int) -> float:
-    """The resident memory of *root* and all its descendants, from /proc."""
+def _tree_memory_mb(root: int) -> float:
+    """The memory of *root* and all its descendants, from /proc: each process's proportional
+    set size (its own pages, and its share of the pages forked processes share), so pages
+    shared after a fork are counted once; its resident size where the kernel gives no PSS."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -189,13 +191,23 @@ def _tree_rss_mb(root: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-        rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _memory_kb(pid)
         todo += children.get(pid, [])
-    return total / 1024 / 1024
+    return total / 1024
+
+
+def _memory_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def command(label: str, argv: list[str], plans: int, *, expect: int = 0) -> Row:
@@ -210,7 +222,7 @@ def command(label: str, argv: list[str], plans: int, *, expect: int = 0) -> Row:
     def sample() -> None:
         nonlocal peak
         while not stop.wait(0.05):
-            peak = max(peak, _tree_rss_mb(process.pid))
+            peak = max(peak, _tree_memory_mb(process.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -24,7 +24,7 @@ from plandoc.render import word, worker
 from plandoc.render.pipeline import RenderOptions, render_file
 from plandoc.render.write import stable_zip, stable_zip_of
 from plandoc.revise.summary import diff_files
-from plandoc.spec.orientations import registry
+from plandoc.spec.orientations import FIELD_KEYS, registry
 from plandoc.spec.validate import ready_validator
 from tests.conftest import SAMPLES, TODAY
 
@@ -119,3 +119,25 @@ def test_the_schema_check_validates_with_is_the_one_cerberus_accepts() -> None:
                 warnings.simplefilter("ignore")
                 checked = cerberus.Validator(copy.deepcopy(schema)).schema.schema
             assert ready_validator(copy.deepcopy(schema)).schema == checked, name
+
+
+NORMALISING = {"default", "default_setter", "coerce", "rename", "rename_handler", "purge_unknown"}
+
+
+def _rules(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        return set(schema) | {rule for value in schema.values() for rule in _rules(value)}
+    if isinstance(schema, list | tuple):
+        return {rule for value in schema for rule in _rules(value)}
+    return set()
+
+
+def test_no_schema_normalises_so_validation_may_skip_it() -> None:
+    """check validates without cerberus's normalisation pass; that holds only while no rule
+    of the spec, a built-in orientation or a practice's orientation normalises."""
+    known = registry(())
+    for name in known.names():
+        orientation = known.get(name)
+        assert orientation is not None
+        assert not _rules(orientation.plan_schema) & NORMALISING, name
+    assert not set(FIELD_KEYS) & NORMALISING

@@ -89,7 +89,9 @@ def _run(
     doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False
 ) -> list[Finding]:
     validator = _validator(id(schema), schema)
-    validator.validate(data, update=update)
+    # No rule of the spec normalises (no defaults, coercion or renaming): normalising would
+    # copy the whole plan and walk it once more for nothing (a third of the validation)
+    validator.validate(data, update=update, normalize=False)
     findings = [_to_finding(doc, schema, error, base) for error in _leaves(validator._errors)]
     return sorted(set(findings))
 
