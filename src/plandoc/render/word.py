@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -353,11 +354,13 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str]]) -> No
     no wider than its table cell; any other marker text goes."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.oxml.shape import CT_Inline
     from docx.parts.story import StoryPart
 
     for part in document.part.package.iter_parts():
         if not isinstance(part, StoryPart):
             continue
+        shape_ids: Iterator[int] | None = None
         for text in list(part.element.iter(qn("w:t"))):
             if not PICTURE_MARK.search(text.text or ""):
                 continue
@@ -367,7 +370,12 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str]]) -> No
             for piece in reversed(pieces):
                 if piece in pictures:
                     png, alt = pictures[piece]
-                    inline = part.new_pic_inline(io.BytesIO(png), _picture_width(run), None)
+                    # python-docx's new_pic_inline, except that the part's highest shape id is
+                    # searched for once, not once a picture (a search of the whole part)
+                    shape_ids = shape_ids or itertools.count(part.next_id)
+                    rid, image = part.get_or_add_image(io.BytesIO(png))
+                    cx, cy = image.scaled_dimensions(_picture_width(run), None)
+                    inline = CT_Inline.new_pic_inline(next(shape_ids), rid, image.filename, cx, cy)
                     inline.docPr.set("descr", alt)
                     for side in ("distT", "distB", "distL", "distR"):
                         inline.set(side, "0")  # else LibreOffice pads the picture by 3 mm
