@@ -66,6 +66,12 @@ from plandoc.spec.model import Plan, build_plan  # noqa: E402
 from plandoc.spec.orientations import registry  # noqa: E402
 
 TODAY = dt.date(2026, 11, 26)
+TITLE = "# plandoc against the plain pipeline\n\n`python benchmarks/run.py` wrote this file; do not edit it by hand."
+NOTES = """Per plan rows: one process (the template worker included), the same plans and contexts in
+each row. Whole commands: from a cold start, over the whole caseload, Markdown and Word for
+every plan (each plan checked first). *CPU* counts every process involved, so it does not
+change with the machine's other work; wall time does — compare the rows of one run, and read
+the load averages above. Why each missed target is missed: see the README (Performance)."""
 RESULTS = ROOT / "benchmarks" / "results.md"
 ENV = {
     **os.environ,
@@ -79,6 +85,9 @@ class Row:
     label: str
     plans: int
     seconds: float
+    cpu: float
+    """Processor seconds of every process involved (this one or the command, and their
+    workers): what a plan costs whatever else the machine is doing."""
     peak_mb: float | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -91,16 +100,56 @@ class Row:
     def ms(self) -> float:
         return 1000 * self.seconds / self.plans
 
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / self.plans
+
+    @property
+    def per_core(self) -> float:
+        """Plans per processor second: the throughput of one core given to it alone."""
+        return self.plans / self.cpu
+
 
 def timed(label: str, items: list[Any], work: Callable[[Any], object], note: str = "") -> Row:
-    """Each item once, after one warm-up call (imports, caches, the worker's start)."""
+    """Each item once, after one warm-up call (imports, caches, the worker's start); wall time,
+    and the processor time of this process and all it runs (the template worker, pandoc)."""
     work(items[0])
+    cpu = _tree_cpu(os.getpid())
     start = time.perf_counter()
     for item in items:
         work(item)
-    row = Row(label, len(items), time.perf_counter() - start, note=note)
-    print(f"  {label:<24} {row.ms:8.1f} ms/plan", flush=True)
+    wall = time.perf_counter() - start
+    row = Row(label, len(items), wall, _tree_cpu(os.getpid()) - cpu, note=note)
+    print(f"  {label:<24} {row.ms:8.1f} ms/plan   {row.cpu_ms:8.1f} ms CPU/plan", flush=True)
     return row
+
+
+def _tree_cpu(root: int) -> float:
+    """Processor seconds used so far by *root*, by its descendants alive now, and by those
+    they have waited for."""
+    children = _children()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        todo += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children() -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            found.setdefault(parent, []).append(int(entry.name))
+    return found
 
 
 # --- per plan, in this process ------------------------------------------------------------
@@ -182,15 +231,7 @@ def _tree_memory_mb(root: int) -> float:
     """The memory of *root* and all its descendants, from /proc: each process's proportional
     set size (its own pages, and its share of the pages forked processes share), so pages
     shared after a fork are counted once; its resident size where the kernel gives no PSS."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    children = _children()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
@@ -212,6 +253,7 @@ def _memory_kb(pid: int) -> int:
 
 def command(label: str, argv: list[str], plans: int, *, expect: int = 0) -> Row:
     """One command from a cold start: its wall time and the peak memory of its process tree."""
+    cpu = _reaped_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(
         argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV
@@ -232,11 +274,19 @@ def command(label: str, argv: list[str], plans: int, *, expect: int = 0) -> Row:
     sampler.join()
     if process.returncode != expect:
         sys.exit(f"{label} exited {process.returncode}:\n{errors[-2000:]}")
-    row = Row(label, plans, wall, peak_mb=peak)
+    row = Row(label, plans, wall, _reaped_cpu() - cpu, peak_mb=peak)
     print(
-        f"  {label:<40} {wall:7.2f} s   {row.rate:7.1f} plans/s   peak {peak:5.0f} MB", flush=True
+        f"  {label:<36} {wall:7.2f} s   {row.cpu:7.2f} s CPU   {row.rate:7.1f} plans/s   peak {peak:5.0f} MB",
+        flush=True,
     )
     return row
+
+
+def _reaped_cpu() -> float:
+    """Processor seconds of the commands run and waited for so far (each with the processes
+    it waited for: its workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def cli_rows(folder: Path, plans: int) -> list[Row]:
@@ -249,20 +299,22 @@ def cli_rows(folder: Path, plans: int) -> list[Row]:
     for jobs in ("1", "2"):
         out = Path(tempfile.mkdtemp(prefix="plandoc-bench-out-"))
         argv = [*plandoc, "render", str(folder), "-f", "md", "-f", "docx", "-o", str(out), *today, "--jobs", jobs]  # fmt: skip
-        rows.append(command(f"render -f md -f docx --jobs {jobs}", argv, plans))
+        rows.append(command(f"render md+docx --jobs {jobs}", argv, plans))
         shutil.rmtree(out)
     return rows
 
 
 def cold_check(path: Path) -> Row:
     argv = [sys.executable, "-m", "plandoc", "check", str(path), "--today", TODAY.isoformat()]
-    walls = []
+    runs = []
     for _ in range(5):
+        cpu = _reaped_cpu()
         start = time.perf_counter()
         subprocess.run(argv, capture_output=True, check=True, env=ENV)
-        walls.append(time.perf_counter() - start)
+        runs.append((time.perf_counter() - start, _reaped_cpu() - cpu))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    row = Row("check one plan, cold", 1, min(walls), peak_mb=peak, note="best of 5")
+    wall, cpu = min(runs)
+    row = Row("check one plan, cold", 1, wall, cpu, peak_mb=peak, note="best of 5")
     print(f"  {row.label:<40} {row.seconds:7.3f} s", flush=True)
     return row
 
@@ -275,53 +327,54 @@ def _find(rows: list[Row], label: str) -> Row | None:
 
 
 def targets(rows: list[Row], plans: int) -> list[tuple[str, str, str, bool]]:
-    """(target, figure, how, met) for each target of the issue measured here."""
+    """(target, figure, how, met) for each target of the issue measured here. "Per core" is
+    measured in processor time, which the machine's other work does not change."""
     found: list[tuple[str, str, str, bool]] = []
     word, plain = _find(rows, "word"), _find(rows, "plain docxtpl")
     if word and plain:
-        ratio = plain.ms / word.ms
-        found.append(("Word ≥ 20× the plain docxtpl loop, per core", f"{ratio:.1f}×", "per plan rows", ratio >= 20))  # fmt: skip
+        ratio = plain.cpu_ms / word.cpu_ms
+        found.append(("Word ≥ 20× the plain docxtpl loop, per core", f"{ratio:.1f}×", f"CPU ms a plan, {plain.cpu_ms:.0f} against {word.cpu_ms:.0f}", ratio >= 20))  # fmt: skip
     check = _find(rows, "check")
     if check:
-        found.append(("check ≥ 300 plans/s per core", f"{check.rate:.0f} plans/s", "per plan row", check.rate >= 300))  # fmt: skip
+        found.append(("check ≥ 300 plans/s per core", f"{check.per_core:.0f} plans/s", "plans per CPU second", check.per_core >= 300))  # fmt: skip
     markdown = _find(rows, "markdown")
     if markdown:
-        found.append(("Markdown ≥ 1,000 plans/s per core", f"{markdown.rate:.0f} plans/s", "per plan row", markdown.rate >= 1000))  # fmt: skip
-    one, two = (
-        _find(rows, "render -f md -f docx --jobs 1"),
-        _find(rows, "render -f md -f docx --jobs 2"),
-    )
+        found.append(("Markdown ≥ 1,000 plans/s per core", f"{markdown.per_core:.0f} plans/s", "plans per CPU second (load, model, context, render)", markdown.per_core >= 1000))  # fmt: skip
+    one, two = _find(rows, "render md+docx --jobs 1"), _find(rows, "render md+docx --jobs 2")
     if one and two:
         speedup = one.seconds / two.seconds
-        found.append(("render --jobs 2 ≥ 1.6× --jobs 1", f"{speedup:.2f}×", "whole commands", speedup >= 1.6))  # fmt: skip
+        found.append(("render --jobs 2 ≥ 1.6× --jobs 1", f"{speedup:.2f}×", "wall time, whole commands (needs two free cores)", speedup >= 1.6))  # fmt: skip
         at_10k = two.seconds * 10_000 / plans
-        how = "measured" if plans >= 10_000 else f"{plans} plans measured, scaled to 10,000"
-        found.append(("10,000 plans checked + md + docx < 30 s on 2 cores", f"{at_10k:.0f} s", how, at_10k < 30))  # fmt: skip
-        found.append(("… in < 300 MB", f"{two.peak_mb:.0f} MB", "all its processes together", (two.peak_mb or 0) < 300))  # fmt: skip
+        ideal = two.cpu / 2 * 10_000 / plans
+        how = "measured" if plans >= 10_000 else f"{plans:,} plans measured, scaled"
+        found.append(("10,000 plans checked + md + docx < 30 s on 2 cores", f"{at_10k:.0f} s", f"wall, {how}; {ideal:.0f} s on two free cores (its CPU time / 2)", at_10k < 30))  # fmt: skip
+        found.append(("… in < 300 MB", f"{two.peak_mb:.0f} MB", "all its processes together (PSS)", (two.peak_mb or 0) < 300))  # fmt: skip
     cold = _find(rows, "check one plan, cold")
     if cold:
-        found.append(("check one plan from a cold start < 0.3 s", f"{cold.seconds:.2f} s", "best of 5", cold.seconds < 0.3))  # fmt: skip
+        found.append(("check one plan from a cold start < 0.3 s", f"{cold.seconds:.2f} s", f"wall, best of 5 ({cold.cpu:.2f} s CPU)", cold.seconds < 0.3))  # fmt: skip
     return found
 
 
-def table(rows: list[Row], plans: int, sample: int) -> str:
+def table(rows: list[Row], plans: int) -> str:
     plain, pd = _find(rows, "plain docxtpl"), _find(rows, "pandoc md→docx")
     plain_check_row = _find(rows, "plain check")
     lines = [
-        "| what | plans | plans/s | ms/plan | peak memory | compared |",
-        "|---|---:|---:|---:|---:|---|",
+        "| what | plans | ms/plan (wall) | CPU ms/plan | plans per CPU s | peak memory | compared |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         compared = row.note
         if row.label == "word" and plain:
-            compared = f"{plain.ms / row.ms:.1f}× the plain docxtpl loop"
+            compared = f"{plain.cpu_ms / row.cpu_ms:.1f}× the plain docxtpl loop"
             if pd:
-                compared += f", {pd.ms / row.ms:.1f}× pandoc"
+                compared += f", {pd.cpu_ms / row.cpu_ms:.1f}× pandoc"
         if row.label == "check" and plain_check_row:
-            compared = f"{plain_check_row.ms / row.ms:.2f}× the plain check (which finds far less)"
+            compared = (
+                f"{plain_check_row.cpu_ms / row.cpu_ms:.1f}× the plain check (which finds far less)"
+            )
         peak = f"{row.peak_mb:.0f} MB" if row.peak_mb else "—"
         lines.append(
-            f"| {row.label} | {row.plans} | {row.rate:,.1f} | {row.ms:,.1f} | {peak} | {compared} |"
+            f"| {row.label} | {row.plans:,} | {row.ms:,.1f} | {row.cpu_ms:,.1f} | {row.per_core:,.0f} | {peak} | {compared} |"
         )
     lines += ["", "| target | measured | how | met |", "|---|---|---|---|"]
     lines += [f"| {t} | {f} | {h} | {'yes' if ok else '**no**'} |" for t, f, h, ok in targets(rows, plans)]  # fmt: skip
@@ -352,10 +405,11 @@ def main() -> None:
         rows += cli_rows(folder, args.plans)
         rows.append(cold_check(paths[0]))
     shutil.rmtree(folder)
-    text = table(rows, args.plans, args.sample)
+    head += f"; load average {os.getloadavg()[0]:.1f} at the end"
+    text = table(rows, args.plans)
     print()
     print(text)
-    args.out.write_text(f"{head}\n\n{text}\n", encoding="utf-8")
+    args.out.write_text(f"{TITLE}\n\n{head}.\n\n{text}\n\n{NOTES}\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")
 
 
