@@ -10,6 +10,7 @@ memory for ten plans as for ten thousand.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -45,7 +46,11 @@ def run_batch(function: Callable[[T], R], items: Sequence[T], jobs: int = 1) -> 
     process once, each item on its own; results are pickled back."""
     processes = min(jobs, len(items) // MIN_PER_PROCESS)
     if processes <= 1:
-        yield from map(function, items)
+        for done, item in enumerate(items):
+            result = function(item)
+            if len(items) > 1:
+                _tidy(first=done == 0)
+            yield result
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -69,9 +74,26 @@ def run_batch(function: Callable[[T], R], items: Sequence[T], jobs: int = 1) -> 
 _FUNCTION: Callable[[Any], Any] | None = None  # in a worker process: what each item is given to
 
 
+_DONE = 0
+
+
 def _call(item: Any) -> Any:
+    global _DONE
     assert _FUNCTION is not None
-    return _FUNCTION(item)
+    result = _FUNCTION(item)
+    _DONE += 1
+    _tidy(first=_DONE == 1)
+    return result
+
+
+def _tidy(*, first: bool) -> None:
+    """Free a plan's objects as soon as it is done, so memory stays flat over a caseload: a
+    plan's model, context and parsed YAML sit in reference cycles that Python frees only at a
+    full collection. What the first plan left (imports, schemas, the orientation registry)
+    is frozen, so each collection looks at one plan's objects only."""
+    gc.collect()
+    if first:
+        gc.freeze()
 
 
 def _in_worker(function: Callable[[Any], Any]) -> None:

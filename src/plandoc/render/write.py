@@ -195,21 +195,29 @@ def stable_zip(data: bytes) -> bytes:
 
 
 _DEFLATED: dict[bytes, tuple[int, bytes]] = {}  # a part's digest → its CRC and deflated bytes
-_DEFLATED_MAX = 512
+_SEEN: set[bytes] = set()  # the digests of parts compressed once
+_CACHE_MAX = 256
 
 
 def deflated(data: bytes) -> tuple[int, bytes]:
     """*data*'s CRC-32 and its raw deflate stream, as :mod:`zipfile` writes it. A template's
     unchanged parts (styles, numbering, theme, fonts) are the same from document to document:
-    they are compressed once per process and copied after that."""
+    a part met a second time is kept compressed and copied after that; a part met once (a
+    plan's own text, its charts) is not kept, so memory stays flat over a caseload."""
     key = hashlib.blake2b(data, digest_size=20).digest()
     found = _DEFLATED.get(key)
-    if found is None:
-        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        found = (zlib.crc32(data), compressor.compress(data) + compressor.flush())
-        if len(_DEFLATED) >= _DEFLATED_MAX:
+    if found is not None:
+        return found
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    found = (zlib.crc32(data), compressor.compress(data) + compressor.flush())
+    if key in _SEEN:
+        if len(_DEFLATED) >= _CACHE_MAX:
             _DEFLATED.clear()
         _DEFLATED[key] = found
+    else:
+        if len(_SEEN) >= 16 * _CACHE_MAX:
+            _SEEN.clear()
+        _SEEN.add(key)
     return found
 
 
