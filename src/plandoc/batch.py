@@ -26,9 +26,11 @@ R = TypeVar("R")
 MIN_PER_PROCESS = 4
 """A worker process is started for every four plans at most: for fewer, starting it (and its
 template worker) would cost more than it saves."""
-AHEAD_PER_JOB = 8
-"""How many plans each worker process may be given ahead of the results read: enough to keep
-every process busy, few enough that finished results never pile up."""
+CHUNK = 4
+"""Plans go to a worker process four at a time: one message each way for four plans."""
+AHEAD_PER_JOB = 4
+"""How many chunks each worker process may be given ahead of the results read: enough to
+keep every process busy, few enough that finished results never pile up."""
 
 
 def default_jobs() -> int:
@@ -56,13 +58,13 @@ def run_batch(function: Callable[[T], R], items: Sequence[T], jobs: int = 1) -> 
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = context.Pool(processes, initializer=_in_worker, initargs=(function,))
     try:
-        pending: deque[AsyncResult[Any]] = deque()
-        for item in items:
-            pending.append(pool.apply_async(_call, (item,)))
+        pending: deque[AsyncResult[list[Any]]] = deque()
+        for start in range(0, len(items), CHUNK):
+            pending.append(pool.apply_async(_call_each, (items[start : start + CHUNK],)))
             if len(pending) >= AHEAD_PER_JOB * processes:
-                yield pending.popleft().get()
+                yield from pending.popleft().get()
         while pending:
-            yield pending.popleft().get()
+            yield from pending.popleft().get()
         pool.close()
     except BaseException:
         pool.terminate()
@@ -77,13 +79,15 @@ _FUNCTION: Callable[[Any], Any] | None = None  # in a worker process: what each 
 _DONE = 0
 
 
-def _call(item: Any) -> Any:
+def _call_each(items: Sequence[Any]) -> list[Any]:
     global _DONE
     assert _FUNCTION is not None
-    result = _FUNCTION(item)
-    _DONE += 1
-    _tidy(first=_DONE == 1)
-    return result
+    results = []
+    for item in items:
+        results.append(_FUNCTION(item))
+        _DONE += 1
+        _tidy(first=_DONE == 1)
+    return results
 
 
 def _tidy(*, first: bool) -> None:
