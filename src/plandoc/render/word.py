@@ -179,6 +179,8 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
 _COMPILED: dict[tuple[int, str], jinja2.Template] = {}
 _PATCHED: dict[str, str] = {}
 _INSPECTED: dict[str, dict[str, str]] = {}  # a template's SHA-256 → its parts' digests
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+"""The core properties docxtpl renders as templates (``DocxTemplate.render_properties``)."""
 _LISTING = re.compile("[\t\a\n\f]")
 _LITERAL = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
 
@@ -220,6 +222,21 @@ def _prepared_class() -> type:
             # docxtpl's listing turns tabs, line and page breaks in text into Word's; with none
             # of those characters left it would rewrite every paragraph to the same text
             return str(self.resolve_listing(dst_xml)) if _LISTING.search(dst_xml) else dst_xml
+
+        def render_properties(
+            self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None
+        ) -> None:
+            """docxtpl's, with each property's Jinja compiled once per template, not once per
+            document (plandoc then sets the properties a document has: see
+            :func:`_set_properties`)."""
+            assert jinja_env is not None
+            props = self.docx.core_properties
+            for name in _RENDERED_PROPERTIES:
+                initial = getattr(props, name)
+                key = (id(jinja_env), initial)
+                if key not in _COMPILED:
+                    _COMPILED[key] = jinja_env.from_string(initial)
+                setattr(props, name, _COMPILED[key].render(context))
 
     return Prepared
 
