@@ -26,6 +26,8 @@ R = TypeVar("R")
 MIN_PER_PROCESS = 4
 """A worker process is started for every four plans at most: for fewer, starting it (and its
 template worker) would cost more than it saves."""
+COLLECT_EVERY = 32
+"""In the caller's own process (one job), plans' reference cycles are freed every 32 plans."""
 CHUNK = 4
 """Plans go to a worker process four at a time: one message each way for four plans."""
 AHEAD_PER_JOB = 4
@@ -41,22 +43,28 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_batch(function: Callable[[T], R], items: Sequence[T], jobs: int = 1) -> Iterator[R]:
+def run_batch(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int = 1,
+    *,
+    setup: Callable[[], None] | None = None,
+) -> Iterator[R]:
     """``function(item)`` for each item, yielded in the order of *items*. With *jobs* above one
-    (and at least :data:`MIN_PER_PROCESS` items for each), in that many worker processes: *function* (a module-level
-    function, or a :func:`functools.partial` of one holding the batch's options) goes to each
-    process once, each item on its own; results are pickled back."""
+    (and at least :data:`MIN_PER_PROCESS` items for each), in that many worker processes:
+    *function* (a module-level function, or a :func:`functools.partial` of one holding the
+    batch's options) goes to each process once, the items a :data:`CHUNK` at a time; results
+    are pickled back. *setup* (module-level too) runs first in each worker process."""
     processes = min(jobs, len(items) // MIN_PER_PROCESS)
     if processes <= 1:
-        for done, item in enumerate(items):
-            result = function(item)
-            if len(items) > 1:
-                _tidy(first=done == 0)
-            yield result
+        for done, item in enumerate(items, 1):
+            yield function(item)
+            if done % COLLECT_EVERY == 0:
+                gc.collect()  # this process is the caller's: nothing frozen, a full collection
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(processes, initializer=_in_worker, initargs=(function,))
+    pool = context.Pool(processes, initializer=_in_worker, initargs=(function, setup))
     try:
         pending: deque[AsyncResult[list[Any]]] = deque()
         for start in range(0, len(items), CHUNK):
@@ -91,26 +99,21 @@ def _call_each(items: Sequence[Any]) -> list[Any]:
 
 
 def _tidy(*, first: bool) -> None:
-    """Free a plan's objects as soon as it is done, so memory stays flat over a caseload: a
-    plan's model, context and parsed YAML sit in reference cycles that Python frees only at a
-    full collection. What the first plan left (imports, schemas, the orientation registry)
-    is frozen, so each collection looks at one plan's objects only."""
+    """In a worker process (plandoc's own): free a plan's objects as soon as it is done, so
+    memory stays flat over a caseload — a plan's model, context and parsed YAML sit in
+    reference cycles that Python frees only at a full collection. What the first plan left
+    (imports, schemas, the orientation registry) is frozen, so each collection looks at one
+    plan's objects only."""
     gc.collect()
     if first:
         gc.freeze()
 
 
-def _in_worker(function: Callable[[Any], Any]) -> None:
-    """A fresh worker process: it starts its own bounded template worker (not the one it may
-    have inherited from its parent, which belongs to the parent), and stops it when it ends."""
-    from multiprocessing.util import Finalize
-
-    from .render import worker
-
+def _in_worker(function: Callable[[Any], Any], setup: Callable[[], None] | None) -> None:
     global _FUNCTION
     _FUNCTION = function
-    worker.forget_inherited()
-    Finalize(None, worker.stop_all, exitpriority=10)
+    if setup is not None:
+        setup()
 
 
 class Progress:

@@ -22,7 +22,7 @@ from .fonts import font_warnings
 from .labels import BASE as BASE_LOCALE
 from .labels import load_labels
 from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
-from .worker import DEFAULT_LIMITS, Limits
+from .worker import DEFAULT_LIMITS, Limits, in_batch_process
 from .write import refuse_template_folders, write_set
 
 FORMATS = ("md", "docx", "pdf", "safety-plan", "safety-plan-pdf")
@@ -216,9 +216,8 @@ def iter_render(
         require_soffice()
     from ..batch import run_batch
 
-    yield from run_batch(
-        partial(render_file, options=options, protect=tuple(sources)), sources, jobs
-    )
+    render = partial(render_file, options=options, protect=tuple(sources))
+    yield from run_batch(render, sources, jobs, setup=in_batch_process)
 
 
 __all__ = [

@@ -244,6 +244,16 @@ def forget_inherited() -> None:
     _WORKERS_LOCK = threading.Lock()
 
 
+def in_batch_process() -> None:
+    """Set up a worker process of a batch (:mod:`plandoc.batch`): it starts its own bounded
+    workers, not the ones it may have inherited from its parent, and stops them when it ends
+    (a pool's worker process leaves without running ``atexit``)."""
+    from multiprocessing.util import Finalize
+
+    forget_inherited()
+    Finalize(None, stop_all, exitpriority=10)
+
+
 @atexit.register
 def stop_all() -> None:
     """Stop every worker (at exit, and in tests that want a fresh one)."""
