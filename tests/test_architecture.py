@@ -13,6 +13,7 @@ PACKAGE = ROOT / "src" / "plandoc"
 STAGES = {
     "errors": 0,
     "text": 0,
+    "batch": 0,
     "spec": 1,
     "check": 2,
     "render": 3,

@@ -103,7 +103,7 @@ def test_a_plan_renders_in_us_spelling_by_default(run: Run, tmp_path: Path) -> N
     assert "## Cognitive Behavioral Therapy" in markdown
     assert "### Behavioral experiments" in markdown and "### Case conceptualization" in markdown
     assert "catastrophizing, emotional reasoning" in markdown  # a fixed value, respelled
-    assert "LCSW, license no. CSW-44821 (OR)" in markdown
+    assert "LCSW; license no. CSW-44821 (OR)" in markdown
     word = word_text(tmp_path / "cbt.docx")
     assert "Cognitive Behavioral Therapy" in word and "Behavioural" not in word
     render(run, SAMPLES / "substance-use-iop.yaml", tmp_path, fmt="docx")
@@ -133,7 +133,7 @@ def test_en_gb_gives_british_spelling(run: Run, tmp_path: Path) -> None:
     assert "## Cognitive Behavioural Therapy" in markdown
     assert "### Case conceptualisation" in markdown
     assert "catastrophising, emotional reasoning" in markdown  # the spec's own spelling
-    assert "LCSW, licence no. CSW-44821 (OR)" in markdown
+    assert "LCSW; licence no. CSW-44821 (OR)" in markdown
     assert "Cognitive Behavioural Therapy" in word_text(tmp_path / "cbt.docx")
     render(run, SAMPLES / "substance-use-iop.yaml", tmp_path, "--locale", "en-GB", fmt="docx")
     headers = header_cells(tmp_path / "substance-use-iop.docx")

@@ -120,6 +120,17 @@ templates_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A practice's template folder, searched before the built-ins (repeatable).",
 )
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Worker processes for a batch of plans (default: one per processor core).",
+)
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress bar (there is none when not on a terminal)."
+)
 locale_option = click.option(
     "--locale",
     default=None,
@@ -172,6 +183,8 @@ profile_option = click.option(
 @templates_option
 @today_option
 @practice_option
+@jobs_option
+@quiet_option
 def check(
     plans: tuple[str, ...],
     strict: bool,
@@ -180,59 +193,60 @@ def check(
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
     practice_file: Path | None,
+    jobs: int | None,
+    quiet: bool,
 ) -> None:
     """Validate plans; print `path:line:col: error|warning: message [rule]` for every problem.
 
-    A directory means every *.yaml in it. Exit 0 when no plan has errors, 1 otherwise.
+    A directory means every *.yaml in it; --jobs checks them in parallel. Exit 0 when no plan
+    has errors, 1 otherwise.
     """
-    from .check.pipeline import check_file
+    from .batch import Progress, default_jobs
+    from .check.pipeline import check_files
 
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
-    results = [
-        check_file(
-            p,
-            strict=strict,
-            profiles=profiles,
-            today=today,
-            templates=template_dirs,
-            practice=practice,
-        )
-        for p in plan_files(plans)
-    ]
-    errors = sum(len(r.errors) for r in results)
-    warnings = sum(len(r.warnings) for r in results)
+    named = profiles or (practice.profiles if practice else ())
+    paths = plan_files(plans)
+    progress = Progress(len(paths), "Checking", quiet=quiet or fmt == "json")
+    results = check_files(
+        paths, strict=strict, profiles=profiles, today=today, templates=template_dirs,
+        practice=practice, jobs=jobs or default_jobs(),
+    )  # fmt: skip
+    files: list[dict[str, Any]] = []
+    failures: list[tuple[str, str]] = []
+    errors = warnings = 0
+    for result in results:
+        progress.update(result.ok)
+        errors, warnings = errors + len(result.errors), warnings + len(result.warnings)
+        if not result.ok:
+            failures.append((result.path, result.errors[0].format()))
+        if fmt == "json":
+            findings = [f.as_dict() for f in result.findings]
+            tables = {"compliance": list(result.compliance)} if named else {}
+            files.append({"path": result.path, "ok": result.ok, "findings": findings, **tables})
+        elif result.findings:
+            progress.clear()
+            say(*(finding.format() for finding in result.findings))
+            progress.redraw()
+    progress.clear()
     if fmt == "json":
-        from .check.compliance import compliance_for
-
-        def compliance(r: Any) -> dict[str, Any]:
-            day = today or dt.date.today()
-            found = compliance_for(r.document, r.plan, profiles, today=day, templates=template_dirs)
-            return {"compliance": found} if profiles else {}
-
-        payload = {
-            "files": [
-                {
-                    "path": r.path,
-                    "ok": r.ok,
-                    "findings": [f.as_dict() for f in r.findings],
-                    **compliance(r),
-                }
-                for r in results
-            ],
-            "errors": errors,
-            "warnings": warnings,
-        }
+        payload = {"files": files, "errors": errors, "warnings": warnings}
         click.echo(json.dumps(payload, indent=2))
     else:
-        for result in results:
-            for finding in result.findings:
-                say(finding.format())
-        failed = sum(not r.ok for r in results)
-        verdict = "ok" if not failed else f"{failed} with errors"
+        verdict = "ok" if not failures else f"{len(failures)} with errors"
         click.echo(
-            f"{len(results)} plan(s) checked, {verdict}: {errors} error(s), {warnings} warning(s)"
+            f"{progress.done} plan(s) checked, {verdict}: {errors} error(s), {warnings} warning(s)"
         )
+        if progress.total > 1:
+            say(*_failed_summary(failures, "with errors"), err=True)
     sys.exit(1 if errors else 0)
+
+
+def _failed_summary(failures: list[tuple[str, str]], what: str) -> list[str]:
+    """The end of a batch: each failed plan with its first error."""
+    from .batch import summary
+
+    return summary(failures, what)
 
 
 @main.command()
@@ -263,7 +277,6 @@ def check(
 @locale_option
 @profile_option
 @practice_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--fhir-transaction",
     is_flag=True,
@@ -275,6 +288,8 @@ def check(
     help="With -f fhir: leave out the copy of the whole plan (narrative, risk, safety plan) "
     "that the CarePlan carries for `plandoc import`; send a payer the standard resources only.",
 )
+@jobs_option
+@quiet_option
 def render(
     plans: tuple[str, ...],
     formats: tuple[str, ...],
@@ -284,6 +299,7 @@ def render(
     locale: str | None,
     profiles: tuple[str, ...],
     practice_file: Path | None,
+    jobs: int | None,
     quiet: bool,
     fhir_transaction: bool,
     fhir_without_source: bool,
@@ -291,12 +307,14 @@ def render(
     """Render plans to Markdown, Word, PDF and FHIR: OUTDIR/<plan file stem>.<format>.
 
     Each plan is checked first; a plan with errors is reported and skipped, and the others are
-    still written. A directory means every *.yaml in it. A plan with no safety plan gets no
-    handout, with a warning. Each --profile adds its compliance appendix to the plan and the
-    payer summary: where the plan meets each requirement, and what is missing (a warning, not
-    an error). Exit 1 when any plan failed, or when nothing was written.
+    still written. A directory means every *.yaml in it; --jobs renders them in parallel (the
+    files are the same). A plan with no safety plan gets no handout, with a warning. Each
+    --profile adds its compliance appendix to the plan and the payer summary: where the plan
+    meets each requirement, and what is missing (a warning, not an error). Exit 1 when any
+    plan failed, or when nothing was written.
     """
-    from .render.pipeline import RenderOptions, render_files
+    from .batch import Progress, default_jobs
+    from .render.pipeline import RenderOptions, iter_render
 
     sources = plan_files(plans)
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
@@ -311,12 +329,13 @@ def render(
         fhir_transaction=fhir_transaction,
         fhir_source=not fhir_without_source,
     )
-    with click.progressbar(
-        length=len(sources), label="Rendering", file=sys.stderr, hidden=quiet or len(sources) < 2
-    ) as bar:
-        results = render_files(sources, options, progress=lambda _: bar.update(1))
+    progress = Progress(len(sources), "Rendering", quiet=quiet)
     said: set[str] = set()  # a template's missing font is said once, not once per plan
-    for result in results:
+    failures: list[tuple[str, str]] = []
+    written = whole = 0
+    for result in iter_render(sources, options, jobs=jobs or default_jobs()):
+        progress.update(result.ok)
+        progress.clear()
         for finding in result.findings:
             say(finding.format(), err=True)
         for warning in (w for w in result.warnings if w not in said):
@@ -324,13 +343,17 @@ def render(
             say(f"warning: {result.source}: {warning}", err=True)
         if result.error:
             say(f"error: {result.error}", err=True)
+            first = next((f.format() for f in result.findings if f.severity == "error"), None)
+            failures.append((str(result.source), first or result.error))
         for path in result.written:
             say(f"wrote {path}")
-    failed = sum(not r.ok for r in results)
-    written = sum(len(r.written) for r in results)
-    whole = sum(bool(r.written) for r in results)
-    click.echo(f"{written} file(s) written for {whole} of {len(results)} plan(s)", err=True)
-    sys.exit(1 if failed or not written else 0)
+        written, whole = written + len(result.written), whole + bool(result.written)
+        progress.redraw()
+    progress.clear()
+    if progress.total > 1:
+        say(*_failed_summary(failures, "failed"), err=True)
+    click.echo(f"{written} file(s) written for {whole} of {progress.done} plan(s)", err=True)
+    sys.exit(1 if failures or not written else 0)
 
 
 @main.command()

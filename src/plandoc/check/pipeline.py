@@ -4,9 +4,11 @@ lint → profiles. Every problem is reported at once, sorted by its place in the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ..errors import Finding, HasFindings, PlanInvalid
 from ..spec.loader import Document, load_file
@@ -14,6 +16,7 @@ from ..spec.model import Plan, build_plan
 from ..spec.orientations import Orientation, Registry, registry
 from ..spec.practice import Practice, apply, missing_sections, named_by_id
 from ..spec.validate import schema_findings
+from .compliance import compliance_for
 from .profiles import get_profile, profile_findings
 from .report import Reporter
 from .rules import semantic_findings
@@ -29,6 +32,7 @@ class CheckResult(HasFindings):
     findings: tuple[Finding, ...]
     document: Document | None
     plan: Plan | None = None
+    compliance: tuple[dict[str, Any], ...] = ()  # from check_files, with --profile
 
     @property
     def ok(self) -> bool:
@@ -121,6 +125,45 @@ def check_file(
     return check_document(
         doc, strict=strict, profiles=profiles, today=today, templates=templates, practice=practice
     )
+
+
+def check_files(
+    paths: Sequence[str | Path],
+    *,
+    strict: bool = False,
+    profiles: Sequence[str] = (),
+    today: dt.date | None = None,
+    templates: Sequence[Path] = (),
+    practice: Practice | None = None,
+    jobs: int = 1,
+) -> Iterator[CheckResult]:
+    """Check every plan of *paths*, in *jobs* worker processes (see :mod:`plandoc.batch`);
+    each result, in the order of *paths*, carries the findings alone (no document or plan
+    model), so a caseload's results take no more memory than its messages; with *profiles*,
+    each also carries its compliance table (``compliance``), made where the plan was."""
+    from ..batch import run_batch
+
+    folders, named = _with_practice(templates, profiles, practice)
+    for name in named:
+        get_profile(name, folders)  # an unknown profile is a usage error, raised before any work
+    check = partial(
+        _findings_only, strict=strict, profiles=tuple(profiles), today=today or dt.date.today(),
+        templates=tuple(templates), practice=practice,
+    )  # fmt: skip
+    yield from run_batch(check, list(paths), jobs)
+
+
+def _findings_only(path: str | Path, **options: Any) -> CheckResult:
+    result = check_file(path, **options)
+    folders, named = _with_practice(options["templates"], options["profiles"], options["practice"])
+    tables = (
+        compliance_for(
+            result.document, result.plan, named, today=options["today"], templates=folders
+        )
+        if named
+        else []
+    )
+    return replace(result, document=None, plan=None, compliance=tuple(tables))
 
 
 def _unless_by_id(found: list[Finding], already: list[Finding]) -> list[Finding]:

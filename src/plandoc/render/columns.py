@@ -24,6 +24,8 @@ from typing import Any
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+_P, _R, _T = f"{W}p", f"{W}r", f"{W}t"
+_BREAKS = frozenset((f"{W}tab", f"{W}br", f"{W}cr"))
 
 Element = Any  # lxml elements; lxml ships no type information
 
@@ -165,23 +167,25 @@ def _cell_needs(tc: Element, size: float) -> tuple[float, int]:
     """The width in twips of the cell's longest word or picture, and its length in characters."""
     longest = 0.0
     length = 0
-    for p in tc.findall(f"{W}p"):
+    for p in tc.findall(_P):
         word = 0.0
-        for run in p.iter(f"{W}r"):
-            points = _run_size(run, size)
-            bold = _is_bold(run)
-            scale = points * TWIPS_PER_POINT
+        for run in p.iter(_R):
+            scale = bold = None
             for child in run:
-                if child.tag == f"{W}t":
+                tag = child.tag
+                if tag == _T:
+                    if scale is None:  # the run's properties, read at its first text
+                        scale = _run_size(run, size) * TWIPS_PER_POINT
+                        bold = _is_bold(run)
                     text = child.text or ""
                     length += len(text)
-                    head, inner, tail, broken = _words_em(text, bold)
+                    head, inner, tail, broken = _words_em(text, bool(bold))
                     if broken:
                         longest = max(longest, word + head * scale, inner * scale)
                         word = tail * scale
                     else:
                         word += head * scale
-                elif child.tag in (f"{W}tab", f"{W}br", f"{W}cr"):
+                elif tag in _BREAKS:
                     longest, word = max(longest, word), 0.0
         longest = max(longest, word)
         for extent in p.iter(_EXTENT):

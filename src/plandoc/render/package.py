@@ -20,6 +20,7 @@ import re
 import struct
 import zipfile
 from collections.abc import Iterator
+from typing import TypeAlias
 from urllib.parse import urlparse
 
 from lxml import etree
@@ -62,15 +63,23 @@ def inspect_package(data: bytes, name: str) -> None:
         raise TemplateError(f"{name}: {problems[0]}{more}")
 
 
-def package_problems(data: bytes, *, inspected: dict[str, str] | None = None) -> list[str]:
+def package_problems(
+    data: bytes,
+    *,
+    inspected: dict[str, str] | None = None,
+    parts: dict[str, bytes] | None = None,
+) -> list[str]:
     """Every reason not to use the Word package *data*; empty when it is safe. *inspected*
     (part name → SHA-256, from :func:`part_digests`) names parts already inspected in the
-    template a document was rendered from: an identical part is not read again."""
+    template a document was rendered from: an identical part is not read again. *parts*, when
+    the caller wrote *data* itself from them (name → uncompressed bytes), spares reading the
+    package back: its directory is still checked from *data*, its parts are read from *parts*."""
     directory = _directory_problem(data)
     if directory:
         return [directory]
+    package: zipfile.ZipFile | _Parts
     try:
-        package = zipfile.ZipFile(io.BytesIO(data))
+        package = zipfile.ZipFile(io.BytesIO(data)) if parts is None else _Parts(data, parts)
     except (zipfile.BadZipFile, ValueError, struct.error) as exc:
         return [f"not a Word (.docx) file ({exc})"]
     sizes = _size_problems(package)
@@ -83,13 +92,39 @@ def package_problems(data: bytes, *, inspected: dict[str, str] | None = None) ->
     return list(_content_problems(package, same))
 
 
+class _Parts:
+    """A package just written from its parts, read like a :class:`zipfile.ZipFile` — its
+    directory from the zip itself, its parts' bytes from memory."""
+
+    def __init__(self, data: bytes, parts: dict[str, bytes]) -> None:
+        self._infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        self._parts = parts
+        if [i.filename for i in self._infos] != list(parts):
+            raise ValueError("the package does not hold the parts it was written from")
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self._infos
+
+    def namelist(self) -> list[str]:
+        return list(self._parts)
+
+    def read(self, name: str) -> bytes:
+        return self._parts[name]
+
+    def open(self, name: str) -> io.BytesIO:
+        return io.BytesIO(self._parts[name])
+
+
+_Package: TypeAlias = zipfile.ZipFile | _Parts
+
+
 def part_digests(data: bytes) -> dict[str, str]:
     """Each part's SHA-256 (a package already inspected, to skip its parts next time)."""
     package = zipfile.ZipFile(io.BytesIO(data))
     return {name: _digest(package, name) for name in package.namelist()}
 
 
-def _digest(package: zipfile.ZipFile, name: str) -> str:
+def _digest(package: zipfile.ZipFile | _Parts, name: str) -> str:
     return hashlib.sha256(package.read(name)).hexdigest()
 
 
@@ -106,7 +141,7 @@ def _directory_problem(data: bytes) -> str:
     return ""
 
 
-def _size_problems(package: zipfile.ZipFile) -> list[str]:
+def _size_problems(package: _Package) -> list[str]:
     infos = package.infolist()
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
@@ -123,7 +158,7 @@ def _size_problems(package: zipfile.ZipFile) -> list[str]:
     return []
 
 
-def _content_problems(package: zipfile.ZipFile, same: set[str]) -> Iterator[str]:
+def _content_problems(package: _Package, same: set[str]) -> Iterator[str]:
     names = package.namelist()
     for name in names:
         if _FORBIDDEN_PARTS.search(name):
@@ -140,12 +175,15 @@ def _content_problems(package: zipfile.ZipFile, same: set[str]) -> Iterator[str]
         or MAIN_TARGET.search(_read(package, "_rels/.rels") or "") is None
     ):
         yield "its main document is not word/document.xml: open it in Word and save it again as .docx"
+    roots: dict[str, etree._Element | None] = {}  # each part parsed once
     for name in names:
         if name.endswith(".rels"):
             if name not in same or _source_of(name) not in same | {""}:
-                yield from _relationship_problems(package, name)
+                yield from _relationship_problems(package, name, roots)
         elif name not in same and _looks_like_xml(package, name):
-            yield from xml_part_problems(name, _read(package, name) or "")
+            if name not in roots:
+                roots[name] = _xml(_read(package, name) or "")
+            yield from xml_part_problems(name, "", root=roots[name])
 
 
 MAIN_TARGET = re.compile(
@@ -153,14 +191,14 @@ MAIN_TARGET = re.compile(
 )
 
 
-def _looks_like_xml(package: zipfile.ZipFile, name: str) -> bool:
+def _looks_like_xml(package: _Package, name: str) -> bool:
     """Every part that is XML, whatever it is called (pictures and fonts are not)."""
     with package.open(name) as part:
         head = part.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     return head.startswith(b"<")
 
 
-def _read(package: zipfile.ZipFile, name: str) -> str | None:
+def _read(package: _Package, name: str) -> str | None:
     try:
         return package.read(name).decode("utf-8", "replace")
     except KeyError:
@@ -183,12 +221,14 @@ def _source_of(rels: str) -> str:
     return f"{folder}{name.removesuffix('.rels')}" if name != ".rels" else ""
 
 
-def _relationship_problems(package: zipfile.ZipFile, name: str) -> Iterator[str]:
+def _relationship_problems(
+    package: _Package, name: str, roots: dict[str, etree._Element | None]
+) -> Iterator[str]:
     root = _xml(_read(package, name) or "")
     if root is None:
         yield f"its part {name} is not valid XML (or declares entities)"
         return
-    uses = _uses(package, _source_of(name))
+    uses = _uses(package, _source_of(name), roots)
     for rel in root.iter(f"{{{_REL_NS}}}Relationship"):
         kind, target, ident = rel.get("Type", ""), rel.get("Target", ""), rel.get("Id", "")
         external = rel.get("TargetMode", "").lower() == "external"
@@ -213,11 +253,15 @@ _CLICKED = {
 _R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def _uses(package: zipfile.ZipFile, source: str) -> dict[str, set[str]]:
+def _uses(
+    package: _Package, source: str, roots: dict[str, etree._Element | None]
+) -> dict[str, set[str]]:
     """For each relationship id, the elements of *source* that use it (by any attribute in the
     relationships namespace: ``r:id``, ``r:link``, ``r:embed`` …)."""
     found: dict[str, set[str]] = {}
-    root = _xml(_read(package, source) or "") if source else None
+    if source and source not in roots:
+        roots[source] = _xml(_read(package, source) or "")
+    root = roots[source] if source else None
     for element in root.iter() if root is not None else ():
         for attribute, value in element.attrib.items():
             if attribute.startswith(f"{{{_R_NS}}}"):
@@ -293,10 +337,13 @@ def field_instructions(root: etree._Element) -> Iterator[str]:
     yield from ("".join(parts) for parts in stack)
 
 
-def xml_part_problems(name: str, text: str) -> Iterator[str]:
+def xml_part_problems(
+    name: str, text: str, *, root: etree._Element | str | None = ""
+) -> Iterator[str]:
     """What any XML part must not hold: entity declarations, embedded objects and outside
-    content, and fields other than the allowed ones."""
-    root = _xml(text)
+    content, and fields other than the allowed ones. *root* is *text* already parsed (None
+    when it could not be)."""
+    root = _xml(text) if isinstance(root, str) else root
     if root is None:
         yield f"its part {name} is not valid XML (or declares entities)"
         return

@@ -8,8 +8,10 @@ bytes are written. A failure in one plan does not stop the others.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from .labels import BASE as BASE_LOCALE
 from .labels import Labels, load_labels
 from .payer import appendix, payer_properties
 from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
-from .worker import DEFAULT_LIMITS, Limits
+from .worker import DEFAULT_LIMITS, Limits, in_batch_process
 from .write import refuse_template_folders, write_set
 
 OUTPUTS = {
@@ -266,12 +268,29 @@ def render_files(
     options: RenderOptions,
     *,
     progress: Callable[[RenderResult], None] | None = None,
+    jobs: int = 1,
 ) -> list[RenderResult]:
+    """Render every plan of *sources*; the results in the order of *sources*."""
+    results = []
+    for result in iter_render(sources, options, jobs=jobs):
+        results.append(result)
+        if progress:
+            progress(result)
+    return results
+
+
+def iter_render(
+    sources: Sequence[Path], options: RenderOptions, *, jobs: int = 1
+) -> Iterator[RenderResult]:
+    """What ``plandoc render`` calls: each plan's result as soon as it (and every plan before
+    it) is done, in the order of *sources*, in *jobs* worker processes (see
+    :mod:`plandoc.batch`). The files written are the same whatever *jobs* is. Problems with the
+    whole batch (an unknown format, two plans writing the same file) are raised first."""
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
     stems = [s.stem for s in sources]
-    clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
+    clashes = sorted(stem for stem, count in Counter(stems).items() if count > 1)
     if clashes:
         raise UsageError(
             f"several plans would write the same output ({', '.join(clashes)}); render them to different folders"
@@ -288,13 +307,10 @@ def render_files(
         from ..fhir import require
 
         require()
-    results = []
-    for source in sources:
-        result = render_file(source, options, protect=sources)
-        results.append(result)
-        if progress:
-            progress(result)
-    return results
+    from ..batch import run_batch
+
+    render = partial(render_file, options=options, protect=tuple(sources))
+    yield from run_batch(render, sources, jobs, setup=in_batch_process)
 
 
 __all__ = [
@@ -302,6 +318,7 @@ __all__ = [
     "OUTPUTS",
     "RenderOptions",
     "RenderResult",
+    "iter_render",
     "render_bytes",
     "render_file",
     "render_files",

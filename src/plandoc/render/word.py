@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from .templating import (
     template_error,
 )
 from .worker import DEFAULT_LIMITS, Limits
-from .write import stable_zip
+from .write import stable_zip, stable_zip_of
 
 CHART_WIDTH_MM = chart.WIDTH_MM
 """How wide a progress chart is placed (its height follows the picture's shape), unless its
@@ -208,6 +209,9 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
 _COMPILED: dict[tuple[int, str], jinja2.Template] = {}
 _PATCHED: dict[str, str] = {}
 _INSPECTED: dict[str, dict[str, str]] = {}  # a template's SHA-256 → its parts' digests
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+"""The core properties docxtpl renders as templates (``DocxTemplate.render_properties``)."""
+_LISTING = re.compile("[\t\a\n\f]")
 _LITERAL = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
 
 
@@ -245,7 +249,24 @@ def _prepared_class() -> type:
             self.current_rendering_part = part
             dst_xml = bounded_render(_COMPILED[key], context)
             dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
-            return str(self.resolve_listing(dst_xml))
+            # docxtpl's listing turns tabs, line and page breaks in text into Word's; with none
+            # of those characters left it would rewrite every paragraph to the same text
+            return str(self.resolve_listing(dst_xml)) if _LISTING.search(dst_xml) else dst_xml
+
+        def render_properties(
+            self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None
+        ) -> None:
+            """docxtpl's, with each property's Jinja compiled once per template, not once per
+            document (plandoc then sets the properties a document has: see
+            :func:`_set_properties`)."""
+            assert jinja_env is not None
+            props = self.docx.core_properties
+            for name in _RENDERED_PROPERTIES:
+                initial = getattr(props, name)
+                key = (id(jinja_env), initial)
+                if key not in _COMPILED:
+                    _COMPILED[key] = jinja_env.from_string(initial)
+                setattr(props, name, _COMPILED[key].render(context))
 
     return Prepared
 
@@ -281,8 +302,14 @@ def run_job(
     pictures: dict[str, tuple[bytes, str, int, int]],
     properties: dict[str, Any],
     what: str,
+    fast: bool = True,
 ) -> bytes:
-    """In the worker: render the first Word template of *names* the library holds."""
+    """In the worker: render the first Word template of *names* the library holds.
+
+    *fast* writes the package straight from its parts (the unchanged ones copied already
+    compressed) and inspects the parts in memory; otherwise python-docx saves it, it is
+    rewritten with stable bytes and read back to be inspected — the straightforward path, kept
+    as the reference the fast one is tested against: both give the same bytes."""
     path, data = _load(names, templates)
     try:
         template = _Prepared()(io.BytesIO(data))
@@ -299,11 +326,38 @@ def run_job(
     fit_tables(template.docx.element.body, _body_size(template.docx))
     _set_properties(template.docx.core_properties, properties)
     clean_package(template.docx.part.package)
+    inspected = _INSPECTED[hashlib.sha256(data).hexdigest()]
+    entries = _parts(template.docx.part.package) if fast else []
+    names = [name for name, _ in entries]
+    if entries and len(set(names)) == len(names):  # else the reference path says what is wrong
+        rendered = stable_zip_of(entries)
+        order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
+        _inspect_rendered(rendered, path, inspected, dict(order))
+        return rendered
     out = io.BytesIO()
     template.save(out)
     rendered = stable_zip(out.getvalue())
-    _inspect_rendered(rendered, path, _INSPECTED[hashlib.sha256(data).hexdigest()])
+    _inspect_rendered(rendered, path, inspected)
     return rendered
+
+
+def _parts(package: Any) -> list[tuple[str, bytes]]:
+    """What python-docx's ``save`` would write, name by name in its order, without the zip."""
+    from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    found = [
+        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob),  # type: ignore[no-untyped-call]
+        (PACKAGE_URI.rels_uri.membername, package.rels.xml),
+    ]
+    for part in parts:
+        found.append((part.partname.membername, part.blob))
+        if len(part.rels):
+            found.append((part.partname.rels_uri.membername, part.rels.xml))
+    return found
 
 
 @worker.task
@@ -331,10 +385,13 @@ _SPLIT_TAG = re.compile(r"\{[{%](?:(?![}%]\}).)*?</w:t>.*?<w:t[ >]", re.DOTALL)
 _TAGGED_PART = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 
 
-def _inspect_rendered(data: bytes, path: Path, template: dict[str, str]) -> None:
+def _inspect_rendered(
+    data: bytes, path: Path, template: dict[str, str], parts: dict[str, bytes] | None = None
+) -> None:
     """The output inspected like a template — a template's text could have assembled a field
-    that reads a file — except the parts it holds unchanged from the inspected template."""
-    problems = package_problems(data, inspected=template)
+    that reads a file — except the parts it holds unchanged from the inspected template.
+    *parts*, the parts *data* was just written from, spare reading it back."""
+    problems = package_problems(data, inspected=template, parts=parts)
     if problems:
         raise TemplateError(f"{path}: the rendered document {problems[0]}")
 
@@ -352,11 +409,13 @@ def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str, int, in
 def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.oxml.shape import CT_Inline
     from docx.parts.story import StoryPart
 
     for part in document.part.package.iter_parts():
         if not isinstance(part, StoryPart):
             continue
+        shape_ids: Iterator[int] | None = None
         for text in list(part.element.iter(qn("w:t"))):
             if not PICTURE_MARK.search(text.text or ""):
                 continue
@@ -366,9 +425,12 @@ def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int
             for piece in reversed(pieces):
                 if piece in pictures:
                     png, alt, width, height = pictures[piece]
-                    inline = part.new_pic_inline(
-                        io.BytesIO(png), width or _picture_width(run), height or None
-                    )
+                    # python-docx's new_pic_inline, except that the part's highest shape id is
+                    # searched for once, not once a picture (a search of the whole part)
+                    shape_ids = shape_ids or itertools.count(part.next_id)
+                    rid, image = part.get_or_add_image(io.BytesIO(png))
+                    cx, cy = image.scaled_dimensions(width or _picture_width(run), height or None)
+                    inline = CT_Inline.new_pic_inline(next(shape_ids), rid, image.filename, cx, cy)
                     inline.docPr.set("descr", alt)
                     for side in ("distT", "distB", "distL", "distR"):
                         inline.set(side, "0")  # else LibreOffice pads the picture by 3 mm

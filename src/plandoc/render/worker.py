@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import json
 import math
@@ -235,6 +236,24 @@ def run(
     return worker.run(name, payload, what)
 
 
+def forget_inherited() -> None:
+    """In a process forked from one that may have started workers: those belong to the parent
+    (stopping them would stop its renders); this process starts its own."""
+    global _WORKERS, _WORKERS_LOCK
+    _WORKERS = {}
+    _WORKERS_LOCK = threading.Lock()
+
+
+def in_batch_process() -> None:
+    """Set up a worker process of a batch (:mod:`plandoc.batch`): it starts its own bounded
+    workers, not the ones it may have inherited from its parent, and stops them when it ends
+    (a pool's worker process leaves without running ``atexit``)."""
+    from multiprocessing.util import Finalize
+
+    forget_inherited()
+    Finalize(None, stop_all, exitpriority=10)
+
+
 @atexit.register
 def stop_all() -> None:
     """Stop every worker (at exit, and in tests that want a fresh one)."""
@@ -262,6 +281,7 @@ def serve(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGXCPU, _on_cpu_limit)
+    served = 0
     while True:
         head = jobs.read(4)
         if len(head) < 4:
@@ -270,6 +290,21 @@ def serve(memory_mb: int) -> None:
         status, body = _run_one(task, cpu_seconds, payload)
         replies.write(_HEADER.pack(status, len(body)) + body)
         replies.flush()
+        del payload, body
+        served += 1
+        _tidy(first=served == 1)
+
+
+def _tidy(*, first: bool) -> None:
+    """After a document, while the caller reads it: free the document's parsed XML now. It
+    sits in reference cycles (python-docx's parts and package) that Python would free only
+    at its next full collection, so a caseload would raise the worker's memory to three times
+    a document's need. What the first document left (imports, compiled templates) lives as
+    long as the worker: it is frozen, so each collection looks only at one document's
+    objects and takes a millisecond."""
+    gc.collect()
+    if first:
+        gc.freeze()
 
 
 def _on_cpu_limit(signum: int, frame: Any) -> None:

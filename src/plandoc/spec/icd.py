@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class _Index:
     category is followed by its codes), starting with a newline so each line can be found by
     searching for ``\nCODE\t`` — a few milliseconds, far cheaper than building 98 000 objects
     when a plan names two or three codes."""
+    found: dict[str, Code | None] = field(default_factory=dict)
+    """Codes already looked up (a caseload names the same few codes again and again)."""
 
 
 @cache
@@ -78,13 +80,16 @@ def _normalise(code: str) -> str:
 def lookup(code: str) -> Code | None:
     """The code's entry, accepting it with or without its dot; None when it does not exist."""
     clean = _normalise(code)
-    text = _index().text
-    at = text.find(f"\n{clean}\t")
-    if at < 0 or not clean:
-        return None
-    line = text[at + 1 : text.index("\n", at + 1)]
-    _, billable, title = line.split("\t", 2)
-    return Code(clean, billable == "1", title)
+    index = _index()
+    if clean not in index.found:
+        at = index.text.find(f"\n{clean}\t")
+        if at < 0 or not clean:
+            index.found[clean] = None
+        else:
+            line = index.text[at + 1 : index.text.index("\n", at + 1)]
+            _, billable, title = line.split("\t", 2)
+            index.found[clean] = Code(clean, billable == "1", title)
+    return index.found[clean]
 
 
 def billable_children(code: str, *, limit: int = 4) -> list[str]:

@@ -37,6 +37,7 @@ _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _RESOLVER = yaml.resolver.Resolver()
+_STR = _TAG + "str"
 
 
 @dataclass
@@ -257,8 +258,12 @@ class _Builder:
             tag = _TAG + "str"
         else:
             tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
-        if tag not in _ALLOWED_TAGS:
-            tag = _TAG + "str"
+        if tag not in _ALLOWED_TAGS or tag == _STR:
+            # text, most of a plan: the constructor would return the event's value as it is
+            self._check_text(event.value, event)
+            if event.style in (">", "|"):
+                self._check_block_comment(event)
+            return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = self.constructor.construct_object(node)

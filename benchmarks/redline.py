@@ -1,6 +1,6 @@
 """Measure the redline and the change summary on large plans, side by side in one run.
 
-    python scripts/benchmark_redline.py [--goals N]
+    python benchmarks/redline.py [--goals N]
 
 Builds two versions of one plan with N goals (default 500; the agoraphobia sample's three
 goals repeated under new ids, each with its objectives and interventions), the second with
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import os
 import subprocess
 import sys
 import tempfile
@@ -94,7 +95,13 @@ print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returnc
 def run(label: str, argv: list[str]) -> None:
     """One command from a cold start, measured from a process of its own: wall time, and the
     peak memory of the largest process it ran (the bounded worker included)."""
-    done = subprocess.run([sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, env=env
+    )
     wall, peak, status = done.stdout.split()
     if status != "0":
         sys.exit(f"{label} failed:\n{done.stderr}")

@@ -1,0 +1,1 @@
+"""The benchmark (``python benchmarks/run.py``) and the synthetic caseload it measures."""
