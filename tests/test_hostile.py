@@ -288,9 +288,10 @@ def test_the_default_cpu_limit_through_the_command_line(tmp_path: Path) -> None:
 def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
     context = build_context(plan_at(SAMPLES / "cbt.yaml"))
     render_markdown(context)
-    for found in worker._WORKERS.values():
-        assert found.process is not None
-        os.killpg(found.process.pid, 9)
+    alive = [w.process for w in worker._WORKERS.values() if w.process and w.process.poll() is None]
+    assert alive  # the one that rendered, and any other lane's still running (a redline's)
+    for process in alive:
+        os.killpg(process.pid, 9)
     assert render_markdown(context).startswith("# ")
 
 

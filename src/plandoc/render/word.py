@@ -50,9 +50,14 @@ table cell is narrower."""
 
 
 def render_docx(
-    context: dict[str, Any], *, templates: Sequence[Path] = (), limits: Limits = DEFAULT_LIMITS
+    context: dict[str, Any],
+    *,
+    templates: Sequence[Path] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    lane: int = 0,
 ) -> bytes:
-    """The plan as a .docx, with document properties set and stable bytes."""
+    """The plan as a .docx, with document properties set and stable bytes (*lane*: see
+    :func:`worker.run`)."""
     name = context["orientation"]["name"]
     rows: list[dict[str, Any]] = []
     pictures, logo = _logo(context)
@@ -70,6 +75,7 @@ def render_docx(
         limits,
         pictures=pictures,
         properties=plan_properties(context),
+        lane=lane,
     )
 
 
@@ -143,6 +149,7 @@ def _render(
     *,
     pictures: dict[str, tuple[bytes, str, int, int]],
     properties: dict[str, Any],
+    lane: int = 0,
 ) -> bytes:
     payload = {
         "names": names,
@@ -152,7 +159,7 @@ def _render(
         "properties": properties,
         "what": names[-1],
     }
-    return worker.run(run_job, payload, what=names[-1], limits=limits)
+    return worker.run(run_job, payload, what=names[-1], limits=limits, lane=lane)
 
 
 def _chart(row: dict[str, Any]) -> bytes:

@@ -213,7 +213,7 @@ def _read_frame(fd: int, deadline: float, watch: Callable[[], None]) -> tuple[by
     return status, _read_exact(fd, size, deadline, watch)
 
 
-_WORKERS: dict[Limits, _Worker] = {}
+_WORKERS: dict[tuple[Limits, int], _Worker] = {}
 _WORKERS_LOCK = threading.Lock()
 
 
@@ -223,16 +223,19 @@ def run(
     *,
     what: str,
     limits: Limits = DEFAULT_LIMITS,
+    lane: int = 0,
 ) -> bytes:
     """Run ``function(**payload)`` in a bounded worker; a :class:`PlandocError` says what went
-    wrong. *function* is a :func:`task` of plandoc's own."""
+    wrong. *function* is a :func:`task` of plandoc's own. Jobs of one *lane* run one after
+    another in one worker; another lane has a worker of its own, so two threads can render
+    at once (the two versions of a redline)."""
     if not getattr(function, "plandoc_worker_task", False):
         raise ValueError(f"{function!r} is not a worker task")
     name = f"{function.__module__}:{function.__qualname__}"
     with _WORKERS_LOCK:
-        worker = _WORKERS.get(limits)
+        worker = _WORKERS.get((limits, lane))
         if worker is None:
-            worker = _WORKERS[limits] = _Worker(limits)
+            worker = _WORKERS[(limits, lane)] = _Worker(limits)
     return worker.run(name, payload, what)
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -358,8 +359,11 @@ def _redline(
         new.clinician.signed_name if new.clinician else ""
     )
     when = (revision.date if revision else None) or new.info.start_date or dt.date(1980, 1, 1)
-    before = render_docx(build_context(then, labels), templates=templates)
-    after = render_docx(build_context(new, labels), templates=templates)
+    old_context, new_context = build_context(then, labels), build_context(new, labels)
+    with ThreadPoolExecutor(1) as other:  # both versions at once, each in a worker of its own
+        rendering = other.submit(render_docx, old_context, templates=templates, lane=1)
+        after = render_docx(new_context, templates=templates)
+        before = rendering.result()
     identifier = f"{MARKER_PREFIX['redline']}{diff.plan_id}:{diff.old_version}:{diff.new_version}"
     payload = {
         "old_docx": before, "new_docx": after, "author": author, "when": when,
