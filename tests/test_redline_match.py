@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from benchmarks.redline import big_plan, revised
 from plandoc import load_file
 from plandoc.cli import main
-from plandoc.revise import align
+from plandoc.revise import align, summary
 from plandoc.revise.diff import diff_plans
 from plandoc.revise.redline import DOCUMENT, W, row_text, text_of
 from tests.conftest import TODAY, model
@@ -179,3 +181,27 @@ def test_a_long_document_with_changes_all_through_it_keeps_its_unchanged_items()
     codes = align.opcodes(a, b, limit=1000, out_of_time=lambda: False)
     changed = sum(i2 - i1 for op, i1, i2, _, _ in codes if op != "equal")
     assert changed == 20
+
+
+def test_two_large_versions_are_checked_at_once_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above PARALLEL_BYTES the old version is checked in a forked process while the new one
+    is checked here: the summary is the same as checking them one after the other, and an
+    error in the old version is still reported with its line."""
+    data = big_plan(120)
+    old, new = tmp_path / "big-v2.yaml", tmp_path / "big-v3.yaml"
+    old.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    new.write_text(yaml.safe_dump(revised(data), sort_keys=False, allow_unicode=True), "utf-8")
+    assert min(old.stat().st_size, new.stat().st_size) >= summary.PARALLEL_BYTES
+    runner, day = CliRunner(), TODAY.isoformat()
+    at_once = runner.invoke(main, ["diff", str(old), str(new), "-f", "md", "-o", str(tmp_path / "a.md"), "--today", day])  # fmt: skip
+    monkeypatch.setattr(summary, "PARALLEL_BYTES", 10**12)
+    in_turn = runner.invoke(main, ["diff", str(old), str(new), "-f", "md", "-o", str(tmp_path / "b.md"), "--today", day])  # fmt: skip
+    assert at_once.exit_code == in_turn.exit_code == 0, at_once.output + in_turn.output
+    assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
+    monkeypatch.undo()
+    old.write_text(old.read_text(encoding="utf-8").replace("status: active", "status: shiny", 1), "utf-8")  # fmt: skip
+    failed = runner.invoke(main, ["diff", str(old), str(new), "-f", "md", "-o", str(tmp_path / "c.md"), "--today", day])  # fmt: skip
+    assert failed.exit_code == 1 and f"{old}:" in failed.output and "shiny" in failed.output
+    assert not (tmp_path / "c.md").exists()

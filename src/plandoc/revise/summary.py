@@ -8,14 +8,15 @@ New scores are counted, not listed one by one: the progress table already says w
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import re
 import zipfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PlanInvalid, UsageError
 from ..render.describe import (
@@ -44,6 +45,9 @@ from .diff import (
     diff_plans,
     progress_line,
 )
+
+if TYPE_CHECKING:
+    from ..check.pipeline import CheckResult
 
 
 def summary_context(
@@ -393,7 +397,6 @@ def diff_files(
     ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. An existing file is replaced
     only when it is an earlier output of the same kind (or with *force*), and an input never.
     Returns the path written and the diff's warnings."""
-    from ..check.pipeline import check_file
     from ..render.write import refuse_template_folders, write_set
 
     labels = load_labels(locale, tuple(templates))
@@ -410,9 +413,7 @@ def diff_files(
         raise UsageError(
             f"{target} exists and is not a {fmt} diff plandoc wrote; choose another output, or pass --force to replace it"
         )
-    results = [
-        check_file(path, today=today, templates=templates, practice=practice) for path in (old, new)
-    ]
+    results = _check_both(old, new, today=today, templates=tuple(templates), practice=practice)
     problems = [f for r in results for f in r.findings if f.severity == "error"]
     before, after = results[0].plan, results[1].plan
     if problems or before is None or after is None:
@@ -422,6 +423,30 @@ def diff_files(
     )
     write_set({target: data}, protect=(old, new))
     return target, warnings
+
+
+PARALLEL_BYTES = 128 * 1024
+"""Two plan files at least this large are checked at once, the old one in a forked process."""
+
+
+def _check_both(old: Path, new: Path, **options: Any) -> list[CheckResult]:
+    """Both versions checked: at once for two large plans (checking is most of a large diff's
+    time, and a fork costs milliseconds), else one after the other."""
+    from ..check.pipeline import check_file
+
+    def large(path: Path) -> bool:
+        try:
+            return path.stat().st_size >= PARALLEL_BYTES
+        except OSError:
+            return False
+
+    if not (large(old) and large(new)) or "fork" not in multiprocessing.get_all_start_methods():
+        return [check_file(path, **options) for path in (old, new)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context) as other:
+        checking = other.submit(check_file, old, **options)
+        checked = check_file(new, **options)
+        return [checking.result(), checked]
 
 
 def previous_output(path: Path, fmt: str) -> bool:
