@@ -5,14 +5,18 @@ superseded status is not a change the redline tracks)."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from plandoc.cli import main
+from plandoc.revise.redline import DOCUMENT, W, redline, text_of
 from tests.conftest import SAMPLES, TODAY
 from tests.revision_pairs import EDITS, harder_pair
 
@@ -126,3 +130,36 @@ def test_resolving_every_change_gives_every_line_of_that_plan(
     assert [line for line in pair[result] if line.strip()] == [
         line for line in pair[version] if line.strip()
     ]
+
+
+def _with_link(docx: bytes, link: str) -> bytes:
+    """*docx* with a hyperlink (to a bookmark, as a practice's template may hold) ending its
+    "How the plan was made" paragraph."""
+    package = zipfile.ZipFile(io.BytesIO(docx))
+    root = etree.fromstring(package.read(DOCUMENT))
+    paragraph = next(p for p in root.iter(f"{W}p") if "How the plan was made" in text_of(p))
+    hyperlink = etree.SubElement(paragraph, f"{W}hyperlink", {f"{W}anchor": "top"})
+    etree.SubElement(etree.SubElement(hyperlink, f"{W}r"), f"{W}t").text = link
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in package.namelist():
+            target.writestr(name, etree.tostring(root) if name == DOCUMENT else package.read(name))
+    return out.getvalue()
+
+
+def test_text_in_a_hyperlink_is_tracked_too(tmp_path: Path) -> None:
+    """A paragraph whose hyperlink's words changed is replaced whole, the runs inside the
+    hyperlinks tracked: LibreOffice resolves it exactly both ways."""
+    done = CliRunner().invoke(main, ["render", str(SAMPLES / "cbt.yaml"), "-f", "docx", "-o", str(tmp_path), "--today", TODAY.isoformat()])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    plain = (tmp_path / "cbt.docx").read_bytes()
+    old, new = (
+        _with_link(plain, " See the crisis line."),
+        _with_link(plain, " See the 988 Lifeline."),
+    )
+    (tmp_path / "old.docx").write_bytes(old)
+    (tmp_path / "new.docx").write_bytes(new)
+    marked = redline(old, new, author="Daniel Reyes, LCSW", when=TODAY)
+    (tmp_path / "red.docx").write_bytes(marked)
+    assert lo_text("accept", tmp_path / "red.docx") == lo_text("none", tmp_path / "new.docx")
+    assert lo_text("reject", tmp_path / "red.docx") == lo_text("none", tmp_path / "old.docx")

@@ -440,6 +440,8 @@ def _wrap_runs(p: Element, tag: str, marks: _Marks, *, whole: bool = False) -> N
         if child is not None and child.tag == f"{W}r":
             stretch.append(child)
             continue
+        if child is not None and child.tag == f"{W}hyperlink":  # its runs are text too
+            _wrap_runs(child, tag, marks, whole=whole)
         if stretch:
             wrapper = marks.make(tag, whole=whole)
             stretch[0].addprevious(wrapper)
@@ -475,8 +477,12 @@ def _parts(p: Element) -> tuple[list[Segments], list[Element]] | None:
 
 
 def _kind(element: Element) -> str:
-    """What a field or other non-run element is, its shown result aside."""
-    return f"{element.tag}|{element.get(f'{W}instr', '')}"
+    """What a field or other non-run element is: a field by its instruction (the client works
+    out its value), anything else (a hyperlink) with its text too, so that changed text in it
+    makes the paragraph be replaced whole rather than go untracked."""
+    if element.tag == f"{W}fldSimple":
+        return f"{element.tag}|{element.get(f'{W}instr', '')}"
+    return f"{element.tag}|{text_of(element)}"
 
 
 def _tokens(segments: Segments) -> Segments:
