@@ -106,7 +106,9 @@ class _Worker:
         raise _error_class(code_text)(message)
 
     def _exchange(self, job: bytes, what: str) -> tuple[bytes, bytes]:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is not None and self.process.poll() is not None:
+            self.stop()  # it died since its last job: close its pipes before starting anew
+        if self.process is None:
             self.process = self._start()
         process = self.process
         assert process.stdin is not None and process.stdout is not None
