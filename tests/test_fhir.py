@@ -7,11 +7,12 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import Result
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -448,6 +449,43 @@ def test_the_readme_excerpt_is_from_a_real_bundle(rendered: Path) -> None:
     bundle = bundle_of(rendered, SAMPLES / "cbt.yaml")
     assert any(_within(shown, r) for r in resources(bundle, shown["resourceType"]))
     assert "](docs/fhir.md)" in section
+
+
+NARRATIVE = ("client_words", "notes", "note", "participation", "summary", "formulation")
+WHOLE = ("risk", "safety_plan", "orientation_details")
+
+
+def _split(value: Any, inside: bool = False) -> Iterator[tuple[bool, str]]:
+    """Every text of a plan's data, and whether it is narrative a payer has no need of: the
+    client's words, notes, summaries, participation, risk, the safety plan, the orientation's
+    section."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _split(v, inside or k in NARRATIVE or k in WHOLE)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _split(item, inside)
+    elif isinstance(value, str) and len(value) > 25:
+        yield inside, value.strip()
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=lambda p: p.stem)
+def test_a_bundle_for_a_payer_leaves_the_narrative_out(
+    run: Callable[..., Result], tmp_path: Path, plan: Path
+) -> None:
+    """--fhir-without-source: the standard resources only, and none of the narrative — no
+    client's words, notes, formulation, risk or safety plan, in any resource."""
+    done = run("render", str(plan), "-f", "fhir", "--fhir-without-source", "-o", str(tmp_path))
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / f"{plan.stem}.fhir.json").read_text(encoding="utf-8")
+    get_fhir_model_class("Bundle").model_validate(json.loads(text))
+    assert "plan-source" not in text
+    found = json.dumps(json.loads(text), ensure_ascii=False)
+    texts = list(_split(yaml.safe_load(plan.read_text(encoding="utf-8"))))
+    shown = " ".join(text for narrative, text in texts if not narrative)  # an intervention too
+    leaked = [text for narrative, text in texts if narrative and text in found]
+    assert [text for text in leaked if text not in shown] == []
+    assert any(narrative for narrative, _ in texts)  # the plan has narrative to leave out
 
 
 def test_a_bundle_for_a_payer_can_leave_the_whole_plan_out(

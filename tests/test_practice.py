@@ -86,10 +86,10 @@ def test_the_logo_is_in_every_word_header_and_the_markdown_heading(
         document = package.read("word/document.xml").decode("utf-8")
         assert 'descr="Riverside Counselling Collective logo"' in document
     markdown = (out / "cbt-by-id.md").read_text(encoding="utf-8")
-    assert markdown.startswith("![Riverside Counselling Collective logo](logo.png)\n\n# ")
-    assert (out / "logo.png").read_bytes() == logo  # the link works where the Markdown is
+    assert markdown.startswith("![Riverside Counselling Collective logo](practice-logo.png)\n\n# ")
+    assert (out / "practice-logo.png").read_bytes() == logo  # the link works where it is
     handout = (out / "cbt-by-id.safety-plan.md").read_text(encoding="utf-8")
-    assert handout.startswith("![Riverside Counselling Collective logo](logo.png)\n\n# ")
+    assert handout.startswith("![Riverside Counselling Collective logo](practice-logo.png)\n\n# ")
 
 
 def test_no_practice_file_means_no_logo_and_the_labels_notice(
@@ -99,7 +99,7 @@ def test_no_practice_file_means_no_logo_and_the_labels_notice(
     result = run("render", str(SAMPLES / "cbt.yaml"), "-f", "md", "-f", "docx", "-o",
                  str(tmp_path / "out"), "--today", "2026-11-26")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert not (tmp_path / "out" / "logo.png").exists()
+    assert not (tmp_path / "out" / "practice-logo.png").exists()
     with zipfile.ZipFile(tmp_path / "out" / "cbt.docx") as package:
         assert not [n for n in package.namelist() if n.startswith("word/_rels/header")]
     assert (tmp_path / "out" / "cbt.md").read_text(encoding="utf-8").startswith("# ")
@@ -390,3 +390,38 @@ def test_the_practice_template_folder_is_used_as_if_given(
     settings.write_text(PRACTICE + "templates: nowhere\n", encoding="utf-8")
     result = run("check", str(practice / "cbt-by-id.yaml"), "--practice", str(settings))
     assert result.exit_code == 1 and "template folder `nowhere` not found" in result.output
+
+
+def test_the_logo_never_takes_the_name_of_a_plan_or_replaces_another_file(
+    run: Run, tmp_path: Path
+) -> None:
+    """Whatever the logo file is called (here `dbt.yaml`), its copy beside the Markdown is
+    `practice-logo.png`; another file of that name is not replaced, and that plan fails."""
+    practice = tmp_path / "house"
+    practice.mkdir()
+    (practice / "dbt.yaml").write_bytes((EXAMPLE / "logo.png").read_bytes())
+    text = (EXAMPLE / "plandoc-practice.yaml").read_text(encoding="utf-8")
+    (practice / "plandoc-practice.yaml").write_text(
+        text.replace("logo: logo.png", "logo: dbt.yaml"), "utf-8"
+    )
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for name in ("cbt.yaml", "dbt.yaml"):
+        (plans / name).write_bytes((SAMPLES / name).read_bytes())
+    before = (plans / "dbt.yaml").read_bytes()
+    args = (
+        "-f",
+        "md",
+        "--practice",
+        str(practice / "plandoc-practice.yaml"),
+        "--today",
+        "2026-11-26",
+    )
+    done = run("render", str(plans / "cbt.yaml"), "-o", str(plans), *args)
+    assert done.exit_code == 0, done.output
+    assert (plans / "dbt.yaml").read_bytes() == before
+    assert (plans / "practice-logo.png").read_bytes() == (EXAMPLE / "logo.png").read_bytes()
+    (plans / "practice-logo.png").write_bytes(b"someone else's picture")
+    done = run("render", str(plans / "cbt.yaml"), "-o", str(plans), *args)
+    assert done.exit_code == 1 and "is not this practice's logo" in done.output
+    assert (plans / "practice-logo.png").read_bytes() == b"someone else's picture"

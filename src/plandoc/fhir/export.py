@@ -146,7 +146,7 @@ class _Builder:
     def __init__(self, plan: Plan, data: dict[str, Any], *, source: bool = True) -> None:
         self.plan = plan
         self.data = data
-        self.source = source
+        self.source = source  # the whole plan, and the narrative notes, for an EHR; not a payer
         self.plan_id = plan.info.id or "plan"
         self.observations: dict[int, str] = {}  # a measurement (by identity) → its reference
 
@@ -327,9 +327,8 @@ class _Builder:
             else ("provisional" if diagnosis.provisional else "confirmed")
         )
         raw = _raw(self.data, diagnosis.at)
-        notes = [
-            n for n in ("Primary diagnosis" if diagnosis.primary else "", raw.get("notes")) if n
-        ]
+        told = raw.get("notes") if self.source else None  # narrative: not for a payer
+        notes = [n for n in ("Primary diagnosis" if diagnosis.primary else "", told) if n]
         return _clean(
             {
                 **self.new("Condition", "condition", self.condition_key(index, diagnosis)),
@@ -382,7 +381,7 @@ class _Builder:
                 "subject": {"reference": self.patient_ref(m.participant)},
                 "effectiveDateTime": _day(m.date),
                 "valueQuantity": _quantity(m.score, instrument),
-                "note": [{"text": m.note}] if m.note else None,
+                "note": [{"text": m.note}] if m.note and self.source else None,
             }
         )
 
@@ -407,7 +406,7 @@ class _Builder:
                 else None,
                 "addresses": self.conditions_of(None),
                 "note": [{"text": f"In the client's words: {goal.client_words}"}]
-                if goal.client_words
+                if goal.client_words and self.source
                 else None,
             }
         )
@@ -499,7 +498,7 @@ class _Builder:
                 ],
                 "title": info.title,
                 "note": [{"text": f"How the client took part: {info.participation}"}]
-                if info.participation
+                if info.participation and self.source
                 else None,
                 "subject": {"reference": self.patient_ref(None)},
                 "period": _clean(
@@ -735,7 +734,7 @@ class _Builder:
         ]
         parts.append(_section("Diagnoses", [e(d.strip()) for d in diagnoses]))
         goals = [
-            f"{e(g.id or '')}: {e(g.description or g.client_words or '')}"
+            f"{e(g.id or '')}: {e(g.description or (g.client_words if self.source else '') or '')}"
             + _list([f"{e(o.id or '')}: {e(o.description or '')}" for o in g.objectives])
             for g in plan.goals
         ]

@@ -140,7 +140,7 @@ def logo(plan: Plan) -> dict[str, Any]:
         return {"present": False, "link": "", "alt": "", "file": "", "picture": ""}
     return {
         "present": True,
-        "link": quote(found.path.name),
+        "link": quote(found.file_name),
         "alt": f"{plan.house.name} logo",
         "file": str(found.path.resolve()),
         "picture": "",

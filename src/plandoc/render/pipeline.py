@@ -215,18 +215,23 @@ def _fhir(plan: Plan, doc: Document | None, options: RenderOptions) -> bytes:
 
 
 def _logo_copy(options: RenderOptions, rendered: dict[str, bytes]) -> dict[Path, bytes]:
-    """The practice's logo beside a Markdown plan or handout that links to it (by its file
-    name), unless the same picture is already there."""
+    """The practice's logo beside a Markdown plan or handout that links to it, as
+    ``practice-logo.png`` (or ``.jpg``), unless the same picture is already there. Another
+    file of that name is never replaced: the render of that plan fails, saying so."""
     logo = options.practice.logo if options.practice else None
     if logo is None or not {"md", "safety-plan.md"} & set(rendered):
         return {}
-    target = options.outdir / logo.path.name
+    target = options.outdir / logo.file_name
     try:
         if target.read_bytes() == logo.data:
             return {}
+    except FileNotFoundError:
+        return {target: logo.data}
     except OSError:
         pass
-    return {target: logo.data}
+    raise RenderError(
+        f"{target} exists and is not this practice's logo; plandoc does not replace it — move it, or render to another folder"
+    )
 
 
 def _kinds(formats: Sequence[str], context: dict[str, Any]) -> tuple[list[str], str]:

@@ -87,6 +87,12 @@ class Logo:
     height: int
 
     @property
+    def file_name(self) -> str:
+        """The name the logo is copied under beside a Markdown plan: fixed, whatever its own
+        file is called, so that it can never take the name of a plan or another output."""
+        return f"practice-logo.{'jpg' if self.kind == 'jpeg' else 'png'}"
+
+    @property
     def size_mm(self) -> tuple[float, float]:
         """Width and height in a Word header, keeping the picture's shape."""
         height = LOGO_HEIGHT_MM
