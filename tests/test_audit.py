@@ -208,3 +208,19 @@ def test_table_and_csv(run: Run, caseload: Path) -> None:
 def test_bad_options_are_usage_errors(run: Run, caseload: Path) -> None:
     assert run("audit", str(caseload), "--profile", "nowhere").exit_code == 2
     assert run("audit", str(caseload), "--similarity", "0.1").exit_code == 2
+
+
+def test_csv_cells_never_run_as_formulas(run: Run, tmp_path: Path) -> None:
+    """A client id (or a file name) written like a spreadsheet formula is written as text."""
+    root = tmp_path / "caseload"
+    root.mkdir()
+    hostile = """'=HYPERLINK("http://example.invalid","x")'"""
+    (root / "=1+1.yaml").write_text(
+        variant(CASELOAD["overdue.yaml"], "id: CL-20418", f"id: {hostile}"), encoding="utf-8"
+    )
+    result = run("audit", str(root), "--today", "2026-11-26", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows
+    for row in rows:
+        assert not any(str(v).startswith(("=", "+", "-", "@")) for v in row.values()), row
+    assert any(str(row["client"]).startswith("'=HYPERLINK") for row in rows)

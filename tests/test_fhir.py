@@ -506,3 +506,15 @@ def test_a_bundle_for_a_payer_can_leave_the_whole_plan_out(
     back = (tmp_path / "back.yaml").read_text(encoding="utf-8")
     assert "a FHIR bundle from another system" in back
     assert "learned to read normal bodily" not in back
+
+
+def test_import_never_overwrites_the_bundle_it_reads(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    done = run("render", str(SAMPLES / "cbt.yaml"), "-f", "fhir", "-o", str(tmp_path))
+    assert done.exit_code == 0, done.output
+    bundle = tmp_path / "cbt.fhir.json"
+    before = bundle.read_bytes()
+    done = run("import", str(bundle), "-o", str(bundle), "--force")
+    assert done.exit_code == 2 and "never overwrites an input" in done.output
+    assert bundle.read_bytes() == before

@@ -242,6 +242,15 @@ def check(
     sys.exit(1 if errors else 0)
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula (``=``, ``+``,
+    ``-``, ``@``, a tab or a return) gets a leading apostrophe, so a client id or a file name
+    written ``=HYPERLINK(…)`` is never run as one."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _failed_summary(failures: list[tuple[str, str]], what: str) -> list[str]:
     """The end of a batch: each failed plan with its first error."""
     from .batch import summary
@@ -496,6 +505,10 @@ def import_(
     from .fhir.reimport import import_bundle
     from .render.write import write_atomic
 
+    if output.exists() and bundle.exists() and output.samefile(bundle):
+        raise UsageError(
+            f"{output} is the bundle being imported; plandoc never overwrites an input — choose another output"
+        )
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
     found = import_bundle(
@@ -643,7 +656,7 @@ def audit(
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(row.as_dict() for row in found.rows)
+        writer.writerows({k: _cell(v) for k, v in row.as_dict().items()} for row in found.rows)
     else:
         say(*table(found))
         say(summary(found))

@@ -148,7 +148,7 @@ def caseload_files(paths: Iterable[Path]) -> list[Path]:
             continue
         for file in sorted(path.rglob("*.yaml")):
             hidden = any(part.startswith(".") for part in file.relative_to(path).parts)
-            if file.is_file() and not hidden and file.name != FILE_NAME:
+            if not file.is_dir() and not hidden and file.name != FILE_NAME:  # a FIFO: a row
                 found.append(file)
     return list(dict.fromkeys(found))
 
@@ -414,8 +414,13 @@ def _near_pairs(texts: Sequence[str], threshold: float) -> Iterator[tuple[int, i
                     leaders.append(index)
 
 
+ALIKE_CHARS = 2000
+"""Texts are compared on at most this many characters: difflib's ratio is quadratic on
+repetitive text, and a goal longer than this is not a goal a clinician copies by hand."""
+
+
 def _alike(a: str, b: str, threshold: float) -> bool:
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, a[:ALIKE_CHARS], b[:ALIKE_CHARS], autojunk=False)
     return (
         matcher.real_quick_ratio() >= threshold
         and matcher.quick_ratio() >= threshold
