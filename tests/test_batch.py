@@ -4,6 +4,7 @@ each failed plan's first error, and shows progress only on a terminal."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from lxml import etree
 
 from benchmarks.caseload import write_caseload
 from plandoc.batch import Progress, run_batch
+from plandoc.errors import PlandocError
 from tests.conftest import ROOT, TODAY
 
 Run = Callable[..., Result]
@@ -110,3 +112,15 @@ def test_the_progress_line_counts_done_and_failed_and_time_left() -> None:
 def test_results_come_back_in_order_from_worker_processes() -> None:
     items = list(range(40))
     assert list(run_batch(abs, [-i for i in items], jobs=2)) == items
+
+
+def _dies_on_seven(item: int) -> int:
+    if item == 7:
+        os._exit(9)  # as a process killed for its memory would
+    return item * 2
+
+
+def test_a_worker_process_that_dies_is_an_error_naming_its_plans_not_a_wait() -> None:
+    with pytest.raises(PlandocError, match=r"ended unexpectedly .* held: 4, 5, 6, 7;"):
+        list(run_batch(_dies_on_seven, list(range(16)), 2))
+    assert list(run_batch(_dies_on_seven, [1, 2, 3], 2)) == [2, 4, 6]  # fewer: in this process

@@ -17,8 +17,11 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, TypeVar
+
+from .errors import PlandocError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,21 +67,33 @@ def run_batch(
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(processes, initializer=_in_worker, initargs=(function, setup))
+    pool = ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_in_worker, initargs=(function, setup)
+    )
     try:
-        pending: deque[AsyncResult[list[Any]]] = deque()
+        pending: deque[tuple[Future[list[Any]], Sequence[T]]] = deque()
         for start in range(0, len(items), CHUNK):
-            pending.append(pool.apply_async(_call_each, (items[start : start + CHUNK],)))
+            chunk = items[start : start + CHUNK]
+            pending.append((pool.submit(_call_each, chunk), chunk))
             if len(pending) >= AHEAD_PER_JOB * processes:
-                yield from pending.popleft().get()
+                yield from _results(*pending.popleft())
         while pending:
-            yield from pending.popleft().get()
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+            yield from _results(*pending.popleft())
     finally:
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(future: Future[list[R]], chunk: Sequence[Any]) -> list[R]:
+    """A chunk's results; a worker process that died (killed, or out of memory) is an error
+    naming the plans it held, not a wait for ever."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        held = ", ".join(str(item) for item in chunk)
+        raise PlandocError(
+            f"a worker process ended unexpectedly (killed, or out of memory) while it held: {held}; "
+            "run again, or with --jobs 1 to see which plan it was"
+        ) from None
 
 
 _FUNCTION: Callable[[Any], Any] | None = None  # in a worker process: what each item is given to
