@@ -449,6 +449,15 @@ def test_symlinks_in_a_template_folder_are_refused(tmp_path: Path) -> None:
     assert "hunter2" not in linted.output
 
 
+def test_a_template_folder_that_is_itself_a_link_is_refused(tmp_path: Path) -> None:
+    """--templates LINK (or a practice file's `templates:` naming one) could lead anywhere."""
+    real = practice(tmp_path / "real", {"plan.md.j2": "{{ title }}"})
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    refused(render_cbt(link, tmp_path / "out"), "template folder is a symbolic link")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_include_of_a_linked_template_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("the password is hunter2")

@@ -76,7 +76,13 @@ class Library:
 
 @cache
 def library(templates: tuple[Path, ...] = ()) -> Library:
-    """The library for a practice's template folders (none: the built-ins alone)."""
+    """The library for a practice's template folders (none: the built-ins alone). A folder
+    that is itself a symbolic link is refused like a link inside one: it could lead anywhere."""
+    for folder in templates:
+        if Path(folder).is_symlink():
+            raise TemplateError(
+                f"{folder}: the template folder is a symbolic link; give the folder it points to"
+            )
     return Library((*(Path(t) for t in templates), builtin_root()))
 
 
