@@ -54,12 +54,12 @@ def _shift(value: Any, days: int) -> Any:
     return value
 
 
-def _renamed(value: Any, old: str, new: str) -> Any:
+def renamed(value: Any, old: str, new: str) -> Any:
     """*value* with every id under goal id *old* moved under *new*."""
     if isinstance(value, dict):
-        return {k: _renamed(v, old, new) for k, v in value.items()}
+        return {k: renamed(v, old, new) for k, v in value.items()}
     if isinstance(value, list):
-        return [_renamed(v, old, new) for v in value]
+        return [renamed(v, old, new) for v in value]
     if isinstance(value, str) and (value == old or value.startswith(f"{old}.")):
         return new + value[len(old) :]
     return value
@@ -97,7 +97,7 @@ def _repeat_goals(data: dict[str, Any], setting: str) -> None:
     goals = data["goals"]
     for goal in list(goals):
         old, new = goal["id"], f"G{len(goals) + 1}"
-        goals.append(_reworded(_renamed(copy.deepcopy(goal), old, new), setting))
+        goals.append(_reworded(renamed(copy.deepcopy(goal), old, new), setting))
         for key, value in list(data.items()):
             if key == "goals" or not isinstance(value, list):
                 continue
@@ -105,7 +105,7 @@ def _repeat_goals(data: dict[str, Any], setting: str) -> None:
                 item for item in value
                 if isinstance(item, dict) and str(item.get("id", "")).startswith(f"{old}.")
             ]  # fmt: skip
-            value += [_reworded(_renamed(copy.deepcopy(i), old, new), setting) for i in owned]
+            value += [_reworded(renamed(copy.deepcopy(i), old, new), setting) for i in owned]
 
 
 def _reworded(value: Any, setting: str) -> Any:

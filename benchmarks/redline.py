@@ -31,19 +31,13 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.caseload import renamed  # noqa: E402
+
 BASE = ROOT / "samples" / "revisions" / "agoraphobia-v2.yaml"
 TODAY = "2026-11-26"
-
-
-def _renamed(value: Any, old: str, new: str) -> Any:
-    """*value* with every id that starts with goal id *old* moved under *new*."""
-    if isinstance(value, dict):
-        return {k: _renamed(v, old, new) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_renamed(v, old, new) for v in value]
-    if isinstance(value, str) and (value == old or value.startswith(f"{old}.")):
-        return new + value[len(old) :]
-    return value
 
 
 def big_plan(goals: int) -> dict[str, Any]:
@@ -51,7 +45,7 @@ def big_plan(goals: int) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(BASE.read_text(encoding="utf-8"))
     pattern = data["goals"]
     data["goals"] = [
-        _renamed(
+        renamed(
             copy.deepcopy(pattern[n % len(pattern)]), pattern[n % len(pattern)]["id"], f"G{n + 1}"
         )
         for n in range(goals)
@@ -67,7 +61,7 @@ def revised(data: dict[str, Any]) -> dict[str, Any]:
     for goal in data["goals"][::50]:
         goal["description"] = goal["description"].replace("Fewer", "Far fewer", 1)
     removed = data["goals"].pop(len(data["goals"]) // 2)
-    data["goals"].append(_renamed(removed, removed["id"], f"G{len(data['goals']) + 2}"))
+    data["goals"].append(renamed(removed, removed["id"], f"G{len(data['goals']) + 2}"))
     steps = data["orientation_details"]["exposure_hierarchy"]
     steps.insert(
         4, {"id": "X9", "step": "Drive over the bridge at dusk with the radio off", "suds": 60}
