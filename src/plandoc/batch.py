@@ -70,30 +70,38 @@ def run_batch(
     pool = ProcessPoolExecutor(
         processes, mp_context=context, initializer=_in_worker, initargs=(function, setup)
     )
+    pending: deque[tuple[Future[list[Any]], Sequence[T]]] = deque()
     try:
-        pending: deque[tuple[Future[list[Any]], Sequence[T]]] = deque()
         for start in range(0, len(items), CHUNK):
             chunk = items[start : start + CHUNK]
             pending.append((pool.submit(_call_each, chunk), chunk))
             if len(pending) >= AHEAD_PER_JOB * processes:
-                yield from _results(*pending.popleft())
+                yield from pending[0][0].result()
+                pending.popleft()
         while pending:
-            yield from _results(*pending.popleft())
+            yield from pending[0][0].result()
+            pending.popleft()
+    except BrokenProcessPool:
+        raise PlandocError(_lost(pending, items)) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _results(future: Future[list[R]], chunk: Sequence[Any]) -> list[R]:
-    """A chunk's results; a worker process that died (killed, or out of memory) is an error
-    naming the plans it held, not a wait for ever."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        held = ", ".join(str(item) for item in chunk)
-        raise PlandocError(
-            f"a worker process ended unexpectedly (killed, or out of memory) while it held: {held}; "
-            "run again, or with --jobs 1 to see which plan it was"
-        ) from None
+LOST_SHOWN = 10
+
+
+def _lost(pending: deque[tuple[Future[list[Any]], Sequence[Any]]], items: Sequence[Any]) -> str:
+    """What to say when a worker process died (killed, or out of memory): the pool is broken,
+    and every plan not yet finished is named (the first few), since which one it held cannot
+    be known — a wait for ever is what :mod:`multiprocessing`'s own pool would give."""
+    left = [item for _, chunk in pending for item in chunk]
+    named = ", ".join(str(item) for item in left[:LOST_SHOWN])
+    more = f" and {len(left) - LOST_SHOWN} more" if len(left) > LOST_SHOWN else ""
+    return (
+        f"a worker process ended unexpectedly (killed, or out of memory); {len(left)} of "
+        f"{len(items)} plan(s) not finished: {named}{more}; run again, or with --jobs 1 to "
+        "see which plan it was"
+    )
 
 
 _FUNCTION: Callable[[Any], Any] | None = None  # in a worker process: what each item is given to
