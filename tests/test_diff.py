@@ -452,11 +452,17 @@ def test_summaries_speak_in_labels_not_field_names(run: Run, tmp_path: Path, nam
             assert found <= _plan_words(own, pattern), (fmt, found)
 
 
-def test_summary_opens_with_key_changes_risk_first(run: Run, tmp_path: Path) -> None:
+def burnout_summary(run: Run, tmp_path: Path, fmt: str) -> Path:
+    """The burnout pair's change summary, written by the command line."""
     old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
-    out = tmp_path / "burnout.diff.md"
-    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
+    out = tmp_path / f"burnout.diff.{fmt}"
+    result = run("diff", old, new, "-f", fmt, "-o", str(out), "--today", TODAY.isoformat())
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_summary_opens_with_key_changes_risk_first(run: Run, tmp_path: Path) -> None:
+    out = burnout_summary(run, tmp_path, "md")
     text = out.read_text(encoding="utf-8")
     block = text.split("## Key changes\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert block[0] == "- ⚠ **Risk raised: low → moderate**"
@@ -466,10 +472,7 @@ def test_summary_opens_with_key_changes_risk_first(run: Run, tmp_path: Path) -> 
 
 
 def test_whole_items_added_are_shown_whole(run: Run, tmp_path: Path) -> None:
-    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
-    out = tmp_path / "burnout.diff.md"
-    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
-    assert result.exit_code == 0, result.output
+    out = burnout_summary(run, tmp_path, "md")
     lines = out.read_text(encoding="utf-8").splitlines()
 
     def under(head: str) -> list[str]:
@@ -492,10 +495,7 @@ def test_whole_items_added_are_shown_whole(run: Run, tmp_path: Path) -> None:
 
 
 def test_word_summary_colours_edits_and_flags_risk(run: Run, tmp_path: Path) -> None:
-    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
-    out = tmp_path / "burnout.diff.docx"
-    result = run("diff", old, new, "-f", "docx", "-o", str(out), "--today", TODAY.isoformat())
-    assert result.exit_code == 0, result.output
+    out = burnout_summary(run, tmp_path, "docx")
     with zipfile.ZipFile(out) as package:
         root = etree.fromstring(package.read("word/document.xml"))
     runs = {"".join(r.itertext()): r for r in root.iter(f"{W}r")}
@@ -516,10 +516,7 @@ def test_punctuation_is_its_own_token_in_word_edits() -> None:
 
 
 def test_progress_shows_the_course_and_the_change_since_baseline(run: Run, tmp_path: Path) -> None:
-    old, new = (str(SAMPLES / "revisions" / f"burnout-v{n}.yaml") for n in (1, 2))
-    out = tmp_path / "burnout.diff.md"
-    result = run("diff", old, new, "-f", "md", "-o", str(out), "--today", TODAY.isoformat())
-    assert result.exit_code == 0, result.output
+    out = burnout_summary(run, tmp_path, "md")
     lines = out.read_text(encoding="utf-8").splitlines()
     course = next(line for line in lines if line.startswith("- PHQ-9: "))
     assert course.startswith("- PHQ-9: 12 (27 May) → ")

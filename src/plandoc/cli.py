@@ -203,9 +203,10 @@ def check(
     """
     from .batch import Progress, default_jobs
     from .check.pipeline import check_files
+    from .spec.practice import profiles_in_effect
 
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
-    named = profiles or (practice.profiles if practice else ())
+    named = profiles_in_effect(profiles, practice)
     paths = plan_files(plans)
     progress = Progress(len(paths), "Checking", quiet=quiet or fmt == "json")
     results = check_files(
@@ -324,6 +325,7 @@ def render(
     """
     from .batch import Progress, default_jobs
     from .render.pipeline import RenderOptions, iter_render
+    from .spec.practice import profiles_in_effect
 
     sources = plan_files(plans)
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
@@ -334,7 +336,7 @@ def render(
         today=today,
         locale=locale_in_effect(locale, practice),
         practice=practice,
-        profiles=tuple(dict.fromkeys(profiles)) or (practice.profiles if practice else ()),
+        profiles=profiles_in_effect(profiles, practice),
         fhir_transaction=fhir_transaction,
         fhir_source=not fhir_without_source,
     )

@@ -14,7 +14,13 @@ from ..errors import Finding, HasFindings, PlanInvalid
 from ..spec.loader import Document, load_file
 from ..spec.model import Plan, build_plan
 from ..spec.orientations import Orientation, Registry, registry
-from ..spec.practice import Practice, apply, missing_sections, named_by_id
+from ..spec.practice import (
+    Practice,
+    apply,
+    missing_sections,
+    named_by_id,
+    profiles_in_effect,
+)
 from ..spec.validate import schema_findings
 from .compliance import compliance_for
 from .profiles import get_profile, profile_findings
@@ -148,22 +154,26 @@ def check_files(
         get_profile(name, folders)  # an unknown profile is a usage error, raised before any work
     check = partial(
         _findings_only, strict=strict, profiles=tuple(profiles), today=today or dt.date.today(),
-        templates=tuple(templates), practice=practice,
+        templates=tuple(templates), practice=practice, tables=(named, folders),
     )  # fmt: skip
     yield from run_batch(check, list(paths), jobs)
 
 
-def _findings_only(path: str | Path, **options: Any) -> CheckResult:
+def _findings_only(
+    path: str | Path, *, tables: tuple[tuple[str, ...], tuple[Path, ...]], **options: Any
+) -> CheckResult:
+    """One plan's findings, and its compliance table for each of *tables*' profiles (looked
+    up in its folders)."""
     result = check_file(path, **options)
-    folders, named = _with_practice(options["templates"], options["profiles"], options["practice"])
-    tables = (
+    named, folders = tables
+    found = (
         compliance_for(
             result.document, result.plan, named, today=options["today"], templates=folders
         )
         if named
         else []
     )
-    return replace(result, document=None, plan=None, compliance=tuple(tables))
+    return replace(result, document=None, plan=None, compliance=tuple(found))
 
 
 def _unless_by_id(found: list[Finding], already: list[Finding]) -> list[Finding]:
@@ -182,4 +192,4 @@ def _with_practice(
     if practice is None:
         return tuple(templates), tuple(profiles)
     folders = tuple(dict.fromkeys([*templates, *practice.templates]))
-    return folders, tuple(profiles) or practice.profiles
+    return folders, profiles_in_effect(profiles, practice)

@@ -202,8 +202,8 @@ def _repackage(package: zipfile.ZipFile, replaced: dict[str, bytes]) -> bytes:
 # --- aligning blocks -----------------------------------------------------------------------
 
 MAX_ALIGN = 2_000_000
-"""The largest alignment (items of one side times the other) made item by item; a larger
-changed stretch is tracked whole, which accepts and rejects just as exactly."""
+"""The largest changed stretch (items of one side times the other) aligned item by item; a
+larger one is first split at the items unique to both sides (:func:`align.opcodes`)."""
 
 
 def _opcodes(a: list[str], b: list[str], marks: _Marks) -> list[align.Opcode]:

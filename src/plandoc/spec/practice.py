@@ -13,7 +13,7 @@ import copy
 import os
 import stat
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,12 @@ class PracticeInvalid(PlanInvalid):
 
 
 # --- finding the file -----------------------------------------------------------------------
+
+
+def profiles_in_effect(profiles: Sequence[str], practice: Practice | None) -> tuple[str, ...]:
+    """The payer profiles a command applies: those given (``--profile``), else the practice
+    file's defaults."""
+    return tuple(dict.fromkeys(profiles)) or (practice.profiles if practice else ())
 
 
 def locate(
