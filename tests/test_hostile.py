@@ -8,6 +8,8 @@ files are made here, in the test, not committed as binaries."""
 
 from __future__ import annotations
 
+import collections
+import datetime as dt
 import io
 import json
 import os
@@ -28,6 +30,7 @@ from plandoc.render import worker
 from plandoc.render.context import build_context, plain
 from plandoc.render.markdown import render_markdown
 from plandoc.render.pipeline import render_bytes
+from plandoc.render.templating import Picture
 from plandoc.render.worker import Limits
 from tests.conftest import ROOT, SAMPLES, TODAY, plan_at, variant
 
@@ -186,6 +189,32 @@ def test_the_context_is_plain_data_for_every_sample_and_the_diff() -> None:
         plain({"progress": [{"chart": object()}]})
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"goals": [{"due": dt.datetime(2026, 1, 1)}]}, r"context\.goals\[0\]\.due: datetime"),
+        ({"a": ({"b": 1}, {"c": {1: "x"}})}, r"context\.a\[1\]\.c: a key that is not text"),
+        ({"a": [1, 2.5, None, True, dt.date(2026, 1, 1), "x", set()]}, r"context\.a\[6\]: set"),
+        ({"f": print}, r"context\.f: builtin_function_or_method"),
+    ],
+)
+def test_a_value_that_is_not_plain_data_is_named_where_it_stands(
+    value: object, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        plain(value)
+
+
+def test_plain_data_in_subclasses_is_still_plain_and_a_cycle_is_refused() -> None:
+    marker = Picture.numbered(1)
+    value = {"rows": [{"chart": marker}], "ordered": collections.OrderedDict(a=[1])}
+    assert plain(value) is value
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(TypeError, match="values: not the context of a treatment plan"):
+        plain({"loop": loop})
+
+
 def test_word_pictures_are_markers_swapped_in_after_rendering() -> None:
     """The chart reaches a template as text; the renderer puts the picture where it stands."""
     data = render_bytes(build_context(plan_at(SAMPLES / "cbt.yaml")), "docx")
@@ -238,6 +267,8 @@ GROWTH = [
     "{% set x %}{% for i in range(99999) %}{{ 'y' * 999999 }}{% endfor %}{% endset %}{{ x }}",
     "{% for i in range(99999) %}{{ 'y' * 999999 }}{% endfor %}",
     "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
+    "{% set d = {'x': 'x'.center} %}{{ d.x(5000000000) }}",
+    "{% set d = {'x': 'x'.zfill} %}{{ d['x'](5000000000) }}",
 ]
 
 
@@ -245,6 +276,19 @@ GROWTH = [
 def test_templates_cannot_grow_without_bound(tmp_path: Path, body: str) -> None:
     result = render_cbt(practice(tmp_path, {"plan.md.j2": body}), tmp_path / "out")
     refused(result, "plan.md.j2")
+
+
+def test_a_key_is_read_as_jinja_reads_it_and_a_method_still_wins_over_a_key() -> None:
+    """``d.name`` on a plain mapping takes a short way to the key; Jinja's own order holds:
+    an attribute of the mapping (``items``) comes before a key of that name."""
+    from plandoc.render.templating import make_env
+
+    source = (
+        "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{{ d.goals }}|"
+        "{{ d.missing is undefined }}|{{ d.__class__ is undefined }}"
+    )
+    rendered = make_env(markdown=False).from_string(source).render(d={"items": 1, "goals": "g"})
+    assert rendered == "items=1;goals=g;|g|yes|yes"  # true shown as a document shows it
 
 
 def test_a_runaway_loop_stops_at_the_cpu_limit() -> None:

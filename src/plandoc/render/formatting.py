@@ -11,8 +11,13 @@ from ..text import number, words
 def show_date(value: Any) -> str:
     """``5 Oct 2026``: unambiguous for every reader, whatever their country's date order."""
     if isinstance(value, dt.date):
-        return f"{value.day} {value:%b %Y}"
+        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
     return "" if value is None else str(value)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""``%b`` in the C locale, without ``strftime`` (a hundred times slower, and following the
+process's locale where a caller has set one)."""
 
 
 def show_number(value: Any) -> str:

@@ -62,6 +62,12 @@ PICTURE_MARK = re.compile("[\ue000\ue001]")
 removed from every other value, so a plan's text can never forge one."""
 # Only what would change meaning at the start of a line: a heading, quote, list item or rule.
 _MD_LINE_START = re.compile(r"^(#|>|[-+*](?=\s|$)|\d+[.)](?=\s|$)|=+$|-+$)")
+_MD_NOTHING_TO_ESCAPE = re.compile(
+    r"(?![#>=+*\d-])"  # nothing that marks the start of a line
+    r"(?:[^\s\\`*_\[\]<>|~$^&:@\x00-\x1f\ufffe\uffff\ud800-\udfff\ue000\ue001]| (?!\s))*"
+)
+"""Text none of :func:`md_escape`'s escapes would change: no mark, no control character, no
+whitespace but single spaces, nothing special at its start."""
 
 
 class Picture(str):
@@ -82,6 +88,13 @@ def md_escape(value: Any) -> str:
     if isinstance(value, Markup):
         return str(value)
     text = typographic(value if isinstance(value, str) else show(value))
+    if _MD_NOTHING_TO_ESCAPE.fullmatch(text):  # most text: one scan instead of seven
+        return text
+    return escape_every_mark(text)
+
+
+def escape_every_mark(text: str) -> str:
+    """:func:`md_escape`'s escapes, each applied in turn."""
     text = _SPACE.sub(" ", PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_ENTITY.sub(r"\\&", text)
@@ -351,6 +364,9 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write(f"), {markup})")
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with every growing operation bounded before it allocates."""
 
@@ -365,6 +381,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return _bounded(super().call(__context, __obj, *args, **kwargs))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            # what Jinja finds, without its failed attribute lookup first: a plain dict has
+            # no attribute of that name, so ``plan.goals`` is the key's value
+            return _guard_method(obj[attribute])
         return _guard_method(super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
