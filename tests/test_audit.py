@@ -224,3 +224,27 @@ def test_csv_cells_never_run_as_formulas(run: Run, tmp_path: Path) -> None:
     for row in rows:
         assert not any(str(v).startswith(("=", "+", "-", "@")) for v in row.values()), row
     assert any(str(row["client"]).startswith("'=HYPERLINK") for row in rows)
+
+
+def test_jobs_give_the_same_rows_as_one_process(run: Run, caseload: Path) -> None:
+    """Enough plans for two worker processes: the rows, their order and the exit status are
+    those of --jobs 1."""
+    for copy in ("a", "b", "c"):
+        for name, text in CASELOAD.items():
+            target = caseload / copy / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(other_client(text, f"CL-7{copy}{len(name)}", "PLAN-X"), "utf-8")
+    one = run("audit", str(caseload), "--today", "2026-11-26", "--format", "json", "--jobs", "1")
+    two = run("audit", str(caseload), "--today", "2026-11-26", "--format", "json", "--jobs", "2")
+    assert json.loads(one.stdout)["plans"] == 4 * len(CASELOAD) + 2
+    assert (two.exit_code, two.stdout) == (one.exit_code, one.stdout)
+    assert one.exit_code == 1
+
+
+def test_similarity_is_the_longest_common_subsequence_over_both_lengths() -> None:
+    from plandoc.check.audit import similarity
+
+    assert similarity("abcd", "abed") == pytest.approx(2 * 3 / 8)
+    assert similarity("walk daily", "walk daily") == 1.0
+    assert similarity("abcd", "wxyz") == 0.0
+    assert similarity("abcd", "abed", cutoff=0.8) == 0.0  # below the cutoff: not worth the rest

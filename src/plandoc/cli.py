@@ -616,6 +616,8 @@ def history(
 @templates_option
 @today_option
 @practice_option
+@jobs_option
+@quiet_option
 def audit(
     folders: tuple[Path, ...],
     fmt: str,
@@ -627,19 +629,22 @@ def audit(
     template_dirs: tuple[Path, ...],
     today: dt.date | None,
     practice_file: Path | None,
+    jobs: int | None,
+    quiet: bool,
 ) -> None:
     """The practice's view of a caseload: one row per problem, naming its file and line.
 
     Every *.yaml under each folder (sub-folders included) is checked. Rows: reviews past or
     within --within days, plans expired or expiring, unsigned or partly signed plans, old
     drafts, payer profile failures, no recent score, objectives past their target date, and
-    goals or objectives copied from another client's plan. Exit 1 when any row is an error
-    (a plan unreadable, overdue, expired, unsigned or failing its profile), else 0.
+    goals or objectives copied from another client's plan. --jobs checks the plans in
+    parallel. Exit 1 when any row is an error (a plan unreadable, overdue, expired, unsigned or
+    failing its profile), else 0.
     """
     import csv
 
-    from .check.audit import COLUMNS, AuditOptions, summary, table
-    from .check.audit import audit as run_audit
+    from .batch import Progress, default_jobs
+    from .check.audit import COLUMNS, AuditOptions, audit_files, caseload_files, summary, table
 
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
     options = AuditOptions(
@@ -652,7 +657,10 @@ def audit(
         templates=template_dirs,
         practice=practice,
     )
-    found = run_audit(folders, options)
+    files = caseload_files(folders)
+    progress = Progress(len(files), "Auditing", quiet=quiet or fmt != "text")
+    found = audit_files(files, options, jobs=jobs or default_jobs(), on_plan=progress.update)
+    progress.clear()
     if fmt == "json":
         click.echo(json.dumps(found.as_dict(), indent=2))
     elif fmt == "csv":

@@ -9,20 +9,20 @@ objectives past their target date and not achieved, and goals or objectives copi
 
 Copied text is found without comparing every pair: texts are grouped by their normalised form
 (exact copies), then near copies are found through MinHash buckets over character shingles and
-only texts that share a bucket are compared (``difflib``), so the cost grows with the caseload, not
+only texts that share a bucket are compared (by their longest common subsequence), so the cost grows with the caseload, not
 with its square.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..errors import Finding, Severity
@@ -59,7 +59,7 @@ SHINGLE = 5
 BANDS, ROWS = 16, 2
 BINS = BANDS * ROWS
 MAX_LEADERS = 8
-"""In one bucket, a text is compared with at most this many others (see :func:`_near_pairs`):
+"""In one bucket, a text is compared with at most this many others (see :func:`_join_near`):
 a bucket crowded by a common phrase costs little, and near copies share other buckets too."""
 MIN_AGREEMENT = 8
 """Signatures that agree on fewer bins than this (an estimated overlap under a quarter) are
@@ -153,25 +153,53 @@ def caseload_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def audit(paths: Sequence[Path], options: AuditOptions) -> Audit:
-    """Check every plan under *paths* and list what a practice manager acts on. One plan is
-    held at a time: what is kept of each is its rows and its goals' and objectives' texts."""
+def audit(
+    paths: Sequence[Path],
+    options: AuditOptions,
+    *,
+    jobs: int = 1,
+    on_plan: Callable[[bool], object] | None = None,
+) -> Audit:
+    """Check every plan under *paths* (:func:`caseload_files`) and list what a practice
+    manager acts on; see :func:`audit_files`."""
+    return audit_files(caseload_files(paths), options, jobs=jobs, on_plan=on_plan)
+
+
+def audit_files(
+    files: Sequence[Path],
+    options: AuditOptions,
+    *,
+    jobs: int = 1,
+    on_plan: Callable[[bool], object] | None = None,
+) -> Audit:
+    """Check every plan of *files* and list what a practice manager acts on. *jobs* worker
+    processes check the plans (:func:`plandoc.batch.run_batch`: the same rows whatever the
+    number); *on_plan* hears of each plan as it is done (whether it has no error row). One
+    plan is held at a time: what is kept of each is its rows and its goals' and objectives'
+    texts, compared across clients at the end."""
+    from ..batch import run_batch
+
     rows: list[Row] = []
     texts: list[_Text] = []
-    files = caseload_files(paths)
-    for path in files:
-        result = check_file(
-            path,
-            profiles=options.profiles,
-            today=options.today,
-            templates=options.templates,
-            practice=options.practice,
-        )
-        rows += plan_rows(result, options)
-        if _readable(result):
-            texts += _texts(result)
+    for found, copied in run_batch(partial(one_plan, options=options), files, jobs):
+        rows += found
+        texts += copied
+        if on_plan is not None:
+            on_plan(all(row.severity != "error" for row in found))
     rows += cloned_rows(texts, options.similarity)
     return Audit(len(files), tuple(sorted(set(rows))), options)
+
+
+def one_plan(path: Path, *, options: AuditOptions) -> tuple[list[Row], list[_Text]]:
+    """One plan's rows, and the texts of its goals and objectives."""
+    result = check_file(
+        path,
+        profiles=options.profiles,
+        today=options.today,
+        templates=options.templates,
+        practice=options.practice,
+    )
+    return plan_rows(result, options), list(_texts(result)) if _readable(result) else []
 
 
 SEPARATE_RULES = ("profile.", "signatures.")
@@ -337,15 +365,14 @@ def _texts(result: CheckResult) -> Iterator[_Text]:
 
 def cloned_rows(items: Sequence[_Text], threshold: float) -> list[Row]:
     """A row for each goal or objective whose text another client's plan holds too, word for
-    word or at least *threshold* alike (difflib's ratio of the normalised texts)."""
+    word or at least *threshold* alike (:func:`similarity` of the normalised texts)."""
     by_words: dict[str, list[_Text]] = defaultdict(list)
     for text in items:
         by_words[text.words].append(text)
     unique = sorted(by_words)
     groups = _UnionFind(len(unique))
     if threshold < 1.0:
-        for first, second in _near_pairs(unique, threshold):
-            groups.join(first, second)
+        _join_near(unique, threshold, groups)
     clusters: dict[int, list[_Text]] = defaultdict(list)
     for index, words in enumerate(unique):
         clusters[groups.find(index)] += by_words[words]
@@ -362,8 +389,7 @@ def _clone_row(item: _Text, members: list[_Text]) -> Row:
     if first.words == item.words:
         how = "word for word"
     else:
-        ratio = difflib.SequenceMatcher(None, item.words, first.words, autojunk=False).ratio()
-        how = f"nearly ({ratio:.0%} alike)"
+        how = f"nearly ({similarity(item.words, first.words):.0%} alike)"
     shown = "; ".join(f"{o.label} in {o.path}:{o.line} (client {o.client})" for o in others[:3])
     more = f"; and {len(others) - 3} more" if len(others) > 3 else ""
     message = f"{item.label} is the same text, {how}, as {shown}{more}"
@@ -392,22 +418,32 @@ def signature(words: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _near_pairs(texts: Sequence[str], threshold: float) -> Iterator[tuple[int, int]]:
-    """Pairs of texts at least *threshold* alike, found through MinHash buckets: texts whose
-    signatures agree on every row of one band share a bucket; in a bucket each text is
-    compared with the texts that started a group there (leaders), never every pair."""
+def _join_near(texts: Sequence[str], threshold: float, groups: _UnionFind) -> None:
+    """Join in *groups* the texts at least *threshold* alike, found through MinHash buckets:
+    texts whose signatures agree on every row of one band share a bucket; in a bucket each text
+    is compared with the texts that started a group there (leaders), never every pair. Two
+    near copies share many bands: they are compared once."""
     buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
     sigs = [signature(words) for words in texts]
     for index, sig in enumerate(sigs):
         for band in range(BANDS):
             buckets[(band, sig[band * ROWS : (band + 1) * ROWS])].append(index)
+    known: dict[tuple[int, int], bool] = {}
+
+    def alike(leader: int, index: int) -> bool:
+        if (leader, index) not in known:
+            agree = sum(a == b for a, b in zip(sigs[index], sigs[leader], strict=True))
+            known[leader, index] = agree >= MIN_AGREEMENT and _alike(
+                texts[index], texts[leader], threshold
+            )
+        return known[leader, index]
+
     for members in buckets.values():
         leaders: list[int] = []
         for index in members:
             for leader in leaders:
-                agree = sum(a == b for a, b in zip(sigs[index], sigs[leader], strict=True))
-                if agree >= MIN_AGREEMENT and _alike(texts[index], texts[leader], threshold):
-                    yield leader, index
+                if alike(leader, index):
+                    groups.join(leader, index)
                     break
             else:
                 if len(leaders) < MAX_LEADERS:
@@ -415,17 +451,23 @@ def _near_pairs(texts: Sequence[str], threshold: float) -> Iterator[tuple[int, i
 
 
 ALIKE_CHARS = 2000
-"""Texts are compared on at most this many characters: difflib's ratio is quadratic on
-repetitive text, and a goal longer than this is not a goal a clinician copies by hand."""
+"""Texts are compared on at most this many characters: a goal longer than this is not a goal a
+clinician copies by hand, and the comparison's time stays bounded."""
+
+
+def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """How alike two normalised texts are, from 0 to 1: the characters they share in order
+    (their longest common subsequence), twice, over their lengths together — what difflib's
+    ratio approximates, computed exactly (rapidfuzz's Indel similarity, in C). Below *cutoff*,
+    0."""
+    from rapidfuzz.distance import Indel
+
+    found = Indel.normalized_similarity(a[:ALIKE_CHARS], b[:ALIKE_CHARS], score_cutoff=cutoff)
+    return float(found)
 
 
 def _alike(a: str, b: str, threshold: float) -> bool:
-    matcher = difflib.SequenceMatcher(None, a[:ALIKE_CHARS], b[:ALIKE_CHARS], autojunk=False)
-    return (
-        matcher.real_quick_ratio() >= threshold
-        and matcher.quick_ratio() >= threshold
-        and matcher.ratio() >= threshold
-    )
+    return similarity(a, b, threshold) >= threshold
 
 
 class _UnionFind:
