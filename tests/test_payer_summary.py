@@ -246,3 +246,25 @@ def test_every_summary_and_its_appendix_is_valid_word(run: Run, tmp_path: Path) 
         errors = [e for e in result.errors if e.severity == ValidationSeverity.ERROR]
         assert errors == [], f"{path.name}: {errors[:5]}"
         assert predict(result).prediction == AppPrediction.OPENS_CLEAN, path.name
+
+
+def test_the_primary_diagnosis_comes_first_in_any_language(tmp_path: Path) -> None:
+    """Listed second in the plan, the primary diagnosis leads the summary and page 1's facts,
+    in British spelling too (ordered by the plan's `primary`, not by a label's words)."""
+    text = variant(
+        (SAMPLES / "cbt.yaml").read_text(encoding="utf-8"),
+        "  diagnoses:\n    - code: F40.01\n",
+        "  diagnoses:\n    - code: F41.1\n      rule_out: true\n      primary: true\n"
+        "    - code: F32.0\n    - code: F40.01\n",
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    for locale in ("en-US", "en-GB"):
+        context = build_context(plan_at(path), load_labels(locale))
+        assert [x["code_text"] for x in context["payer"]["diagnoses"]] == [
+            "F40.01",
+            "F41.1",
+            "F32.0",
+        ]
+        facts = " ".join(str(f["value"]) for f in context["facts"])
+        assert facts.index("F40.01") < facts.index("F41.1") < facts.index("F32.0")

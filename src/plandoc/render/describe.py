@@ -7,6 +7,7 @@ into the words both documents print, so Markdown and Word cannot word the same t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ..spec import icd
@@ -333,6 +334,12 @@ def group(raw: dict[str, Any] | None) -> str:
 
 
 # --- diagnoses ---------------------------------------------------------------------------------
+
+
+def primary_first(diagnoses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Diagnoses (raw, or as :func:`diagnosis` gives them) with the primary ones first and the
+    rest in their order; a diagnosis to rule out is never primary."""
+    return sorted(diagnoses, key=lambda x: not (x.get("primary") and not x.get("rule_out")))
 
 
 def diagnosis(plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:

@@ -29,17 +29,14 @@ def payer_summary(context: dict[str, Any], plan: Plan, words: Labels) -> dict[st
         "title": said["title"],
         "intro": said["intro"],
         "facts": _facts(context, plan, words),
-        "diagnoses": sorted(
-            (
-                {
-                    "code_text": x["code_text"],
-                    "text": x["text"],
-                    "kind": d.join(x["kind"], x["person"], sep=", "),
-                }
-                for x in context["diagnoses"]
-            ),
-            key=lambda x: not x["kind"].startswith("Primary"),
-        ),
+        "diagnoses": [
+            {
+                "code_text": x["code_text"],
+                "text": x["text"],
+                "kind": d.join(x["kind"], x["person"], sep=", "),
+            }
+            for x in d.primary_first(context["diagnoses"])
+        ],
         "objectives": [
             _objective(o, goal["id"], words)
             for goal in context["goals"]

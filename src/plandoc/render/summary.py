@@ -111,8 +111,7 @@ def _clinician(data: dict[str, Any]) -> str:
 def _diagnoses(plan: Plan) -> str:
     """The codes and titles, primary first, each with its kind: the whole list in a line or
     two (the notes are in the Diagnoses section)."""
-    shown = [d.diagnosis(plan, raw) for raw in plan.data["assessment"]["diagnoses"]]
-    shown.sort(key=lambda x: not x["kind"].startswith("Primary"))
+    shown = d.primary_first(d.diagnosis(plan, raw) for raw in plan.data["assessment"]["diagnoses"])
     return "; ".join(
         d.qualified(
             f"{x['code_text']} {x['description']}", d.join(x["kind"].lower(), x["person"], sep=", ")

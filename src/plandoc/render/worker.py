@@ -55,7 +55,7 @@ MAX_RESULT = 256 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """What one document's render may use. A practice file may change them."""
+    """What one document's render may use (the library's callers may pass their own)."""
 
     memory_mb: int = 512
     cpu_seconds: int = 5
