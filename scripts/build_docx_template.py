@@ -1031,6 +1031,7 @@ class DiffBuilder(Builder):
         section = self.doc.sections[0]
         header = section.header.paragraphs[0]
         header.style = self.doc.styles["Header"]
+        _logo_above(header)
         _right_tab_only(header)
         header.add_run('{{ labels.diff.header | replace("{plan}", plan_id) }}').bold = True
         header.add_run(

@@ -331,11 +331,13 @@ def test_word_files_with_the_logo_pass_openxml_audit(
                  "-f", "safety-plan", "-o", str(out), "--today", "2026-11-26")  # fmt: skip
     assert result.exit_code == 0, result.output
     old, new = (str(SAMPLES / "revisions" / f"agoraphobia-v{n}.yaml") for n in (1, 2))
-    result = run("diff", old, new, "-f", "redline", "-o", f"{out}/", "--practice", settings,
-                 "--today", "2026-11-26")  # fmt: skip
-    assert result.exit_code == 0, result.output
+    for fmt in ("redline", "docx"):
+        result = run("diff", old, new, "-f", fmt, "-o", f"{out}/", "--practice", settings,
+                     "--today", "2026-11-26")  # fmt: skip
+        assert result.exit_code == 0, result.output
     validator = OpenXmlValidator(max_errors=0)
-    names = ("cbt-by-id.docx", "cbt-by-id.safety-plan.docx", "agoraphobia-v2.redline.docx")
+    names = ("cbt-by-id.docx", "cbt-by-id.safety-plan.docx", "agoraphobia-v2.redline.docx",
+             "agoraphobia-v2.diff.docx")  # fmt: skip
     for name in names:
         with zipfile.ZipFile(out / name) as package:
             xml = "".join(
@@ -346,6 +348,29 @@ def test_word_files_with_the_logo_pass_openxml_audit(
         errors = [e for e in checked.errors if e.severity == ValidationSeverity.ERROR]
         assert not errors, [f"{e.description} ({e.part_uri})" for e in errors[:5]]
         assert predict(checked).prediction == AppPrediction.OPENS_CLEAN, name
+
+
+def test_the_change_summary_carries_the_logo_in_word_and_markdown(
+    run: Run, practice: Path, tmp_path: Path
+) -> None:
+    settings = str(practice / "plandoc-practice.yaml")
+    old, new = (str(SAMPLES / "revisions" / f"agoraphobia-v{n}.yaml") for n in (1, 2))
+    out = tmp_path / "summaries"
+    for fmt in ("md", "docx"):
+        result = run("diff", old, new, "-f", fmt, "-o", f"{out}/", "--practice", settings,
+                     "--today", "2026-11-26")  # fmt: skip
+        assert result.exit_code == 0, result.output
+    markdown = (out / "agoraphobia-v2.diff.md").read_text(encoding="utf-8")
+    assert markdown.startswith("![Riverside Counselling Collective logo](practice-logo.png)\n\n# ")
+    assert (out / "practice-logo.png").read_bytes() == (practice / "logo.png").read_bytes()
+    with zipfile.ZipFile(out / "agoraphobia-v2.diff.docx") as package:
+        header = package.read("word/header1.xml").decode("utf-8")
+    assert 'descr="Riverside Counselling Collective logo"' in header and "\ue000" not in header
+    plain = tmp_path / "plain"
+    result = run("diff", old, new, "-f", "md", "-o", f"{plain}/", "--today", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    assert (plain / "agoraphobia-v2.diff.md").read_text(encoding="utf-8").startswith("# ")
+    assert not (plain / "practice-logo.png").exists()
 
 
 def test_a_supervisor_by_id_and_the_same_bytes_twice(

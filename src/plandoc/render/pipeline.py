@@ -21,7 +21,7 @@ from ..check.profiles import get_profile
 from ..errors import Finding, PlandocError, RenderError, UsageError
 from ..spec.loader import Document
 from ..spec.model import Plan
-from ..spec.practice import Practice
+from ..spec.practice import Logo, Practice
 from .context import build_context
 from .fonts import font_warnings
 from .formats import FORMATS
@@ -215,13 +215,18 @@ def _fhir(plan: Plan, doc: Document | None, options: RenderOptions) -> bytes:
 
 
 def _logo_copy(options: RenderOptions, rendered: dict[str, bytes]) -> dict[Path, bytes]:
-    """The practice's logo beside a Markdown plan or handout that links to it, as
-    ``practice-logo.png`` (or ``.jpg``), unless the same picture is already there. Another
-    file of that name is never replaced: the render of that plan fails, saying so."""
+    """The practice's logo beside a Markdown plan or handout that links to it."""
     logo = options.practice.logo if options.practice else None
     if logo is None or not {"md", "safety-plan.md"} & set(rendered):
         return {}
-    target = options.outdir / logo.file_name
+    return logo_beside(logo, options.outdir)
+
+
+def logo_beside(logo: Logo, folder: Path) -> dict[Path, bytes]:
+    """The logo to write into *folder* for a Markdown file there that links to it, as
+    ``practice-logo.png`` (or ``.jpg``): nothing when the same picture is already there.
+    Another file of that name is never replaced: a :class:`RenderError` says so."""
+    target = folder / logo.file_name
     try:
         if target.read_bytes() == logo.data:
             return {}

@@ -88,8 +88,14 @@ def render_named_docx(
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     """Any Word template by file name (the change summary uses ``diff.docx``), with the given
-    core *properties* (none of the template's own are kept)."""
-    return _render([name], context, templates, limits, pictures={}, properties=properties or {})
+    core *properties* (none of the template's own are kept) and the practice's logo where the
+    context has one."""
+    pictures, logo = _logo(context)
+    if "logo" in context:
+        context = {**context, "logo": logo}
+    return _render(
+        [name], context, templates, limits, pictures=pictures, properties=properties or {}
+    )
 
 
 def render_safety_plan_docx(

@@ -55,6 +55,8 @@ def summary_context(
 ) -> dict[str, Any]:
     """The variables of the diff templates (``diff.md.j2``, ``diff.docx``); *labels* are the
     fixed words in the summary's language (en-US by default)."""
+    from ..render.context import logo
+
     words = labels if labels is not None else load_labels()
     sections = []
     for key, changes in diff.by_section().items():
@@ -69,6 +71,7 @@ def summary_context(
     label_of = new.orientation.label if new.orientation else ""
     return {
         "labels": words,
+        "logo": logo(new),
         "title": new.info.title or fill(words["text"]["treatment_plan"], orientation=label_of),
         "plan_id": diff.plan_id,
         "client": new.client.name or "" if new.client else "",
@@ -421,8 +424,16 @@ def diff_files(
     data, warnings = render_diff(
         before, after, fmt, force=force, templates=templates, labels=labels
     )
-    write_set({target: data}, protect=(old, new))
+    write_set({target: data, **_logo_file(after, fmt, target.parent)}, protect=(old, new))
     return target, warnings
+
+
+def _logo_file(plan: Plan, fmt: str, folder: Path) -> dict[Path, bytes]:
+    """The practice's logo beside a Markdown summary that links to it."""
+    from ..render.pipeline import logo_beside
+
+    found = plan.house.logo if plan.house else None
+    return logo_beside(found, folder) if found and fmt == "md" else {}
 
 
 PARALLEL_BYTES = 128 * 1024
