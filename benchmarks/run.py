@@ -16,6 +16,8 @@ plans:
 * ``plain docxtpl``    a new ``DocxTemplate`` per plan: load, render, save — the same template
                        and context, charts as ``InlineImage``
 * ``pandoc``           pandoc converting the plan's Markdown to Word (where pandoc is installed)
+* ``libyaml alone``    PyYAML's C loader reading the file into plain data, nothing else: the
+                       floor under any pipeline that starts from the YAML file
 
 the whole caseload from the command line, wall time from a cold start, and the peak memory of
 all its processes together (their proportional set sizes, so pages a fork shares count once,
@@ -23,6 +25,7 @@ sampled from /proc every 50 ms):
 
 * ``plandoc check DIR --jobs 1`` and ``--jobs 2``
 * ``plandoc render DIR -f md -f docx --jobs 1`` and ``--jobs 2`` (each plan checked first)
+* ``plandoc audit DIR --jobs 1`` and ``--jobs 2``
 * ``plandoc check PLAN`` on one plan from a cold start (best of 5)
 
 then prints the table with plans per second, milliseconds per plan, peak memory and the ratios,
@@ -168,6 +171,10 @@ def plain_check(path: Path) -> object:
 _PLAIN: dict[str, cerberus.Validator] = {}
 
 
+def libyaml(path: Path) -> object:
+    return yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+
+
 def plan_model(path: Path) -> Plan:
     """Load and build the plan model, without the semantic checks and lint (Markdown's row)."""
     doc = load_file(path)
@@ -214,6 +221,7 @@ def per_plan_rows(paths: list[Path]) -> list[Row]:
     rows = [
         timed("check", paths, lambda p: check_file(p, today=TODAY)),
         timed("plain check", paths, plain_check, "yaml.safe_load + cerberus"),
+        timed("libyaml alone", paths, libyaml, "yaml.load with the C loader, nothing else"),
         timed("markdown", paths, lambda p: render_markdown(build_context(plan_model(p)))),
         timed("word", contexts, render_docx, "from a ready context"),
         timed("plain docxtpl", contexts, plain_docxtpl, "a new DocxTemplate per plan"),
