@@ -109,8 +109,9 @@ class Row:
 
     @property
     def per_core(self) -> float:
-        """Plans per processor second: the throughput of one core given to it alone."""
-        return self.plans / self.cpu
+        """Plans per processor second: the throughput of one core given to it alone (infinite
+        below the clock's tick, on a tiny sample)."""
+        return self.plans / self.cpu if self.cpu else float("inf")
 
 
 def timed(label: str, items: list[Any], work: Callable[[Any], object], note: str = "") -> Row:
