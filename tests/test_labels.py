@@ -352,3 +352,14 @@ def test_no_template_names_a_label_that_does_not_exist() -> None:
     known = set(file_keys(LABELS / "en-US.yaml"))
     named = set(re.findall(r"labels\.([a-z_]+\.[a-z_]+)", template_texts()))
     assert named - known == set()
+
+
+def test_each_caller_gets_its_own_copy_of_the_labels() -> None:
+    from plandoc.render.labels import load_labels
+
+    first = load_labels("en-GB")
+    assert first == load_labels("en-GB")
+    first["text"]["treatment_plan"] = "changed"
+    first["column"].clear()
+    again = load_labels("en-GB")
+    assert again["text"]["treatment_plan"] != "changed" and again["column"]
