@@ -19,10 +19,11 @@ import datetime as dt
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from ..errors import Finding, Severity
@@ -378,20 +379,28 @@ def cloned_rows(items: Sequence[_Text], threshold: float) -> list[Row]:
         clusters[groups.find(index)] += by_words[words]
     rows = []
     for members in clusters.values():
-        if len({m.client for m in members}) > 1:
-            rows += [_clone_row(m, members) for m in members]
+        clients = Counter(m.client for m in members)
+        if len(clients) > 1:
+            ordered = sorted(members, key=lambda m: (m.path, m.line))
+            rows += [_clone_row(m, ordered, len(members) - clients[m.client]) for m in members]
     return rows
 
 
-def _clone_row(item: _Text, members: list[_Text]) -> Row:
-    others = sorted((m for m in members if m.client != item.client), key=lambda m: (m.path, m.line))
+SHOWN = 3
+"""A copied text's row names the first three other clients' copies, and how many more."""
+
+
+def _clone_row(item: _Text, ordered: list[_Text], count: int) -> Row:
+    """The row for *item*, one of *ordered* (its cluster, by file and line), *count* of which
+    are other clients'."""
+    others = list(islice((m for m in ordered if m.client != item.client), SHOWN))
     first = others[0]
     if first.words == item.words:
         how = "word for word"
     else:
         how = f"nearly ({similarity(item.words, first.words):.0%} alike)"
-    shown = "; ".join(f"{o.label} in {o.path}:{o.line} (client {o.client})" for o in others[:3])
-    more = f"; and {len(others) - 3} more" if len(others) > 3 else ""
+    shown = "; ".join(f"{o.label} in {o.path}:{o.line} (client {o.client})" for o in others)
+    more = f"; and {count - SHOWN} more" if count > SHOWN else ""
     message = f"{item.label} is the same text, {how}, as {shown}{more}"
     return Row(item.path, item.line, "cloned", item.plan, item.client, message)
 
