@@ -223,6 +223,10 @@ def test_a_folder_of_plans_skips_the_practice_file(run: Run, practice: Path) -> 
         (('npi: "1326059270"', 'npi: "1326059274"'), "NPI 1326059274 fails its check digit", "npi.check-digit"),
         (("clinicians:\n", "clinician:\n"), "unknown field `clinician`", "schema.unknown"),
         (("logo: logo.png", "logo: missing.png"), "logo `missing.png`: file not found", "practice.logo"),
+        (("logo: logo.png", "logo: logo.png\nrender_limits: {cpu_seconds: 0}"),
+         "`render_limits.cpu_seconds` is `0` but must be at least 1", "schema.range"),
+        (("logo: logo.png", "logo: logo.png\nrender_limits: {memory_mb: 99999}"),
+         "`render_limits.memory_mb` is `99999` but must be at most 4096", "schema.range"),
     ],
 )  # fmt: skip
 def test_bad_practice_files_are_reported_at_their_place(
@@ -371,6 +375,36 @@ def test_the_change_summary_carries_the_logo_in_word_and_markdown(
     assert result.exit_code == 0, result.output
     assert (plain / "agoraphobia-v2.diff.md").read_text(encoding="utf-8").startswith("# ")
     assert not (plain / "practice-logo.png").exists()
+
+
+LOOP = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+
+
+@pytest.mark.parametrize("command", ["render", "diff"])
+def test_the_practice_file_sets_the_render_limits(
+    run: Run, practice: Path, tmp_path: Path, command: str
+) -> None:
+    """A template that loops is stopped at the practice's one second, not the default five;
+    for the plan and for the change summary alike."""
+    folder = practice / "practice-templates"
+    folder.mkdir()
+    for name in ("plan.md.j2", "diff.md.j2"):
+        (folder / name).write_text(LOOP, encoding="utf-8")
+    settings = practice / "plandoc-practice.yaml"
+    settings.write_text(
+        PRACTICE + "templates: practice-templates\nrender_limits: {cpu_seconds: 1}\n", "utf-8"
+    )
+    old, new = (str(SAMPLES / "revisions" / f"agoraphobia-v{n}.yaml") for n in (1, 2))
+    args = (
+        ["render", str(practice / "cbt-by-id.yaml"), "-f", "md"]
+        if command == "render"
+        else ["diff", old, new, "-f", "md"]
+    )
+    result = run(*args, "-o", f"{tmp_path / 'out'}/", "--practice", str(settings),
+                 "--today", "2026-11-26")  # fmt: skip
+    assert result.exit_code == 1
+    assert "more than 1 s of processor time" in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def test_a_supervisor_by_id_and_the_same_bytes_twice(

@@ -325,6 +325,7 @@ def render(
     """
     from .batch import Progress, default_jobs
     from .render.pipeline import RenderOptions, iter_render
+    from .render.worker import limits_for
     from .spec.practice import profiles_in_effect
 
     sources = plan_files(plans)
@@ -339,6 +340,7 @@ def render(
         profiles=profiles_in_effect(profiles, practice),
         fhir_transaction=fhir_transaction,
         fhir_source=not fhir_without_source,
+        limits=limits_for(practice.render_limits if practice else None),
     )
     progress = Progress(len(sources), "Rendering", quiet=quiet)
     said: set[str] = set()  # a template's missing font is said once, not once per plan
@@ -452,6 +454,7 @@ def diff(
     Both files are checked first. The revision entry of NEW (date, reason, summary) heads the
     summary and signs the redline's tracked changes.
     """
+    from .render.worker import limits_for
     from .revise.summary import diff_files
 
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
@@ -465,6 +468,7 @@ def diff(
         today=today,
         locale=locale_in_effect(locale, practice),
         practice=practice,
+        limits=limits_for(practice.render_limits if practice else None),
     )
     for warning in warnings:
         say(f"warning: {warning}", err=True)

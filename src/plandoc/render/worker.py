@@ -31,8 +31,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -68,6 +68,12 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def limits_for(settings: Mapping[str, int] | None) -> Limits:
+    """The limits with a practice file's ``render_limits`` (``memory_mb``, ``cpu_seconds``)
+    in place of the defaults it sets."""
+    return replace(DEFAULT_LIMITS, **settings) if settings else DEFAULT_LIMITS
 
 
 class _Worker:

@@ -32,6 +32,7 @@ from ..render.describe import (
 )
 from ..render.formatting import label, show, signed_number
 from ..render.labels import Labels, fill, load_labels
+from ..render.worker import DEFAULT_LIMITS, Limits
 from ..spec.model import Plan
 from ..spec.practice import Practice
 from ..spec.schema import RISK_LEVELS
@@ -264,23 +265,31 @@ def _progress_row(p: Progress) -> dict[str, Any]:
     }
 
 
-def render_summary_markdown(context: dict[str, Any], *, templates: Sequence[Path] = ()) -> str:
+def render_summary_markdown(
+    context: dict[str, Any], *, templates: Sequence[Path] = (), limits: Limits = DEFAULT_LIMITS
+) -> str:
     """The change summary in Markdown, ending with the marker that makes it recognisable as a
     plandoc summary (so ``diff -o`` may replace it next time)."""
     from ..render.markdown import render_named
 
-    text = render_named("diff.md.j2", context, templates=templates)
+    text = render_named("diff.md.j2", context, templates=templates, limits=limits)
     marker = f"{MARKER_PREFIX['md']}{context['plan_id']} versions {context['old_version']} to {context['new_version']} -->"
     return f"{text}\n{marker}\n"
 
 
 def render_summary_docx(
-    context: dict[str, Any], new: Plan, *, templates: Sequence[Path] = ()
+    context: dict[str, Any],
+    new: Plan,
+    *,
+    templates: Sequence[Path] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     from ..render.word import render_named_docx
 
     properties = summary_properties(context, new)
-    return render_named_docx("diff.docx", context, properties=properties, templates=templates)
+    return render_named_docx(
+        "diff.docx", context, properties=properties, templates=templates, limits=limits
+    )
 
 
 def summary_properties(context: dict[str, Any], new: Plan) -> dict[str, Any]:
@@ -327,19 +336,22 @@ def render_diff(
     templates: Sequence[Path] = (),
     redline_seconds: float = REDLINE_SECONDS,
     labels: Labels | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[bytes, tuple[str, ...]]:
     """The change summary (``md``, ``docx``) or the Word redline of two checked plans, and the
-    diff's warnings (version not increasing, no revision entry); *labels* give the fixed words."""
+    diff's warnings (version not increasing, no revision entry); *labels* give the fixed words,
+    *limits* bound each document's render."""
     diff = diff_plans(old, new, force=force)
     words = labels if labels is not None else load_labels()
     if fmt == "md":
         context = summary_context(diff, old, new, words)
-        return render_summary_markdown(context, templates=templates).encode("utf-8"), diff.warnings
+        text = render_summary_markdown(context, templates=templates, limits=limits)
+        return text.encode("utf-8"), diff.warnings
     if fmt == "docx":
         context = summary_context(diff, old, new, words)
-        return render_summary_docx(context, new, templates=templates), diff.warnings
+        return render_summary_docx(context, new, templates=templates, limits=limits), diff.warnings
     if fmt == "redline":
-        return _redline(old, new, diff, templates, redline_seconds, words), diff.warnings
+        return _redline(old, new, diff, templates, redline_seconds, words, limits), diff.warnings
     raise UsageError(f"unknown diff format `{fmt}`; use one of {', '.join(DIFF_FORMATS)}")
 
 
@@ -350,6 +362,7 @@ def _redline(
     templates: Sequence[Path],
     seconds: float,
     labels: Labels,
+    limits: Limits,
 ) -> bytes:
     from ..render import worker
     from ..render.context import build_context
@@ -368,8 +381,10 @@ def _redline(
     when = (revision.date if revision else None) or new.info.start_date or dt.date(1980, 1, 1)
     old_context, new_context = build_context(then, labels), build_context(new, labels)
     with ThreadPoolExecutor(1) as other:  # both versions at once, each in a worker of its own
-        rendering = other.submit(render_docx, old_context, templates=templates, lane=1)
-        after = render_docx(new_context, templates=templates)
+        rendering = other.submit(
+            render_docx, old_context, templates=templates, limits=limits, lane=1
+        )
+        after = render_docx(new_context, templates=templates, limits=limits)
         before = rendering.result()
     identifier = f"{MARKER_PREFIX['redline']}{diff.plan_id}:{diff.old_version}:{diff.new_version}"
     payload = {
@@ -378,7 +393,7 @@ def _redline(
         "statement": f"Version {diff.new_version} with its changes from version "
         f"{diff.old_version} tracked; these properties are version {diff.new_version}'s.",
     }  # fmt: skip
-    return worker.run(redline_job, payload, what="the redline")
+    return worker.run(redline_job, payload, what="the redline", limits=limits)
 
 
 def diff_files(
@@ -392,6 +407,7 @@ def diff_files(
     today: dt.date | None = None,
     locale: str = "en-US",
     practice: Practice | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Path, tuple[str, ...]]:
     """``plandoc diff``: check both files, compare them, write the result atomically, its
     fixed words in *locale*'s labels.
@@ -422,7 +438,7 @@ def diff_files(
     if problems or before is None or after is None:
         raise PlanInvalid(problems)
     data, warnings = render_diff(
-        before, after, fmt, force=force, templates=templates, labels=labels
+        before, after, fmt, force=force, templates=templates, labels=labels, limits=limits
     )
     write_set({target: data, **_logo_file(after, fmt, target.parent)}, protect=(old, new))
     return target, warnings

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import Finding, PlanInvalid, UsageError
 from .loader import DocPath, Document, load_file
-from .schema import NPI_PATTERN, Schema, _person, ident, integer, records, text, texts
+from .schema import NPI_PATTERN, Schema, _person, ident, integer, record, records, text, texts
 
 FILE_NAME = "plandoc-practice.yaml"
 ENVIRONMENT = "PLANDOC_PRACTICE"
@@ -62,6 +62,17 @@ SCHEMA: Schema = {
     ),
     "locale": text("The language of the documents' fixed words when no --locale is given."),
     "templates": text("The practice's template folder, relative to the practice file."),
+    "render_limits": record(
+        "What one document's render may use, for plans larger than the defaults allow.",
+        {
+            "memory_mb": integer(
+                "Memory (MB) of the template worker; 512 by default.", min=256, max=4096
+            ),
+            "cpu_seconds": integer(
+                "Processor seconds one document may take; 5 by default.", min=1, max=120
+            ),
+        },
+    ),
     "clinicians": records(
         "The practice's clinicians; a plan names one by id (`clinician: {id: C2}`).",
         {"id": ident("The clinician's id in the practice (what plans write)."),
@@ -130,6 +141,12 @@ class Practice:
     def confidentiality(self) -> str | None:
         value = self.data.get("confidentiality")
         return str(value) if value else None
+
+    @property
+    def render_limits(self) -> dict[str, int]:
+        """The practice's render limits (``memory_mb``, ``cpu_seconds``) that it sets."""
+        given = self.data.get("render_limits") or {}
+        return {key: int(value) for key, value in given.items() if value is not None}
 
     @property
     def required_sections(self) -> tuple[str, ...]:
