@@ -109,9 +109,9 @@ class Row:
 
     @property
     def per_core(self) -> float:
-        """Plans per processor second: the throughput of one core given to it alone (infinite
-        below the clock's tick, on a tiny sample)."""
-        return self.plans / self.cpu if self.cpu else float("inf")
+        """Plans per processor second: the throughput of one core given to it alone (per wall
+        second when the processor time is below the clock's tick, on a tiny sample)."""
+        return self.plans / (self.cpu or self.seconds)
 
 
 def timed(label: str, items: list[Any], work: Callable[[Any], object], note: str = "") -> Row:

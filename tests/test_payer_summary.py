@@ -248,9 +248,9 @@ def test_every_summary_and_its_appendix_is_valid_word(run: Run, tmp_path: Path) 
         assert predict(result).prediction == AppPrediction.OPENS_CLEAN, path.name
 
 
-def test_the_primary_diagnosis_comes_first_in_any_language(tmp_path: Path) -> None:
-    """Listed second in the plan, the primary diagnosis leads the summary and page 1's facts,
-    in British spelling too (ordered by the plan's `primary`, not by a label's words)."""
+def test_the_primary_diagnosis_comes_first_and_a_rule_out_never_leads(tmp_path: Path) -> None:
+    """Listed last in the plan, the primary diagnosis leads the payer summary and page 1's
+    facts, in both spellings; a diagnosis to rule out marked primary stays where it is."""
     text = variant(
         (SAMPLES / "cbt.yaml").read_text(encoding="utf-8"),
         "  diagnoses:\n    - code: F40.01\n",

@@ -380,6 +380,50 @@ def test_the_change_summary_carries_the_logo_in_word_and_markdown(
 LOOP = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
 
 
+def test_a_logo_name_taken_by_something_else_is_refused_not_read(
+    run: Run, practice: Path, tmp_path: Path
+) -> None:
+    """A pipe (or any other file) named practice-logo.png in the output folder stops that
+    plan's render and the summary, at once, with nothing written; and the summary itself cannot
+    be written under the logo's name."""
+    import os
+
+    settings = str(practice / "plandoc-practice.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "practice-logo.png")
+    old, new = (str(SAMPLES / "revisions" / f"agoraphobia-v{n}.yaml") for n in (1, 2))
+    for args in (
+        ["render", str(practice / "cbt-by-id.yaml"), "-f", "md", "-o", str(out)],
+        ["diff", old, new, "-f", "md", "-o", f"{out}/"],
+    ):
+        result = run(*args, "--practice", settings, "--today", "2026-11-26")
+        assert result.exit_code == 1, result.output
+        assert "practice-logo.png exists and is not this practice's logo" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["practice-logo.png"]
+    result = run("diff", old, new, "-f", "md", "-o", str(tmp_path / "practice-logo.png"),
+                 "--practice", settings, "--today", "2026-11-26")  # fmt: skip
+    assert result.exit_code == 2 and "choose another output" in result.output
+    assert not (tmp_path / "practice-logo.png").exists()
+
+
+def test_the_payer_summary_carries_the_logo_in_its_header(
+    run: Run, practice: Path, tmp_path: Path
+) -> None:
+    result = run("render", str(practice / "cbt-by-id.yaml"), "-f", "payer-summary", "-o",
+                 str(tmp_path), "--practice", str(practice / "plandoc-practice.yaml"),
+                 "--today", "2026-11-26")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "cbt-by-id.payer-summary.docx") as package:
+        headers = [n for n in package.namelist() if re.fullmatch(r"word/header\d*\.xml", n)]
+        xml = "".join(package.read(n).decode("utf-8") for n in headers)
+        pictures = [n for n in package.namelist() if n.startswith("word/media/")]
+        assert [package.read(n) for n in pictures] == [(practice / "logo.png").read_bytes()]
+    assert 'descr="Riverside Counselling Collective logo"' in xml and "\ue000" not in xml
+    markdown = (tmp_path / "cbt-by-id.payer-summary.md").read_text(encoding="utf-8")
+    assert "logo" not in markdown.split("\n", 1)[0]  # the Markdown summary is plain text
+
+
 @pytest.mark.parametrize("command", ["render", "diff"])
 def test_the_practice_file_sets_the_render_limits(
     run: Run, practice: Path, tmp_path: Path, command: str

@@ -175,7 +175,8 @@ def audit_files(
 ) -> Audit:
     """Check every plan of *files* and list what a practice manager acts on. *jobs* worker
     processes check the plans (:func:`plandoc.batch.run_batch`: the same rows whatever the
-    number); *on_plan* hears of each plan as it is done (whether it has no error row). One
+    number); *on_plan* hears of each plan as it is done (whether it could be read and has no
+    errors `check` reports). One
     plan is held at a time: what is kept of each is its rows and its goals' and objectives'
     texts, compared across clients at the end."""
     from ..batch import run_batch
@@ -185,8 +186,8 @@ def audit_files(
     for found, copied in run_batch(partial(one_plan, options=options), files, jobs):
         rows += found
         texts += copied
-        if on_plan is not None:
-            on_plan(all(row.severity != "error" for row in found))
+        if on_plan is not None:  # failed: the plan could not be read or checked
+            on_plan(not any(row.kind in ("unreadable", "invalid") for row in found))
     rows += cloned_rows(texts, options.similarity)
     return Audit(len(files), tuple(sorted(set(rows))), options)
 
@@ -430,33 +431,34 @@ def signature(words: str) -> tuple[int, ...]:
 def _join_near(texts: Sequence[str], threshold: float, groups: _UnionFind) -> None:
     """Join in *groups* the texts at least *threshold* alike, found through MinHash buckets:
     texts whose signatures agree on every row of one band share a bucket; in a bucket each text
-    is compared with the texts that started a group there (leaders), never every pair. Two
-    near copies share many bands: they are compared once."""
-    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+    is compared with the texts that started a group there before it (leaders, at most
+    :data:`MAX_LEADERS`), never every pair. Texts are taken in order, each through its buckets
+    in turn, so a bucket's leaders are always earlier texts; two near copies share many bands,
+    and are compared once."""
+    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)  # its leaders
     sigs = [signature(words) for words in texts]
     for index, sig in enumerate(sigs):
+        known: dict[int, bool] = {}  # this text against each leader it has met
         for band in range(BANDS):
-            buckets[(band, sig[band * ROWS : (band + 1) * ROWS])].append(index)
-    known: dict[tuple[int, int], bool] = {}
-
-    def alike(leader: int, index: int) -> bool:
-        if (leader, index) not in known:
-            agree = sum(a == b for a, b in zip(sigs[index], sigs[leader], strict=True))
-            known[leader, index] = agree >= MIN_AGREEMENT and _alike(
-                texts[index], texts[leader], threshold
-            )
-        return known[leader, index]
-
-    for members in buckets.values():
-        leaders: list[int] = []
-        for index in members:
+            leaders = buckets[(band, sig[band * ROWS : (band + 1) * ROWS])]
             for leader in leaders:
-                if alike(leader, index):
+                if leader not in known:
+                    known[leader] = _near(sig, sigs[leader], texts[index], texts[leader], threshold)
+                if known[leader]:
                     groups.join(leader, index)
                     break
             else:
                 if len(leaders) < MAX_LEADERS:
                     leaders.append(index)
+
+
+def _near(
+    sig: tuple[int, ...], other: tuple[int, ...], text: str, against: str, threshold: float
+) -> bool:
+    """Whether two texts are near copies: signatures agreeing enough to be worth it, then the
+    texts themselves."""
+    agree = sum(a == b for a, b in zip(sig, other, strict=True))
+    return agree >= MIN_AGREEMENT and _alike(text, against, threshold)
 
 
 ALIKE_CHARS = 2000

@@ -8,6 +8,7 @@ bytes are written. A failure in one plan does not stop the others.
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -68,6 +69,8 @@ class RenderOptions:
     templates: tuple[Path, ...] = ()
     today: dt.date | None = None
     limits: Limits = DEFAULT_LIMITS
+    """What one document's render may use (the command line takes a practice file's
+    ``render_limits`` through :func:`~plandoc.render.worker.limits_for`)."""
     pdf_timeout: float = TIMEOUT_SECONDS
     locale: str = BASE_LOCALE
     """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
@@ -225,17 +228,24 @@ def _logo_copy(options: RenderOptions, rendered: dict[str, bytes]) -> dict[Path,
 def logo_beside(logo: Logo, folder: Path) -> dict[Path, bytes]:
     """The logo to write into *folder* for a Markdown file there that links to it, as
     ``practice-logo.png`` (or ``.jpg``): nothing when the same picture is already there.
-    Another file of that name is never replaced: a :class:`RenderError` says so."""
+    Anything else of that name — another file, a folder, a pipe — is never replaced or read
+    beyond the logo's size: a :class:`RenderError` says so."""
     target = folder / logo.file_name
     try:
-        if target.read_bytes() == logo.data:
-            return {}
+        info = target.lstat()
     except FileNotFoundError:
         return {target: logo.data}
     except OSError:
-        pass
+        info = None
+    if info and stat.S_ISREG(info.st_mode) and info.st_size == len(logo.data):
+        try:
+            with target.open("rb") as handle:
+                if handle.read(len(logo.data) + 1) == logo.data:
+                    return {}
+        except OSError:
+            pass
     raise RenderError(
-        f"{target} exists and is not this practice's logo; plandoc does not replace it — move it, or render to another folder"
+        f"{target} exists and is not this practice's logo; plandoc does not replace it — move it, or write to another folder"
     )
 
 

@@ -432,6 +432,11 @@ def diff_files(
         raise UsageError(
             f"{target} exists and is not a {fmt} diff plandoc wrote; choose another output, or pass --force to replace it"
         )
+    logo = practice.logo if practice else None
+    if logo and fmt == "md" and target.name == logo.file_name:
+        raise UsageError(
+            f"{target}: the practice's logo is written under this name beside a Markdown summary; choose another output"
+        )
     results = _check_both(old, new, today=today, templates=tuple(templates), practice=practice)
     problems = [f for r in results for f in r.findings if f.severity == "error"]
     before, after = results[0].plan, results[1].plan
