@@ -243,39 +243,58 @@ def _prepared_class() -> type:
             jinja_env: jinja2.Environment | None = None,
         ) -> str:
             assert jinja_env is not None
-            src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
-            key = (id(jinja_env), src_xml)
-            if key not in _COMPILED:
-                # docxtpl's escapes for a literal tag in a template ({_{ … }_}) become literal
-                # text here, in the template, rather than being replaced in the rendered output,
-                # where they would turn a plan's own text into a tag.
-                literal = re.sub(
-                    "|".join(map(re.escape, _LITERAL)), lambda m: _LITERAL[m.group(0)], src_xml
-                )
-                _COMPILED[key] = jinja_env.from_string(literal)
+            compiled = compile_part(jinja_env, src_xml)
             self.current_rendering_part = part
-            dst_xml = bounded_render(_COMPILED[key], context)
-            dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
-            # docxtpl's listing turns tabs, line and page breaks in text into Word's; with none
-            # of those characters left it would rewrite every paragraph to the same text
-            return str(self.resolve_listing(dst_xml)) if _LISTING.search(dst_xml) else dst_xml
+            return finish_part(bounded_render(compiled, context))
 
         def render_properties(
             self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None
         ) -> None:
-            """docxtpl's, with each property's Jinja compiled once per template, not once per
-            document (plandoc then sets the properties a document has: see
-            :func:`_set_properties`)."""
+            """docxtpl's, compiled once per template (:func:`render_properties`)."""
             assert jinja_env is not None
-            props = self.docx.core_properties
-            for name in _RENDERED_PROPERTIES:
-                initial = getattr(props, name)
-                key = (id(jinja_env), initial)
-                if key not in _COMPILED:
-                    _COMPILED[key] = jinja_env.from_string(initial)
-                setattr(props, name, _COMPILED[key].render(context))
+            render_properties(self.docx.core_properties, context, jinja_env)
 
     return Prepared
+
+
+def compile_part(env: jinja2.Environment, src_xml: str) -> jinja2.Template:
+    """An XML part's patched source compiled, once per environment and source: docxtpl's
+    ``render_xml_part`` up to the template it renders."""
+    src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
+    key = (id(env), src_xml)
+    if key not in _COMPILED:
+        # docxtpl's escapes for a literal tag in a template ({_{ … }_}) become literal text
+        # here, in the template, rather than being replaced in the rendered output, where they
+        # would turn a plan's own text into a tag.
+        literal = re.sub(
+            "|".join(map(re.escape, _LITERAL)), lambda m: _LITERAL[m.group(0)], src_xml
+        )
+        _COMPILED[key] = env.from_string(literal)
+    return _COMPILED[key]
+
+
+def finish_part(dst_xml: str) -> str:
+    """A rendered part as docxtpl finishes it: paragraphs back on one line, and tabs, line and
+    page breaks in text turned into Word's (with none of those characters, docxtpl's listing
+    would rewrite every paragraph to the same text, so it is skipped)."""
+    dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
+    if not _LISTING.search(dst_xml):
+        return dst_xml
+    from docxtpl import DocxTemplate
+
+    return str(DocxTemplate.resolve_listing(None, dst_xml))
+
+
+def render_properties(props: Any, context: dict[str, Any], env: jinja2.Environment) -> None:
+    """docxtpl's ``render_properties``, with each property's Jinja compiled once per template,
+    not once per document (plandoc then sets the properties a document has: see
+    :func:`_set_properties`)."""
+    for name in _RENDERED_PROPERTIES:
+        initial = getattr(props, name)
+        key = (id(env), initial)
+        if key not in _COMPILED:
+            _COMPILED[key] = env.from_string(initial)
+        setattr(props, name, _COMPILED[key].render(context))
 
 
 _Prepared = cache(_prepared_class)
@@ -318,6 +337,19 @@ def run_job(
     rewritten with stable bytes and read back to be inspected — the straightforward path, kept
     as the reference the fast one is tested against: both give the same bytes."""
     path, data = _load(names, templates)
+    inspected = _INSPECTED[hashlib.sha256(data).hexdigest()]
+    env = _env(tuple(Path(t) for t in templates))
+    if fast:
+        from . import docxfast
+
+        found = docxfast.compiled(data, env)
+        entries = (
+            docxfast.render(found, context, env, pictures, properties, str(path))
+            if found is not None
+            else None
+        )
+        if entries is not None and len({n for n, _ in entries}) == len(entries):
+            return _write_parts(entries, path, inspected)
     try:
         template = _Prepared()(io.BytesIO(data))
         template.init_docx()  # open the package now, so a broken file is reported as such
@@ -326,25 +358,28 @@ def run_job(
             f"{path}: not a usable Word template ({exc.__class__.__name__}: {exc}); export a fresh one with `plandoc templates export`"
         ) from None
     try:
-        template.render(context, jinja_env=_env(tuple(Path(t) for t in templates)))
+        template.render(context, jinja_env=env)
     except Exception as exc:  # a practice's template may fail in any way: say which and why
         raise template_error(exc, str(path)) from None
-    _place_pictures(template.docx, pictures)
+    _place_pictures(template.docx.part, pictures)
     fit_tables(template.docx.element.body, _body_size(template.docx))
     _set_properties(template.docx.core_properties, properties)
     clean_package(template.docx.part.package)
-    inspected = _INSPECTED[hashlib.sha256(data).hexdigest()]
     entries = _parts(template.docx.part.package) if fast else []
-    names = [name for name, _ in entries]
-    if entries and len(set(names)) == len(names):  # else the reference path says what is wrong
-        rendered = stable_zip_of(entries)
-        order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
-        _inspect_rendered(rendered, path, inspected, dict(order))
-        return rendered
+    if entries and len({n for n, _ in entries}) == len(entries):  # else python-docx says why
+        return _write_parts(entries, path, inspected)
     out = io.BytesIO()
     template.save(out)
     rendered = stable_zip(out.getvalue())
     _inspect_rendered(rendered, path, inspected)
+    return rendered
+
+
+def _write_parts(entries: list[tuple[str, bytes]], path: Path, inspected: dict[str, str]) -> bytes:
+    """The package written straight from its parts, and inspected from them."""
+    rendered = stable_zip_of(entries)
+    order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
+    _inspect_rendered(rendered, path, inspected, dict(order))
     return rendered
 
 
@@ -403,23 +438,23 @@ def _inspect_rendered(
         raise TemplateError(f"{path}: the rendered document {problems[0]}")
 
 
-def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
+def _place_pictures(main: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
     """Each picture marker a template placed becomes the picture, with its alternative text,
     at its given width and height in EMU (a logo) or no wider than its table cell (a chart,
-    given as zero sizes); any other marker text goes."""
+    given as zero sizes); any other marker text goes. *main* is the main document part."""
     if pictures:
-        _headers_as_stories(document)
-    _place_markers(document, pictures)
-    _unique_drawing_ids(document)
+        _headers_as_stories(main)
+    _place_markers(main, pictures)
+    _unique_drawing_ids(main)
 
 
-def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
+def _place_markers(main: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.oxml.shape import CT_Inline
     from docx.parts.story import StoryPart
 
-    for part in document.part.package.iter_parts():
+    for part in main.package.iter_parts():
         if not isinstance(part, StoryPart):
             continue
         shape_ids: Iterator[int] | None = None
@@ -450,13 +485,13 @@ def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int
                 run.getparent().remove(run)
 
 
-def _unique_drawing_ids(document: Any) -> None:
+def _unique_drawing_ids(main: Any) -> None:
     """Each part numbers its own pictures from 1; Word wants a drawing's id unique in the whole
     document (else it repairs the file), so a header's logo takes the next free number."""
     from docx.parts.story import StoryPart
 
     seen: set[int] = set()
-    for part in document.part.package.iter_parts():
+    for part in main.package.iter_parts():
         if not isinstance(part, StoryPart):
             continue
         for drawing in part.element.iter(f"{_WP}docPr"):
@@ -470,7 +505,7 @@ def _unique_drawing_ids(document: Any) -> None:
 _WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 
 
-def _headers_as_stories(document: Any) -> None:
+def _headers_as_stories(main: Any) -> None:
     """docxtpl leaves each header and footer it rendered as a bare XML part, which cannot hold
     a picture: make each one a header or footer part again (same XML, same relationships)."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -478,7 +513,7 @@ def _headers_as_stories(document: Any) -> None:
     from docx.parts.story import StoryPart
 
     kinds = {RT.HEADER: HeaderPart, RT.FOOTER: FooterPart}
-    for rel in document.part.rels.values():
+    for rel in main.rels.values():
         kind = kinds.get(rel.reltype)
         if kind is None or rel.is_external or isinstance(rel.target_part, StoryPart):
             continue
