@@ -245,55 +245,72 @@ def _body(found: Compiled, rendered: str) -> Any:
     except (etree.XMLSyntaxError, ValueError):
         return None
     body = root.find(f"{W}body")
-    _fix_tables(body)
+    if not _fix_tables(body):
+        return None
     for number, drawing in enumerate(body.iter(_WP_DOCPR), start=1001):
         drawing.attrib["id"] = str(number)
     return root
 
 
-def _fix_tables(body: Any) -> None:
+def _fix_tables(body: Any) -> bool:
     """docxtpl's ``fix_tables`` (a ``{%tc %}`` loop may leave a table more or fewer cells than
-    grid columns), on the body in place rather than on a copy it parses; the same steps."""
+    grid columns), on the body in place rather than on a copy it parses: the same steps, the
+    children looked at directly rather than through lxml's paths. False, having changed
+    nothing, for a table without a grid (docxtpl fails on it: the reference path says how)."""
     ns = "{" + body.nsmap["w"] + "}"
-    for t in body.iter(ns + "tbl"):
-        grid = t.find(ns + "tblGrid")
-        columns = grid.findall(ns + "gridCol")
+    tbl, tbl_grid, grid_col, tr, tc = (ns + t for t in ("tbl", "tblGrid", "gridCol", "tr", "tc"))
+    tables = list(body.iter(tbl))
+    grids: list[Any] = [next((g for g in t if g.tag == tbl_grid), None) for t in tables]
+    if any(grid is None for grid in grids):
+        return False
+    for t, grid in zip(tables, grids, strict=True):
+        rows = [[c for c in r if c.tag == tc] for r in t.iter(tr)]
+        columns = [c for c in grid if c.tag == grid_col]
         to_add = 0
-        for r in t.iter(ns + "tr"):
-            cells = r.findall(ns + "tc")
+        for cells in rows:
             if (len(columns) + to_add) < len(cells):
                 to_add = len(cells) - len(columns)
         if to_add > 0:
-            width = 0.0
-            for c in columns:
-                if c.get(ns + "w") is not None:
-                    width += float(c.get(ns + "w"))
-            if width > 0:
-                old_average = width / len(columns)
-                new_average = width / (len(columns) + to_add)
-                for c in columns:
-                    c.set(ns + "w", str(int(float(c.get(ns + "w")) * new_average / old_average)))
-                for _ in range(to_add):
-                    etree.SubElement(grid, ns + "gridCol", {ns + "w": str(int(new_average))})
-        columns = grid.findall(ns + "gridCol")
-        most = 0
-        for r in t.iter(ns + "tr"):
-            count = 0
-            for cell in r.findall(ns + "tc"):
-                tc_pr = cell.find(ns + "tcPr")
-                span = None if tc_pr is None else tc_pr.find(ns + "gridSpan")
-                count += int(span.get(ns + "val")) if span is not None else 1
-            most = max(most, count)
+            _add_columns(grid, columns, to_add, ns)
+        columns = [c for c in grid if c.tag == grid_col]
+        spans = next(t.iter(ns + "gridSpan"), None) is not None
+        most = max((_cells_len(cells, ns) if spans else len(cells) for cells in rows), default=0)
         to_remove = len(columns) - most
         if to_remove > 0:
             removed = 0.0
             for c in columns[-to_remove:]:
                 removed += float(c.get(ns + "w"))
                 grid.remove(c)
-            left = grid.findall(ns + "gridCol")
+            left = [c for c in grid if c.tag == grid_col]
             extra = int(removed / len(left)) if left else 0
             for c in left:
                 c.set(ns + "w", str(int(float(c.get(ns + "w")) + extra)))
+    return True
+
+
+def _add_columns(grid: Any, columns: list[Any], to_add: int, ns: str) -> None:
+    width = 0.0
+    for c in columns:
+        if c.get(ns + "w") is not None:
+            width += float(c.get(ns + "w"))
+    if width > 0:
+        old_average = width / len(columns)
+        new_average = width / (len(columns) + to_add)
+        for c in columns:
+            c.set(ns + "w", str(int(float(c.get(ns + "w")) * new_average / old_average)))
+        for _ in range(to_add):
+            etree.SubElement(grid, ns + "gridCol", {ns + "w": str(int(new_average))})
+
+
+def _cells_len(cells: list[Any], ns: str) -> int:
+    """The grid columns a row's cells span: each cell's first ``w:tcPr``'s first
+    ``w:gridSpan``, else 1."""
+    total = 0
+    for cell in cells:
+        tc_pr = next((p for p in cell if p.tag == ns + "tcPr"), None)
+        span = None if tc_pr is None else next((s for s in tc_pr if s.tag == ns + "gridSpan"), None)
+        total += int(span.get(ns + "val")) if span is not None else 1
+    return total
 
 
 def _package(found: Compiled, root: Any, stories: dict[str, Any]) -> tuple[Any, Any, Any]:

@@ -262,11 +262,14 @@ def _uses(
     if source and source not in roots:
         roots[source] = _xml(_read(package, source) or "")
     root = roots[source] if source else None
-    for element in root.iter() if root is not None else ():
-        for attribute, value in element.attrib.items():
-            if attribute.startswith(f"{{{_R_NS}}}"):
-                found.setdefault(value, set()).add(element.tag)
+    # every attribute in the namespace, found by libxml2 rather than element by element in
+    # Python; in document order, as a walk of the elements would find them
+    for attribute in _R_ATTRIBUTES(root) if root is not None else ():
+        found.setdefault(str(attribute), set()).add(attribute.getparent().tag)
     return found
+
+
+_R_ATTRIBUTES = etree.XPath(f"//@*[namespace-uri() = '{_R_NS}']")
 
 
 def _web_link(target: str) -> bool:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from lxml import etree
 
 from ..errors import TemplateError
 from ..spec.library import library, read_template_bytes
@@ -458,7 +459,7 @@ def _place_markers(main: Any, pictures: dict[str, tuple[bytes, str, int, int]]) 
         if not isinstance(part, StoryPart):
             continue
         shape_ids: Iterator[int] | None = None
-        for text in list(part.element.iter(qn("w:t"))):
+        for text in _MARKED(part.element):  # the w:t that may hold a marker, found by libxml2
             if not PICTURE_MARK.search(text.text or ""):
                 continue
             run = text.getparent()
@@ -483,6 +484,11 @@ def _place_markers(main: Any, pictures: dict[str, tuple[bytes, str, int, int]]) 
                     run.addnext(picture_run)
             if not text.text and len(run) == 1 + (run.find(qn("w:rPr")) is not None):
                 run.getparent().remove(run)
+
+
+_MARKED = etree.XPath(
+    "//w:t[contains(., '\ue000') or contains(., '\ue001')]", namespaces={"w": _W.strip("{}")}
+)
 
 
 def _unique_drawing_ids(main: Any) -> None:
