@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,6 @@ from .columns import W, fit_tables
 from .templating import bounded_render, template_error
 from .word import (
     _body_size,
-    _parts,
     _place_pictures,
     _Prepared,
     _set_properties,
@@ -82,7 +82,25 @@ class Compiled:
     stories: dict[str, jinja2.Template]  # a header's or footer's name → its Jinja
     story_order: tuple[str, ...]  # the order docxtpl renders them in
     size: float
-    packed: dict[str, bytes] = field(default_factory=dict)
+    static: dict[str, _Static] = field(default_factory=dict)  # each unchanged part's name
+    clean: dict[str, str] = field(default_factory=dict)  # the unchanged parts, once inspected
+
+
+@dataclass(frozen=True)
+class _Static:
+    """An unchanged part's bytes, worked out once: its CRC-32 and deflate stream as the zip
+    holds them, and its SHA-256 for the inspection."""
+
+    blob: bytes
+    crc: int
+    packed: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, blob: bytes) -> _Static:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        packed = compressor.compress(blob) + compressor.flush()
+        return cls(blob, zlib.crc32(blob), packed, hashlib.sha256(blob).hexdigest())
 
 
 _CACHE: dict[tuple[str, int], Compiled | None] = {}
@@ -164,10 +182,19 @@ def _compile(data: bytes, env: jinja2.Environment) -> Compiled | None:
         r.target_part.partname for r in stories if r.reltype == _FOOTER
     )
     body = compile_part(env, template.patch_xml(template.get_xml()))
+    static = {s.name.membername: _Static.of(s.blob) for s in specs if s.kind in ("blob", "image")}
     return Compiled(
         tuple(specs), package_rels, before, after, body_tag, body, sources, order,
-        _body_size(template.docx),
+        _body_size(template.docx), static,
     )  # fmt: skip
+
+
+def unchanged(found: Compiled, entries: list[tuple[str, bytes]]) -> dict[str, _Static]:
+    """The entries that are a template's unchanged parts: the very bytes kept for them."""
+    static = found.static
+    return {
+        name: static[name] for name, data in entries if name in static and data is static[name].blob
+    }
 
 
 def _shell(root: Any) -> tuple[bytes, bytes, tuple[str, str]] | None:
@@ -228,6 +255,49 @@ def render(
     _set_properties(core.core_properties, properties)
     clean_package(package)
     return _parts(package)
+
+
+_XML_CACHE: dict[tuple[Any, ...], bytes] = {}
+
+
+def _cached_xml(key: tuple[Any, ...], make: Any) -> bytes:
+    """python-docx's XML for relationships or content types, made once per distinct list
+    (it changes with the number of pictures, not with the plan)."""
+    found = _XML_CACHE.get(key)
+    if found is None:
+        if len(_XML_CACHE) > 512:
+            _XML_CACHE.clear()
+        found = _XML_CACHE[key] = make()
+    return found
+
+
+def _parts(package: Any) -> list[tuple[str, bytes]]:
+    """:func:`plandoc.render.word._parts`, with the relationships and content types XML made
+    by the same python-docx code, once per distinct list."""
+    from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    types = ("types", *((p.partname, p.content_type) for p in parts))
+    found = [
+        (
+            CONTENT_TYPES_URI.membername,
+            _cached_xml(types, lambda: _ContentTypesItem.from_parts(parts).blob),  # type: ignore[no-untyped-call]
+        ),
+        (PACKAGE_URI.rels_uri.membername, _rels_xml(package.rels)),
+    ]
+    for part in parts:
+        found.append((part.partname.membername, part.blob))
+        if len(part.rels):
+            found.append((part.partname.rels_uri.membername, _rels_xml(part.rels)))
+    return found
+
+
+def _rels_xml(rels: Any) -> bytes:
+    key = ("rels", *((r.rId, r.reltype, r.target_ref, r.is_external) for r in rels.values()))
+    return _cached_xml(key, lambda: rels.xml)
 
 
 def _body(found: Compiled, rendered: str) -> Any:

@@ -349,8 +349,14 @@ def run_job(
             if found is not None
             else None
         )
-        if entries is not None and len({n for n, _ in entries}) == len(entries):
-            return _write_parts(entries, path, inspected)
+        if found is not None and entries is not None and len(dict(entries)) == len(entries):
+            static = docxfast.unchanged(found, entries)
+            packed = {name: (s.crc, s.packed) for name, s in static.items()}
+            digests = {name: s.digest for name, s in static.items()}
+            rendered = _write_parts(entries, path, inspected | found.clean, packed, digests)
+            # the unchanged parts, inspected once, need not be again: their bytes are these
+            found.clean = digests | found.clean
+            return rendered
     try:
         template = _Prepared()(io.BytesIO(data))
         template.init_docx()  # open the package now, so a broken file is reported as such
@@ -376,11 +382,21 @@ def run_job(
     return rendered
 
 
-def _write_parts(entries: list[tuple[str, bytes]], path: Path, inspected: dict[str, str]) -> bytes:
-    """The package written straight from its parts, and inspected from them."""
-    rendered = stable_zip_of(entries)
+def _write_parts(
+    entries: list[tuple[str, bytes]],
+    path: Path,
+    inspected: dict[str, str],
+    packed: dict[str, tuple[int, bytes]] | None = None,
+    digests: dict[str, str] | None = None,
+) -> bytes:
+    """The package written straight from its parts, and inspected from them. *packed* and
+    *digests*: parts' CRC and deflate stream, and SHA-256, already worked out from the very
+    bytes of *entries*."""
+    rendered = stable_zip_of(entries, packed)
     order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
-    _inspect_rendered(rendered, path, inspected, dict(order))
+    problems = package_problems(rendered, inspected=inspected, parts=dict(order), digests=digests)
+    if problems:
+        raise TemplateError(f"{path}: the rendered document {problems[0]}")
     return rendered
 
 
