@@ -351,6 +351,10 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write(f"), {markup})")
 
 
+_DICT_NAMES = frozenset(dir(dict))
+"""What ``getattr`` finds on a plain dict: its methods and object's."""
+
+
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with every growing operation bounded before it allocates."""
 
@@ -365,6 +369,13 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return _bounded(super().call(__context, __obj, *args, **kwargs))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        # ``row.name`` on a plain dict: Jinja's own getattr would try the attribute, fail (a
+        # dict has no attribute of that name) and then take the item; take the item at once
+        if type(obj) is dict and type(attribute) is str and attribute not in _DICT_NAMES:
+            try:
+                return _guard_method(obj[attribute])
+            except KeyError:
+                pass
         return _guard_method(super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -456,7 +467,13 @@ def _xml_finalize(value: Any) -> Any:
     if isinstance(value, Picture | Markup):
         return value
     text = value if isinstance(value, str) else show(value)
+    if not _XML_SPECIAL.search(text):  # most text: nothing to drop, no quotation mark to set
+        return text
     return typographic(PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
+
+
+_XML_SPECIAL = re.compile(f"{XML_ILLEGAL.pattern}|{PICTURE_MARK.pattern}|[\"']")
+"""Any character :func:`_xml_finalize` changes."""
 
 
 def template_error(exc: BaseException, name: str) -> TemplateError:
