@@ -274,7 +274,7 @@ def _uses(
     return found
 
 
-_R_ATTRIBUTES = etree.XPath(f"//@*[namespace-uri() = '{_R_NS}']")
+_R_ATTRIBUTES = etree.XPath("//@r:*", namespaces={"r": _R_NS})
 
 
 def _web_link(target: str) -> bool:

@@ -219,7 +219,7 @@ _PATCHED: dict[str, str] = {}
 _INSPECTED: dict[str, dict[str, str]] = {}  # a template's SHA-256 → its parts' digests
 _RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 """The core properties docxtpl renders as templates (``DocxTemplate.render_properties``)."""
-_LISTING = re.compile("[\t\a\n\f]")
+_LISTING_CHARS = "\t\a\n\f"
 _LITERAL = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
 
 
@@ -278,8 +278,10 @@ def finish_part(dst_xml: str) -> str:
     """A rendered part as docxtpl finishes it: paragraphs back on one line, and tabs, line and
     page breaks in text turned into Word's (with none of those characters, docxtpl's listing
     would rewrite every paragraph to the same text, so it is skipped)."""
-    dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
-    if not _LISTING.search(dst_xml):
+    # docxtpl's re.sub(r"\n<w:p([ >])", r"<w:p\1", …) as two plain replacements (neither can
+    # make a match for the other), and its search for the listing characters as plain finds
+    dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+    if not any(char in dst_xml for char in _LISTING_CHARS):
         return dst_xml
     from docxtpl import DocxTemplate
 
