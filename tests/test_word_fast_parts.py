@@ -205,3 +205,17 @@ def test_a_chart_is_the_same_png_as_before(name: str) -> None:
     png = chart.trend_chart(**arguments)  # type: ignore[arg-type]
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert hashlib.sha256(png).hexdigest() == digest
+
+
+def test_word_text_is_typeset_as_plandoc_typesets_text() -> None:
+    """Word's quotation marks, set by regular expressions, are those plandoc.text sets a
+    character at a time, whatever stands around them."""
+    from plandoc.render.templating import _typographic
+    from plandoc.text import typographic
+
+    rng = random.Random(7)
+    alphabet = list("ab \"'\t\n([{—–-/“‘’”\u00a0\u2003x.,")
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+        assert _typographic(text) == typographic(text), repr(text)
+    assert _typographic("\"I'm fine,\" she said ('mostly')") == "“I’m fine,” she said (‘mostly’)"
