@@ -18,7 +18,7 @@ import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from plandoc.render import chart, docxfast, word
+from plandoc.render import chart, docxfast, docxparts
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -95,7 +95,7 @@ PARTS = [
 @pytest.mark.parametrize("xml", PARTS)
 def test_a_rendered_part_is_finished_as_docxtpl_finishes_it(xml: str) -> None:
     theirs = DocxTemplate.resolve_listing(None, re.sub(r"\n<w:p([ >])", r"<w:p\1", xml))
-    assert word.finish_part(xml) == theirs
+    assert docxparts.finish_part(xml) == theirs
 
 
 # --- the chart, against a pixel-by-pixel drawing ------------------------------------------
