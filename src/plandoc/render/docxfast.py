@@ -111,6 +111,8 @@ def compiled(data: bytes, env: jinja2.Environment) -> Compiled | None:
     reference path (or cannot be opened: the reference path says why)."""
     key = (hashlib.sha256(data).hexdigest(), id(env))
     if key not in _CACHE:
+        if len(_CACHE) >= 64:  # templates edited again and again in one process
+            _CACHE.clear()
         try:
             _CACHE[key] = _compile(data, env)
         except Exception:  # the reference path reports a broken template its own way
