@@ -25,8 +25,9 @@ from plandoc.render.pipeline import RenderOptions, render_file
 from plandoc.render.write import stable_zip, stable_zip_of
 from plandoc.revise.summary import diff_files
 from plandoc.spec.orientations import FIELD_KEYS, registry
+from plandoc.spec.practice import load_practice
 from plandoc.spec.validate import ready_validator
-from tests.conftest import SAMPLES, TODAY
+from tests.conftest import SAMPLES, TODAY, patched_word_template
 
 REVISIONS = SAMPLES / "revisions"
 W_MAIN = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -89,6 +90,52 @@ def test_revisions_same_bytes_both_ways(
     _assert_same(both_ways)
     if fmt == "docx":  # the change summary is the last Word render; a redline is built from two
         assert written.read_bytes() == both_ways[-1][2]
+
+
+def test_a_practice_logo_in_the_headers_same_bytes_both_ways(
+    tmp_path: Path, both_ways: list[tuple[str, bytes, bytes]]
+) -> None:
+    """The sample practice's logo goes in every header of the plan and in the handout's body:
+    pictures in header parts as well as in the document."""
+    practice = load_practice(SAMPLES / "practice" / "plandoc-practice.yaml")
+    options = RenderOptions(
+        formats=("docx", "safety-plan"), outdir=tmp_path, today=TODAY, practice=practice
+    )
+    result = render_file(SAMPLES / "practice" / "cbt-by-id.yaml", options)
+    assert result.ok, result.error
+    _assert_same(both_ways)
+    header = zipfile.ZipFile(io.BytesIO(both_ways[0][2])).read("word/header1.xml")
+    assert b"<pic:pic" in header
+
+
+EDITS = {
+    # tabs and line breaks in a value: docxtpl's listing turns them into Word's
+    "listing": ("word/document.xml", b"<w:t>{{ title }}</w:t>", b"<w:t>{{ title ~ '\\tA\\nB' }}</w:t>"),
+    # a header that says more, from the plan
+    "header": ("word/header1.xml", b"<w:t>{{ plan.practice.name }}</w:t>",
+               b"<w:t>{{ plan.practice.name }} ({{ client.id }})</w:t>"),
+    # a body that is no longer well-formed XML: the fast path leaves it to the reference path
+    "broken": ("word/document.xml", b"<w:t>{{ title }}</w:t>", b"<w:t>{{ '&lt;w:p&gt;' | safe }}</w:t>"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_edited_templates_same_bytes_both_ways(
+    edit: str, tmp_path: Path, both_ways: list[tuple[str, bytes, bytes]]
+) -> None:
+    part, old, new = EDITS[edit]
+    folder = patched_word_template(tmp_path / "templates", part, old, new)
+    options = RenderOptions(
+        formats=("docx",), outdir=tmp_path / "out", templates=(folder,), today=TODAY
+    )
+    result = render_file(SAMPLES / "cbt.yaml", options)
+    assert result.ok, result.error
+    _assert_same(both_ways)
+    if edit == "broken":  # docxtpl's parser recovers what it can of it; so does the fast path
+        return
+    xml = zipfile.ZipFile(io.BytesIO(both_ways[0][2])).read(part)
+    assert b"<w:tab/>A</w:t>" not in xml  # a tab, not a tab character
+    assert (b"<w:br/>" in xml) if edit == "listing" else (b"(CL-" in xml)
 
 
 def test_the_direct_zip_is_the_stable_zip_of_the_same_parts() -> None:

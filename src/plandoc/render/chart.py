@@ -18,6 +18,7 @@ needed, and the bytes are the same on every machine, which keeps documents repro
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import struct
@@ -66,23 +67,32 @@ def value_range(
 
 
 class _Canvas:
-    """Palette pixels, painted in horizontal spans (one slice assignment each)."""
+    """Palette pixels, painted in spans (one slice assignment each), stored as the PNG's rows:
+    each row starts with its filter byte (0, none), so the image data is the pixels as they
+    stand."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
-        self.pixels = bytearray(width * height)
+        self.stride = width + 1
+        self.pixels = bytearray(self.stride * height)
 
     def span(self, y: int, x0: int, x1: int, colour: int) -> None:
         """Paint row *y* from *x0* to *x1* inclusive, clipped to the canvas."""
         x0, x1 = max(x0, 0), min(x1, self.width - 1)
         if 0 <= y < self.height and x0 <= x1:
-            start = y * self.width
-            self.pixels[start + x0 : start + x1 + 1] = bytes([colour]) * (x1 - x0 + 1)
+            start = y * self.stride + 1
+            self.pixels[start + x0 : start + x1 + 1] = _RUNS[colour][: x1 - x0 + 1]
 
     def column(self, x: int, y0: float, y1: float, colour: int) -> None:
-        if 0 <= x < self.width:
-            for y in range(max(round(y0), 0), min(round(y1), self.height - 1) + 1):
-                self.pixels[y * self.width + x] = colour
+        """Paint column *x* from *y0* to *y1* (rounded) inclusive: one slice with a step of a
+        row, not a pixel at a time."""
+        top, bottom = max(round(y0), 0), min(round(y1), self.height - 1)
+        if 0 <= x < self.width and top <= bottom:
+            stride = self.stride
+            at = top * stride + x + 1
+            self.pixels[at : at + (bottom - top) * stride + 1 : stride] = _RUNS[colour][
+                : bottom - top + 1
+            ]
 
     def line(self, a: tuple[float, float], b: tuple[float, float], colour: int) -> None:
         """A line *LINE_PX* thick: a vertical run in each column, tall enough that the line
@@ -94,9 +104,33 @@ class _Canvas:
             return
         slope = (y1 - y0) / (x1 - x0)
         half = LINE_PX / 2 * math.hypot(1, slope)
-        for x in range(round(x0), round(x1) + 1):
-            y = y0 + slope * (x - x0)
-            self.column(x, y - half, y + half, colour)
+        first, last = max(round(x0), 0), min(round(x1), self.width - 1)
+        if first > last:
+            return
+        xs = range(first, last + 1)
+        tops = [round(y0 + slope * (x - x0) - half) for x in xs]
+        bottoms = [round(y0 + slope * (x - x0) + half) for x in xs]
+        if max(bottoms) - min(tops) + 1 >= len(xs):  # steep: a slice a column
+            for x, top, bottom in zip(xs, tops, bottoms, strict=True):
+                self.column(x, top, bottom, colour)
+        else:
+            self._rows(first, tops, bottoms, slope < 0, colour)
+
+    def _rows(
+        self, first: int, tops: list[int], bottoms: list[int], falling: bool, colour: int
+    ) -> None:
+        """The columns' runs (from column *first*) painted a row at a time: along a line each
+        run's top and bottom only rise (or only fall), so a row's pixels are one span, found
+        by bisection."""
+        if falling:
+            tops, bottoms = tops[::-1], bottoms[::-1]
+        count = len(tops)
+        for y in range(max(tops[0], 0), min(bottoms[-1], self.height - 1) + 1):
+            start, end = bisect.bisect_left(bottoms, y), bisect.bisect_right(tops, y) - 1
+            if start <= end:
+                if falling:
+                    start, end = count - 1 - end, count - 1 - start
+                self.span(y, first + start, first + end, colour)
 
     def dashes(self, y: float, colour: int) -> None:
         top = round(y - TARGET_PX / 2)
@@ -121,18 +155,19 @@ class _Canvas:
                 self.span(cy + dy, cx - inner, cx + inner, WHITE)
 
     def png(self) -> bytes:
-        rows = b"".join(
-            b"\x00" + self.pixels[y * self.width : (y + 1) * self.width] for y in range(self.height)
-        )
         per_metre = PIXELS_PER_MM * 1000
         return (
             b"\x89PNG\r\n\x1a\n"
             + _chunk(b"IHDR", struct.pack(">IIBBBBB", self.width, self.height, 8, 3, 0, 0, 0))
             + _chunk(b"PLTE", b"".join(bytes(c) for c in PALETTE))
             + _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1))
-            + _chunk(b"IDAT", zlib.compress(rows, 6))
+            + _chunk(b"IDAT", zlib.compress(self.pixels, 6))
             + _chunk(b"IEND", b"")
         )
+
+
+_RUNS = [bytes([colour]) * 4096 for colour in range(len(PALETTE))]
+"""A run of each palette colour, longer than any column or span, to slice from."""
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -25,7 +25,11 @@ from typing import Any
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
 _P, _R, _T = f"{W}p", f"{W}r", f"{W}t"
-_BREAKS = frozenset((f"{W}tab", f"{W}br", f"{W}cr"))
+_BREAKS = (f"{W}tab", f"{W}br", f"{W}cr")
+_GRID, _GRID_COL, _TR, _TC = f"{W}tblGrid", f"{W}gridCol", f"{W}tr", f"{W}tc"
+_TC_PR, _GRID_SPAN, _VAL = f"{W}tcPr", f"{W}gridSpan", f"{W}val"
+_TC_W, _CNF_STYLE = f"{W}tcW", f"{W}cnfStyle"
+_R_PR, _B, _SZ = f"{W}rPr", f"{W}b", f"{W}sz"
 
 Element = Any  # lxml elements; lxml ships no type information
 
@@ -99,8 +103,9 @@ def _fit(tbl: Element, size: float, text_width: int) -> None:
     tbl_pr = tbl.find(f"{W}tblPr")
     if tbl_pr is not None:
         order_table_properties(tbl_pr)
-    grid = [_int(c.get(f"{W}w")) for c in tbl.findall(f"{W}tblGrid/{W}gridCol")]
-    rows = [_row_cells(tr) for tr in tbl.findall(f"{W}tr")]
+    grid = [_int(c.get(f"{W}w")) for c in _grandchildren(tbl, _GRID, _GRID_COL)]
+    spans = next(tbl.iter(_GRID_SPAN), None) is not None
+    rows = [_row_cells(tr, spans) for tr in tbl if tr.tag == _TR]
     count = max((sum(span for _, span in row) for row in rows), default=0)
     marked = _take_marker(tbl)
     if not count or tbl_pr is None or tbl.find(f"{W}tblGrid") is None:
@@ -129,12 +134,33 @@ def _has_cell_widths(tbl: Element) -> bool:
     )
 
 
-def _row_cells(tr: Element) -> list[tuple[Element, int]]:
+def _row_cells(tr: Element, spans: bool = True) -> list[tuple[Element, int]]:
+    """The row's cells and the grid columns each spans (1 for all, unless *spans*: the table
+    has a ``w:gridSpan`` somewhere)."""
+    if not spans:
+        return [(tc, 1) for tc in tr if tc.tag == _TC]
     cells = []
-    for tc in tr.findall(f"{W}tc"):
-        span = tc.find(f"{W}tcPr/{W}gridSpan")
-        cells.append((tc, max(_int(span.get(f"{W}val")), 1) if span is not None else 1))
+    for tc in tr:
+        if tc.tag != _TC:
+            continue
+        span = _grandchild(tc, _TC_PR, _GRID_SPAN)
+        cells.append((tc, max(_int(span.get(_VAL)), 1) if span is not None else 1))
     return cells
+
+
+def _grandchildren(element: Element, child: str, grandchild: str) -> list[Element]:
+    """``element.findall("child/grandchild")``, without lxml's path machinery."""
+    return [g for c in element if c.tag == child for g in c if g.tag == grandchild]
+
+
+def _grandchild(element: Element, child: str, grandchild: str) -> Element | None:
+    """``element.find("child/grandchild")``, without lxml's path machinery."""
+    for c in element:
+        if c.tag == child:
+            for found in c:
+                if found.tag == grandchild:
+                    return found
+    return None
 
 
 def _int(text: str | None) -> int:
@@ -164,22 +190,31 @@ def _measure(
 
 
 def _cell_needs(tc: Element, size: float) -> tuple[float, int]:
-    """The width in twips of the cell's longest word or picture, and its length in characters."""
+    """The width in twips of the cell's longest word or picture, and its length in characters.
+
+    Children are walked unfiltered and told apart by tag (lxml's tag filters cost more than
+    they save on elements this small); a picture's extent counts wherever it stands in its
+    paragraph, since the longest width is the largest of them all whatever the order."""
     longest = 0.0
     length = 0
-    for p in tc.findall(_P):
+    for p in tc:
+        if p.tag != _P:
+            continue
         word = 0.0
-        for run in p.iter(_R):
+        for run in p.iter(_R, _EXTENT):
+            if run.tag == _EXTENT:
+                longest = max(longest, int(run.get("cx") or 0) / EMU_PER_TWIP)
+                continue
             scale = bold = None
-            for child in run:
+            children = list(run)
+            for child in children:
                 tag = child.tag
                 if tag == _T:
                     if scale is None:  # the run's properties, read at its first text
-                        scale = _run_size(run, size) * TWIPS_PER_POINT
-                        bold = _is_bold(run)
+                        scale, bold = _run_properties(children, size)
                     text = child.text or ""
                     length += len(text)
-                    head, inner, tail, broken = _words_em(text, bool(bold))
+                    head, inner, tail, broken = _words_em(text, bold)
                     if broken:
                         longest = max(longest, word + head * scale, inner * scale)
                         word = tail * scale
@@ -188,9 +223,43 @@ def _cell_needs(tc: Element, size: float) -> tuple[float, int]:
                 elif tag in _BREAKS:
                     longest, word = max(longest, word), 0.0
         longest = max(longest, word)
-        for extent in p.iter(_EXTENT):
-            longest = max(longest, int(extent.get("cx") or 0) / EMU_PER_TWIP)
     return longest, length
+
+
+def _run_properties(children: list[Element], size: float) -> tuple[float, bool]:
+    """A run's text size in twips and whether it is bold, from its children: its ``w:rPr``'s
+    ``w:sz`` and ``w:b`` (the first of each, as ``run.find("w:rPr/w:sz")`` finds them)."""
+    sz = b = None
+    for rpr in children:
+        if rpr.tag == _R_PR:
+            for prop in rpr:
+                if prop.tag == _SZ and sz is None:
+                    sz = prop
+                elif prop.tag == _B and b is None:
+                    b = prop
+    try:
+        points = int(sz.get(_VAL)) / 2 if sz is not None else size
+    except (TypeError, ValueError):
+        points = size
+    return points * TWIPS_PER_POINT, b is not None and b.get(_VAL) not in ("0", "false", "off")
+
+
+class _Ems(dict[str, float]):
+    """Each character's width in em (:func:`char_em`), worked out once: a word's width is then
+    a sum in C over a lookup, in the same order, so the same float."""
+
+    def __init__(self, bold: bool) -> None:
+        super().__init__()
+        self.bold = bold
+
+    def __missing__(self, char: str) -> float:
+        if len(self) > 65_536:  # a flood of rare characters does not grow it for ever
+            self.clear()
+        width = self[char] = char_em(char, self.bold)
+        return width
+
+
+_EMS = {False: _Ems(False), True: _Ems(True)}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -199,23 +268,11 @@ def _words_em(text: str, bold: bool) -> tuple[float, float, float, bool]:
     previous run's word), of its widest whole word between spaces, of what comes after its
     last space (which the next run may continue), and whether it has a space at all. Cached:
     a caseload repeats its cells' texts."""
-    words = [sum(char_em(c, bold) for c in w) for w in re.split(r"\s", text)]
+    table = _EMS[bold]
+    words = [sum(map(table.__getitem__, w)) for w in re.split(r"\s", text)]
     if len(words) == 1:
         return words[0], 0.0, 0.0, False
     return words[0], max(words[1:-1], default=0.0), words[-1], True
-
-
-def _is_bold(run: Element) -> bool:
-    found = run.find(f"{W}rPr/{W}b")
-    return found is not None and found.get(f"{W}val") not in ("0", "false", "off")
-
-
-def _run_size(run: Element, size: float) -> float:
-    found = run.find(f"{W}rPr/{W}sz")
-    try:
-        return int(found.get(f"{W}val")) / 2 if found is not None else size
-    except (TypeError, ValueError):
-        return size
 
 
 def _share(floors: list[int], weights: list[float], total: int) -> list[int]:
@@ -260,9 +317,12 @@ def set_widths(tbl: Element, widths: list[int]) -> None:
         layout = etree.SubElement(tbl_pr, f"{W}tblLayout")
     layout.set(f"{W}type", "fixed")
     order_table_properties(tbl_pr)
-    for tr in tbl.findall(f"{W}tr"):
+    spans = next(tbl.iter(_GRID_SPAN), None) is not None
+    for tr in tbl:
+        if tr.tag != _TR:
+            continue
         index = 0
-        for tc, span in _row_cells(tr):
+        for tc, span in _row_cells(tr, spans):
             _set_cell_width(tc, sum(widths[index : index + span]))
             index += span
 
@@ -270,17 +330,17 @@ def set_widths(tbl: Element, widths: list[int]) -> None:
 def _set_cell_width(tc: Element, width: int) -> None:
     from lxml import etree
 
-    tc_pr = tc.find(f"{W}tcPr")
+    tc_pr = next((c for c in tc if c.tag == _TC_PR), None)
     if tc_pr is None:
-        tc_pr = etree.Element(f"{W}tcPr")
+        tc_pr = etree.Element(_TC_PR)
         tc.insert(0, tc_pr)
-    for old in tc_pr.findall(f"{W}tcW"):
+    for old in [c for c in tc_pr if c.tag == _TC_W]:
         tc_pr.remove(old)
-    tcw = etree.Element(f"{W}tcW")
+    tcw = etree.Element(_TC_W)
     tcw.set(f"{W}w", str(width))
     tcw.set(f"{W}type", "dxa")
-    first = tc_pr.find(f"{W}cnfStyle")
-    tc_pr.insert(0 if first is None else 1, tcw)
+    first = any(c.tag == _CNF_STYLE for c in tc_pr)
+    tc_pr.insert(1 if first else 0, tcw)
 
 
 # w:tblPr's children in the order the schema requires.

@@ -68,12 +68,15 @@ def package_problems(
     *,
     inspected: dict[str, str] | None = None,
     parts: dict[str, bytes] | None = None,
+    digests: dict[str, str] | None = None,
 ) -> list[str]:
     """Every reason not to use the Word package *data*; empty when it is safe. *inspected*
     (part name → SHA-256, from :func:`part_digests`) names parts already inspected in the
     template a document was rendered from: an identical part is not read again. *parts*, when
     the caller wrote *data* itself from them (name → uncompressed bytes), spares reading the
-    package back: its directory is still checked from *data*, its parts are read from *parts*."""
+    package back: its directory is still checked from *data*, its parts are read from *parts*.
+    *digests* (name → SHA-256), from a caller that worked them out from the very bytes of
+    *parts*, spare hashing those parts again."""
     directory = _directory_problem(data)
     if directory:
         return [directory]
@@ -85,9 +88,11 @@ def package_problems(
     sizes = _size_problems(package)
     if sizes:
         return sizes
+    known = digests if parts is not None and digests else {}
+    names = set(package.namelist())
     same = {
         name for name, digest in (inspected or {}).items()
-        if name in package.namelist() and _digest(package, name) == digest
+        if name in names and (known.get(name) or _digest(package, name)) == digest
     }  # fmt: skip
     return list(_content_problems(package, same))
 
@@ -262,11 +267,14 @@ def _uses(
     if source and source not in roots:
         roots[source] = _xml(_read(package, source) or "")
     root = roots[source] if source else None
-    for element in root.iter() if root is not None else ():
-        for attribute, value in element.attrib.items():
-            if attribute.startswith(f"{{{_R_NS}}}"):
-                found.setdefault(value, set()).add(element.tag)
+    # every attribute in the namespace, found by libxml2 rather than element by element in
+    # Python; in document order, as a walk of the elements would find them
+    for attribute in _R_ATTRIBUTES(root) if root is not None else ():
+        found.setdefault(str(attribute), set()).add(attribute.getparent().tag)
     return found
+
+
+_R_ATTRIBUTES = etree.XPath("//@r:*", namespaces={"r": _R_NS})
 
 
 def _web_link(target: str) -> bool:

@@ -38,6 +38,7 @@ from markupsafe import Markup
 
 from ..errors import TemplateError
 from ..spec.library import Library, library, read_template_bytes
+from ..text import _OPENS_AFTER as OPENS_AFTER
 from ..text import typographic, words
 from .formatting import label, show, show_date, show_number
 
@@ -364,7 +365,8 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write(f"), {markup})")
 
 
-_DICT_ATTRIBUTES = frozenset(dir(dict))
+_DICT_NAMES = frozenset(dir(dict))
+"""What ``getattr`` finds on a plain dict: its methods and object's."""
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -381,10 +383,13 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return _bounded(super().call(__context, __obj, *args, **kwargs))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
-            # what Jinja finds, without its failed attribute lookup first: a plain dict has
-            # no attribute of that name, so ``plan.goals`` is the key's value
-            return _guard_method(obj[attribute])
+        # ``row.name`` on a plain dict: Jinja's own getattr would try the attribute, fail (a
+        # dict has no attribute of that name) and then take the item; take the item at once
+        if type(obj) is dict and type(attribute) is str and attribute not in _DICT_NAMES:
+            try:
+                return _guard_method(obj[attribute])
+            except KeyError:
+                pass
         return _guard_method(super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -476,7 +481,26 @@ def _xml_finalize(value: Any) -> Any:
     if isinstance(value, Picture | Markup):
         return value
     text = value if isinstance(value, str) else show(value)
-    return typographic(PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
+    if not _XML_SPECIAL.search(text):  # most text: nothing to drop, no quotation mark to set
+        return text
+    return _typographic(PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
+
+
+def _typographic(text: str) -> str:
+    """:func:`plandoc.text.typographic` in two passes of C instead of a Python step a
+    character: the marks that open (at the start, or after one of the characters marks open
+    after, and for an apostrophe before a character that is not a space) found in the text as
+    it was, then every mark left closes."""
+    if '"' not in text and "'" not in text:
+        return text
+    text = _OPENING.sub(lambda m: "“" if m.group() == '"' else "‘", text)
+    return text.replace('"', "”").replace("'", "’")
+
+
+_OPENING = re.compile("(?:^|(?<=[" + re.escape("".join(sorted(OPENS_AFTER))) + "]))(?:\"|'(?=\\S))")
+
+_XML_SPECIAL = re.compile(f"{XML_ILLEGAL.pattern}|{PICTURE_MARK.pattern}|[\"']")
+"""Any character :func:`_xml_finalize` changes."""
 
 
 def template_error(exc: BaseException, name: str) -> TemplateError:

@@ -1,4 +1,5 @@
-"""Stage 3b — Word, through docxtpl. The only module that imports docxtpl.
+"""Stage 3b — Word, through docxtpl (with :mod:`plandoc.render.docxparts` and
+:mod:`plandoc.render.docxfast`, the only modules that import it).
 
 The caller's side builds what a document needs from plain data — the template context (plain
 data only), the progress charts as PNG bytes, the document properties — and sends it to the
@@ -8,18 +9,20 @@ the sandboxed environment, puts the pictures where the template placed their mar
 inspects the result again. Templates never see a docxtpl or python-docx object.
 
 Shaped as *prepare once, render many*: a template's bytes are read and inspected once per
-worker, and the Jinja template compiled from each of its XML parts is kept, so a caseload pays
-the compile cost once per template, not once per plan.
-"""
+worker, and taken apart once into what each document is built from
+(:mod:`plandoc.render.docxfast`: each part's Jinja compiled, its unchanged parts kept
+compressed), so a caseload pays for opening and compiling a template once, not once per plan.
+The straightforward path — docxtpl renders a python-docx document, python-docx saves it — is
+kept as the reference the compiled one is tested against, byte for byte
+(``tests/test_fast_path.py``), and takes over whatever the compiled one cannot reproduce."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
-import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,15 +32,21 @@ import jinja2
 from ..errors import TemplateError
 from ..spec.library import library, read_template_bytes
 from . import chart, worker
-from .columns import DEFAULT_SIZE, fit_tables
-from .columns import W as _W
+from .columns import fit_tables
 from .context import plain
+from .docxparts import (
+    _body_size,
+    _parts,
+    _place_pictures,
+    _Prepared,
+    _set_properties,
+)
+from .docxparts import clean_package as clean_package  # the template builder's too
 from .package import inspect_package, package_problems, part_digests
 from .templating import (
     PICTURE_MARK,
     XML_ILLEGAL,
     Picture,
-    bounded_render,
     make_env,
     template_error,
 )
@@ -186,11 +195,6 @@ def _chart(row: dict[str, Any]) -> bytes:
     )
 
 
-def _fit(text: str) -> str:
-    """Word's document properties hold at most 255 characters."""
-    return text if len(text) <= 255 else text[:254] + "…"
-
-
 def plan_properties(context: dict[str, Any]) -> dict[str, Any]:
     """Title, subject and author for the file's properties; dates from the plan, not the clock."""
     plan = context["plan"]
@@ -219,72 +223,7 @@ def _env(templates: tuple[Path, ...]) -> jinja2.Environment:
     return make_env(templates=templates, markdown=False)
 
 
-_COMPILED: dict[tuple[int, str], jinja2.Template] = {}
-_PATCHED: dict[str, str] = {}
 _INSPECTED: dict[str, dict[str, str]] = {}  # a template's SHA-256 → its parts' digests
-_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
-"""The core properties docxtpl renders as templates (``DocxTemplate.render_properties``)."""
-_LISTING = re.compile("[\t\a\n\f]")
-_LITERAL = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
-
-
-def _prepared_class() -> type:
-    from docxtpl import DocxTemplate
-
-    class Prepared(DocxTemplate):  # type: ignore[misc]
-        """A DocxTemplate that reuses its work across documents: the tag clean-up of each XML
-        part (``patch_xml``, regular expressions on the template's own text) and the Jinja
-        template compiled from it."""
-
-        def patch_xml(self, src_xml: str) -> str:
-            if src_xml not in _PATCHED:
-                _PATCHED[src_xml] = super().patch_xml(src_xml)
-            return _PATCHED[src_xml]
-
-        def render_xml_part(
-            self,
-            src_xml: str,
-            part: Any,
-            context: dict[str, Any],
-            jinja_env: jinja2.Environment | None = None,
-        ) -> str:
-            assert jinja_env is not None
-            src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
-            key = (id(jinja_env), src_xml)
-            if key not in _COMPILED:
-                # docxtpl's escapes for a literal tag in a template ({_{ … }_}) become literal
-                # text here, in the template, rather than being replaced in the rendered output,
-                # where they would turn a plan's own text into a tag.
-                literal = re.sub(
-                    "|".join(map(re.escape, _LITERAL)), lambda m: _LITERAL[m.group(0)], src_xml
-                )
-                _COMPILED[key] = jinja_env.from_string(literal)
-            self.current_rendering_part = part
-            dst_xml = bounded_render(_COMPILED[key], context)
-            dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
-            # docxtpl's listing turns tabs, line and page breaks in text into Word's; with none
-            # of those characters left it would rewrite every paragraph to the same text
-            return str(self.resolve_listing(dst_xml)) if _LISTING.search(dst_xml) else dst_xml
-
-        def render_properties(
-            self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None
-        ) -> None:
-            """docxtpl's, with each property's Jinja compiled once per template, not once per
-            document (plandoc then sets the properties a document has: see
-            :func:`_set_properties`)."""
-            assert jinja_env is not None
-            props = self.docx.core_properties
-            for name in _RENDERED_PROPERTIES:
-                initial = getattr(props, name)
-                key = (id(jinja_env), initial)
-                if key not in _COMPILED:
-                    _COMPILED[key] = jinja_env.from_string(initial)
-                setattr(props, name, _COMPILED[key].render(context))
-
-    return Prepared
-
-
-_Prepared = cache(_prepared_class)
 
 
 @cache
@@ -324,6 +263,25 @@ def run_job(
     rewritten with stable bytes and read back to be inspected — the straightforward path, kept
     as the reference the fast one is tested against: both give the same bytes."""
     path, data = _load(names, templates)
+    inspected = _INSPECTED[hashlib.sha256(data).hexdigest()]
+    env = _env(tuple(Path(t) for t in templates))
+    if fast:
+        from . import docxfast
+
+        found = docxfast.compiled(data, env)
+        entries = (
+            docxfast.render(found, context, env, pictures, properties, str(path))
+            if found is not None
+            else None
+        )
+        if found is not None and entries is not None and len(dict(entries)) == len(entries):
+            static = docxfast.unchanged(found, entries)
+            packed = {name: (s.crc, s.packed) for name, s in static.items()}
+            digests = {name: s.digest for name, s in static.items()}
+            rendered = _write_parts(entries, path, inspected | found.clean, packed, digests)
+            # the unchanged parts, inspected once, need not be again: their bytes are these
+            found.clean = digests | found.clean
+            return rendered
     try:
         template = _Prepared()(io.BytesIO(data))
         template.init_docx()  # open the package now, so a broken file is reported as such
@@ -332,21 +290,16 @@ def run_job(
             f"{path}: not a usable Word template ({exc.__class__.__name__}: {exc}); export a fresh one with `plandoc templates export`"
         ) from None
     try:
-        template.render(context, jinja_env=_env(tuple(Path(t) for t in templates)))
+        template.render(context, jinja_env=env)
     except Exception as exc:  # a practice's template may fail in any way: say which and why
         raise template_error(exc, str(path)) from None
-    _place_pictures(template.docx, pictures)
+    _place_pictures(template.docx.part, pictures)
     fit_tables(template.docx.element.body, _body_size(template.docx))
     _set_properties(template.docx.core_properties, properties)
     clean_package(template.docx.part.package)
-    inspected = _INSPECTED[hashlib.sha256(data).hexdigest()]
     entries = _parts(template.docx.part.package) if fast else []
-    names = [name for name, _ in entries]
-    if entries and len(set(names)) == len(names):  # else the reference path says what is wrong
-        rendered = stable_zip_of(entries)
-        order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
-        _inspect_rendered(rendered, path, inspected, dict(order))
-        return rendered
+    if entries and len({n for n, _ in entries}) == len(entries):  # else python-docx says why
+        return _write_parts(entries, path, inspected)
     out = io.BytesIO()
     template.save(out)
     rendered = stable_zip(out.getvalue())
@@ -354,23 +307,22 @@ def run_job(
     return rendered
 
 
-def _parts(package: Any) -> list[tuple[str, bytes]]:
-    """What python-docx's ``save`` would write, name by name in its order, without the zip."""
-    from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
-    from docx.opc.pkgwriter import _ContentTypesItem
-
-    parts = list(package.parts)
-    for part in parts:
-        part.before_marshal()
-    found = [
-        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob),  # type: ignore[no-untyped-call]
-        (PACKAGE_URI.rels_uri.membername, package.rels.xml),
-    ]
-    for part in parts:
-        found.append((part.partname.membername, part.blob))
-        if len(part.rels):
-            found.append((part.partname.rels_uri.membername, part.rels.xml))
-    return found
+def _write_parts(
+    entries: list[tuple[str, bytes]],
+    path: Path,
+    inspected: dict[str, str],
+    packed: dict[str, tuple[int, bytes]] | None = None,
+    digests: dict[str, str] | None = None,
+) -> bytes:
+    """The package written straight from its parts, and inspected from them. *packed* and
+    *digests*: parts' CRC and deflate stream, and SHA-256, already worked out from the very
+    bytes of *entries*."""
+    rendered = stable_zip_of(entries, packed)
+    order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
+    problems = package_problems(rendered, inspected=inspected, parts=dict(order), digests=digests)
+    if problems:
+        raise TemplateError(f"{path}: the rendered document {problems[0]}")
+    return rendered
 
 
 @worker.task
@@ -407,185 +359,3 @@ def _inspect_rendered(
     problems = package_problems(data, inspected=template, parts=parts)
     if problems:
         raise TemplateError(f"{path}: the rendered document {problems[0]}")
-
-
-def _place_pictures(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
-    """Each picture marker a template placed becomes the picture, with its alternative text,
-    at its given width and height in EMU (a logo) or no wider than its table cell (a chart,
-    given as zero sizes); any other marker text goes."""
-    if pictures:
-        _headers_as_stories(document)
-    _place_markers(document, pictures)
-    _unique_drawing_ids(document)
-
-
-def _place_markers(document: Any, pictures: dict[str, tuple[bytes, str, int, int]]) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.oxml.shape import CT_Inline
-    from docx.parts.story import StoryPart
-
-    for part in document.part.package.iter_parts():
-        if not isinstance(part, StoryPart):
-            continue
-        shape_ids: Iterator[int] | None = None
-        for text in list(part.element.iter(qn("w:t"))):
-            if not PICTURE_MARK.search(text.text or ""):
-                continue
-            run = text.getparent()
-            pieces = re.split(r"(\ue000picture:\d+\ue001)", text.text)
-            text.text = PICTURE_MARK.sub("", "".join(p for p in pieces if p not in pictures))
-            for piece in reversed(pieces):
-                if piece in pictures:
-                    png, alt, width, height = pictures[piece]
-                    # python-docx's new_pic_inline, except that the part's highest shape id is
-                    # searched for once, not once a picture (a search of the whole part)
-                    shape_ids = shape_ids or itertools.count(part.next_id)
-                    rid, image = part.get_or_add_image(io.BytesIO(png))
-                    cx, cy = image.scaled_dimensions(width or _picture_width(run), height or None)
-                    inline = CT_Inline.new_pic_inline(next(shape_ids), rid, image.filename, cx, cy)
-                    inline.docPr.set("descr", alt)
-                    for side in ("distT", "distB", "distL", "distR"):
-                        inline.set(side, "0")  # else LibreOffice pads the picture by 3 mm
-                    drawing = OxmlElement("w:drawing")
-                    drawing.append(inline)
-                    picture_run = OxmlElement("w:r")
-                    picture_run.append(drawing)
-                    run.addnext(picture_run)
-            if not text.text and len(run) == 1 + (run.find(qn("w:rPr")) is not None):
-                run.getparent().remove(run)
-
-
-def _unique_drawing_ids(document: Any) -> None:
-    """Each part numbers its own pictures from 1; Word wants a drawing's id unique in the whole
-    document (else it repairs the file), so a header's logo takes the next free number."""
-    from docx.parts.story import StoryPart
-
-    seen: set[int] = set()
-    for part in document.part.package.iter_parts():
-        if not isinstance(part, StoryPart):
-            continue
-        for drawing in part.element.iter(f"{_WP}docPr"):
-            number = int(drawing.get("id", "0")) if drawing.get("id", "").isdigit() else 0
-            if number in seen or number == 0:
-                number = max(seen, default=0) + 1
-                drawing.set("id", str(number))
-            seen.add(number)
-
-
-_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
-
-
-def _headers_as_stories(document: Any) -> None:
-    """docxtpl leaves each header and footer it rendered as a bare XML part, which cannot hold
-    a picture: make each one a header or footer part again (same XML, same relationships)."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.parts.hdrftr import FooterPart, HeaderPart
-    from docx.parts.story import StoryPart
-
-    kinds = {RT.HEADER: HeaderPart, RT.FOOTER: FooterPart}
-    for rel in document.part.rels.values():
-        kind = kinds.get(rel.reltype)
-        if kind is None or rel.is_external or isinstance(rel.target_part, StoryPart):
-            continue
-        old = rel.target_part
-        new = kind(old.partname, old.content_type, old.element, old.package)
-        for rid, inner in old.rels.items():
-            new.load_rel(inner.reltype, inner._target, rid, inner.is_external)
-        rel._target = new
-
-
-_TEXT_PROPERTIES = (
-    "title", "subject", "author", "last_modified_by", "keywords", "comments", "category",
-    "identifier", "content_status", "language", "version",
-)  # fmt: skip
-
-
-DEFAULT_CELL_MARGIN_TWIPS = 108  # Word's left and right cell margin when a table sets none
-MIN_CHART_WIDTH_MM = 15  # narrower than this, a chart no longer reads: let it overflow instead
-
-
-def _picture_width(run: Any) -> int:
-    """The chart's width in EMU: *CHART_WIDTH_MM*, or less when the table cell the picture
-    stands in is narrower (less its margins), so a picture never crosses the cell's rules."""
-    from docx.shared import Mm, Twips
-
-    width = int(Mm(CHART_WIDTH_MM))
-    cell = next(run.iterancestors(f"{_W}tc"), None)
-    if cell is None:
-        return width
-    tcw = cell.find(f"{_W}tcPr/{_W}tcW")
-    if tcw is None or tcw.get(f"{_W}type") != "dxa" or not tcw.get(f"{_W}w", "").isdigit():
-        return width
-    table = next(cell.iterancestors(f"{_W}tbl"))
-    margins = _cell_margin(cell, table, ("left", "start")) + _cell_margin(
-        cell, table, ("right", "end")
-    )
-    room = int(Twips(int(tcw.get(f"{_W}w")) - margins))
-    return max(min(width, room), int(Mm(MIN_CHART_WIDTH_MM)))
-
-
-def _cell_margin(cell: Any, table: Any, sides: tuple[str, ...]) -> int:
-    """A cell's margin on one side in twips: its own, else its table's, else Word's default."""
-    for holder, where in ((cell, f"{_W}tcPr/{_W}tcMar"), (table, f"{_W}tblPr/{_W}tblCellMar")):
-        for side in sides:
-            found = holder.find(f"{where}/{_W}{side}")
-            if found is not None and found.get(f"{_W}w", "").isdigit():
-                return int(found.get(f"{_W}w"))
-    return DEFAULT_CELL_MARGIN_TWIPS
-
-
-def _set_properties(props: Any, values: dict[str, Any]) -> None:
-    """The document's core properties: *values*, and nothing left over from the template."""
-    for name in _TEXT_PROPERTIES:
-        if name in values or getattr(props, name):
-            setattr(props, name, _fit(str(values.get(name, ""))))
-    for name in ("created", "revision"):
-        if name in values:
-            setattr(props, name, values[name])
-    if "created" in values:
-        props.modified = values["created"]
-    for element in list(props._element):  # no empty properties (docxtpl adds dc:language)
-        if not (element.text or "").strip() and not len(element):
-            props._element.remove(element)
-
-
-def _body_size(document: Any) -> float:
-    """The font size in points of body text (the Normal style's, else Word's default)."""
-    size = document.styles["Normal"].font.size if "Normal" in document.styles else None
-    return float(size.pt) if size is not None else DEFAULT_SIZE
-
-
-APP_XML = (
-    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-    b"<Application>plandoc</Application><DocSecurity>0</DocSecurity></Properties>"
-)
-"""The extended properties of every Word file plandoc writes: it says which program wrote it,
-and nothing a template's copy could hold stale (page and word counts, another program)."""
-_STALE = (
-    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
-    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
-)
-_APP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"
-
-
-def clean_package(package: Any) -> None:
-    """Drop the parts a template carries that no longer describe the document — a thumbnail
-    of another page, the styles Word 2010 kept a second copy of — and write plandoc's own
-    extended properties. Saving writes only the parts still related."""
-    from docx.opc.packuri import PackURI
-    from docx.opc.part import Part
-
-    owners = [package, *(part for part in package.iter_parts())]
-    for owner in owners:
-        for rid, rel in list(owner.rels.items()):
-            if rel.reltype in _STALE:
-                del owner.rels[rid]
-    app = next((r.target_part for r in package.rels.values() if r.reltype == _APP), None)
-    if app is not None:
-        app._blob = APP_XML
-    else:
-        content_type = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
-        part = Part(PackURI("/docProps/app.xml"), content_type, APP_XML, package)
-        package.relate_to(part, _APP)

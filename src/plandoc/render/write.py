@@ -221,14 +221,17 @@ def deflated(data: bytes) -> tuple[int, bytes]:
     return found
 
 
-def stable_zip_of(entries: Sequence[tuple[str, bytes]]) -> bytes:
+def stable_zip_of(
+    entries: Sequence[tuple[str, bytes]], known: Mapping[str, tuple[int, bytes]] | None = None
+) -> bytes:
     """The package :func:`stable_zip` makes of a zip holding *entries* in this order — the same
-    bytes — written directly, with each part's compressed bytes from :func:`deflated`."""
+    bytes — written directly, with each part's compressed bytes from :func:`deflated`, or from
+    *known* (a part's CRC and deflate stream, worked out by the caller from the same bytes)."""
     order = sorted(entries, key=lambda e: e[0] != "[Content_Types].xml")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in order:
-            crc, packed = deflated(data)
+            crc, packed = known[name] if known and name in known else deflated(data)
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
