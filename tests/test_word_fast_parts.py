@@ -207,15 +207,32 @@ def test_a_chart_is_the_same_png_as_before(name: str) -> None:
     assert hashlib.sha256(png).hexdigest() == digest
 
 
-def test_word_text_is_typeset_as_plandoc_typesets_text() -> None:
-    """Word's quotation marks, set by regular expressions, are those plandoc.text sets a
-    character at a time, whatever stands around them."""
-    from plandoc.render.templating import _typographic
-    from plandoc.text import typographic
+def _typeset_by_hand(text: str) -> str:
+    """The rule, a character at a time: a mark opens at the start or after one of
+    OPENS_AFTER (a single one only before a character that is not a space); else it closes."""
+    from plandoc.text import OPENS_AFTER
+
+    out = []
+    for index, char in enumerate(text):
+        before = text[index - 1] if index else " "
+        after = text[index + 1] if index + 1 < len(text) else " "
+        if char == '"':
+            out.append("“" if before in OPENS_AFTER else "”")
+        elif char == "'":
+            out.append("‘" if before in OPENS_AFTER and not after.isspace() else "’")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def test_text_is_typeset_by_the_rule_whatever_stands_around_the_marks() -> None:
+    """Quotation marks, set by regular expressions, are those the rule sets a character at a
+    time, whatever stands around them."""
+    from plandoc.text import typographic as _typographic
 
     rng = random.Random(7)
-    alphabet = list("ab \"'\t\n([{—–-/“‘’”\u00a0\u2003x.,")
+    alphabet = list("ab \"'\t\n([{—–-/“‘’”\u00a0\u2003\x1c\u2028x.,")
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
-        assert _typographic(text) == typographic(text), repr(text)
+        assert _typographic(text) == _typeset_by_hand(text), repr(text)
     assert _typographic("\"I'm fine,\" she said ('mostly')") == "“I’m fine,” she said (‘mostly’)"

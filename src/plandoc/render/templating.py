@@ -38,7 +38,6 @@ from markupsafe import Markup
 
 from ..errors import TemplateError
 from ..spec.library import Library, library, read_template_bytes
-from ..text import _OPENS_AFTER as OPENS_AFTER
 from ..text import typographic, words
 from .formatting import label, show, show_date, show_number
 
@@ -483,21 +482,8 @@ def _xml_finalize(value: Any) -> Any:
     text = value if isinstance(value, str) else show(value)
     if not _XML_SPECIAL.search(text):  # most text: nothing to drop, no quotation mark to set
         return text
-    return _typographic(PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
+    return typographic(PICTURE_MARK.sub("", XML_ILLEGAL.sub("", text)))
 
-
-def _typographic(text: str) -> str:
-    """:func:`plandoc.text.typographic` in two passes of C instead of a Python step a
-    character: the marks that open (at the start, or after one of the characters marks open
-    after, and for an apostrophe before a character that is not a space) found in the text as
-    it was, then every mark left closes."""
-    if '"' not in text and "'" not in text:
-        return text
-    text = _OPENING.sub(lambda m: "“" if m.group() == '"' else "‘", text)
-    return text.replace('"', "”").replace("'", "’")
-
-
-_OPENING = re.compile("(?:^|(?<=[" + re.escape("".join(sorted(OPENS_AFTER))) + "]))(?:\"|'(?=\\S))")
 
 _XML_SPECIAL = re.compile(f"{XML_ILLEGAL.pattern}|{PICTURE_MARK.pattern}|[\"']")
 """Any character :func:`_xml_finalize` changes."""
