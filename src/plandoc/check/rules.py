@@ -40,22 +40,29 @@ def _all_ids(data: dict[str, Any]) -> list[tuple[DocPath, str]]:
     """Every stable id in the plan, wherever it stands (orientation sections included)."""
     found: list[tuple[DocPath, str]] = []
 
-    def walk(value: Any, path: DocPath) -> None:  # a path is made only for what holds more
+    def walk(value: Any, path: DocPath) -> None:
         if isinstance(value, dict):
             if isinstance(value.get("id"), str):
                 found.append(((*path, "id"), value["id"]))
-            for key, child in value.items():
-                if key != "extensions" and isinstance(child, dict | list):
-                    walk(child, (*path, key))
+            children: Any = value.items()
         elif isinstance(value, list):
-            for index, child in enumerate(value):
-                if isinstance(child, dict | list):
-                    walk(child, (*path, index))
+            children = enumerate(value)
+        else:
+            return
+        for key, child in children:  # into mappings and lists only (a plain one told at once)
+            kind = type(child)
+            if kind is str or key == "extensions":
+                continue
+            if kind is dict or kind is list or isinstance(child, _CONTAINERS):
+                walk(child, (*path, key))
 
     for key in data:
         if key not in ("extensions", "revisions", "signatures"):
             walk(data[key], (key,))
     return found
+
+
+_CONTAINERS = (dict, list)
 
 
 def check_ids(report: Reporter, plan: Plan, today: dt.date) -> None:

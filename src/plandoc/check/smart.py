@@ -39,11 +39,21 @@ def _placeholders(report: Reporter, value: Any, path: DocPath = ()) -> None:
             report.warning(path, f"placeholder to fill in: {value[:70]}", "starter.todo")
         return
     for key, child in children:  # a path is made only for what holds more, or a TODO
-        if isinstance(child, dict | list) or (isinstance(child, str) and _is_placeholder(child)):
+        kind = type(child)  # plain texts, mappings and lists told apart at once
+        if kind is str:
+            if "TODO" in child and _is_placeholder(child):
+                _placeholders(report, child, (*path, key))
+        elif (
+            kind is dict
+            or kind is list
+            or isinstance(child, _CONTAINERS)
+            or (isinstance(child, str) and _is_placeholder(child))
+        ):
             _placeholders(report, child, (*path, key))
 
 
 TODO = re.compile(r"\bTODO\b")
+_CONTAINERS = (dict, list)
 
 
 def _is_placeholder(text: str) -> bool:

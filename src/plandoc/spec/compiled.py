@@ -38,6 +38,8 @@ from typing import Any, Protocol
 
 Check = Callable[[Any], bool]
 """A compiled check of one value: True when cerberus would report no error for it."""
+TypeTest = tuple[dict[type, bool], Check]
+"""A type rule: its answer for each plain class, and the check of any value."""
 
 KNOWN_RULES = frozenset(
     {"type", "required", "empty", "nullable", "schema", "allow_unknown", "meta"}
@@ -134,14 +136,14 @@ class _Compiler:
             fields[name] = self.field(rules, allow_unknown, require_all)
             if rules.get("required", require_all) is True and not self.update:
                 required.append(name)
-        return _mapping_check(fields, tuple(required), allow_unknown)
+        return _mapping_check(fields, frozenset(required), allow_unknown)
 
     def field(self, rules: Mapping[str, Any], allow_unknown: Any, require_all: Any) -> Check:
         """The check of one value against its field's *rules*; *allow_unknown* and
         *require_all* are the settings of the validator that holds the field."""
         if not KNOWN_RULES.issuperset(rules):
             raise Unsupported
-        type_ok = self.type_check(rules.get("type"))
+        type_test = self.type_check(rules.get("type"))
         queued = [
             (rule, self.rule(rule, rules, allow_unknown, require_all))
             for rule in rules
@@ -153,13 +155,13 @@ class _Compiler:
         )
         return _field_check(
             nullable=bool(rules.get("nullable")),
-            type_ok=type_ok,
+            type_test=type_test,
             empty=(bool(rules["empty"]) if "empty" in rules else None),
             rest=rest,
             when_empty=when_empty,
         )
 
-    def type_check(self, data_type: Any) -> Check | None:
+    def type_check(self, data_type: Any) -> TypeTest | None:
         """``type``: one type name or a list of them, as the validator's types mapping
         defines them; None when there is no type to check."""
         if not data_type:
@@ -190,7 +192,7 @@ class _Compiler:
                 )
             return answer
 
-        return type_ok
+        return decided, type_ok
 
     def rule(
         self, rule: str, rules: Mapping[str, Any], allow_unknown: Any, require_all: Any
@@ -237,7 +239,7 @@ class _Compiler:
 
 
 def _mapping_check(
-    fields: dict[Any, Check], required: tuple[Any, ...], allow_unknown: bool
+    fields: dict[Any, Check], required: frozenset[Any], allow_unknown: bool
 ) -> Check:
     def check(document: Any) -> bool:
         get = fields.get
@@ -248,7 +250,7 @@ def _mapping_check(
                     return False
             elif not field(value):
                 return False
-        return all(name in document for name in required)
+        return not required or document.keys() >= required
 
     return check
 
@@ -256,27 +258,58 @@ def _mapping_check(
 def _field_check(
     *,
     nullable: bool,
-    type_ok: Check | None,
+    type_test: TypeTest | None,
     empty: bool | None,
     rest: tuple[Check, ...],
     when_empty: tuple[Check, ...],
 ) -> Check:
-    if empty is False and not nullable and type_ok is not None:
-        # the common case, a field that must hold something of its type
-        def filled(value: Any) -> bool:
-            if value is None or not type_ok(value):
+    if nullable or type_test is None or empty is True:
+        return _any_field(nullable, type_test, empty, rest, when_empty)
+    decided, type_ok = type_test
+    # the common cases, written out: a field that must hold something of its type …
+    if empty is None:
+
+        def typed(value: Any) -> bool:
+            if value is None:
                 return False
-            if type(value) is str:
-                if not value.strip():  # empty, or blank
-                    return False
-            elif (isinstance(value, str) and not value.strip()) or _is_empty(value):
+            answer = decided.get(type(value))
+            if not (type_ok(value) if answer is None else answer):
                 return False
             for check in rest:  # noqa: SIM110 - a loop, not all(…): a generator costs more
                 if not check(value):
                     return False
             return True
 
-        return filled
+        return typed
+
+    # … and that must not be empty or blank
+    def filled(value: Any) -> bool:
+        if value is None:
+            return False
+        answer = decided.get(type(value))
+        if not (type_ok(value) if answer is None else answer):
+            return False
+        if type(value) is str:
+            if not value.strip():  # empty, or blank
+                return False
+        elif (isinstance(value, str) and not value.strip()) or _is_empty(value):
+            return False
+        for check in rest:  # noqa: SIM110 - as above
+            if not check(value):
+                return False
+        return True
+
+    return filled
+
+
+def _any_field(
+    nullable: bool,
+    type_test: TypeTest | None,
+    empty: bool | None,
+    rest: tuple[Check, ...],
+    when_empty: tuple[Check, ...],
+) -> Check:
+    type_ok = type_test[1] if type_test is not None else None
 
     def field(value: Any) -> bool:
         if value is None:

@@ -257,8 +257,18 @@ class _Builder:
         if event.anchor:
             msg = "YAML anchors (`&name`) are not allowed in a plan; remove the anchor"
             self._error(mark, msg, "yaml.anchor")
-        if event.tag is not None:
+        tag = event.tag
+        if tag is not None:
             self._check_tag(event)
+        elif kind is _Scalar and event.implicit[0]:
+            value = event.value
+            if value[:1] not in _IMPLICIT and not _IMPLICIT_ANY:
+                # plain text no resolver can claim, most of a plan: as _scalar returns it
+                if CONTROL_CHARACTERS.search(value):
+                    self._check_text(value, event)
+                if event.style in (">", "|"):
+                    self._check_block_comment(event)
+                return value
         if kind is _Scalar:
             return self._scalar(event)
         if kind is _SequenceStart:
@@ -368,14 +378,14 @@ class _Builder:
         while (event := next_event()) is not None:
             if type(event) is _MappingEnd:
                 return result
-            key, duplicate = self._key(event, path, depth)
+            key, here, duplicate = self._key(event, path, depth)
             value_event = next_event()
             if flow and result and _bare_key(event, value_event):
                 free = path[:1] == ("extensions",)  # any key is allowed there: keep it
                 self._comma_in_flow(event, result, free=free)
                 if not free:
                     continue
-            value = self._node(value_event, (*path, key), depth + 1)
+            value = self._node(value_event, here, depth + 1)
             if not duplicate:  # a duplicate key was reported; the first value stands
                 result[key] = value
         raise _Abort  # pragma: no cover - the parser always closes a mapping
@@ -395,14 +405,15 @@ class _Builder:
             _finding(self.path, _pos(key_event.start_mark), msg, "yaml.flow-comma", severity)
         )
 
-    def _key(self, event: Any, path: DocPath, depth: int) -> tuple[str, bool]:
-        """The key's text, and whether it repeats an earlier key (reported here)."""
+    def _key(self, event: Any, path: DocPath, depth: int) -> tuple[str, DocPath, bool]:
+        """The key's text, its value's path, and whether it repeats an earlier key (reported
+        here)."""
         if not isinstance(event, yaml.ScalarEvent):
             self._error(
                 event.start_mark, "a key must be a plain name, not a list or mapping", "yaml.key"
             )
             self._node(event, (*path, "?"), depth + 1)
-            return "?", True
+            return "?", (*path, "?"), True
         key = str(event.value)
         here = (*path, key)
         keys = self.doc.keys
@@ -412,9 +423,9 @@ class _Builder:
                 f"`{key}` is given twice (first at line {first[0]}); keep one and delete the other"
             )
             self._error(event.start_mark, msg, "yaml.duplicate-key")
-            return key, True
+            return key, here, True
         keys[here] = _pos(event.start_mark)
-        return key, False
+        return key, here, False
 
 
 def _implicit_tag(value: str) -> str:
