@@ -32,6 +32,7 @@ also a sequence …) makes the check answer None, "ask cerberus", rather than gu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from typing import Any, Protocol
@@ -48,7 +49,7 @@ KNOWN_RULES = frozenset(
 _NOT_QUEUED = frozenset({"type", "empty", "nullable", "meta", "required", "allow_unknown"})
 _DROPPED_WHEN_EMPTY = frozenset({"allowed", "minlength", "maxlength", "regex"})
 # The classes a loaded YAML document is made of: their answer to each ABC is worked out once.
-_PLAIN = (str, list, dict, int, float, bool, type(None))
+_PLAIN = (str, list, dict, int, float, bool, dt.date, dt.datetime, type(None))
 
 
 class TypeDef(Protocol):
