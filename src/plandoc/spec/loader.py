@@ -169,6 +169,7 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.doc = Document(path, {})
+        self.values, self.keys = self.doc.values, self.doc.keys
         self.problems: list[Finding] = []
         self.text = ""
         self.nodes = 0
@@ -248,7 +249,7 @@ class _Builder:
             what = "nested too deeply" if depth > MAX_DEPTH else "too large"
             self._error(mark, f"document is {what} to be a treatment plan", "yaml.limits")
             raise _Abort
-        self.doc.values[path] = (mark.line + 1, mark.column + 1)
+        self.values[path] = (mark.line + 1, mark.column + 1)
         kind = type(event)
         if kind is _Alias:
             msg = "YAML aliases (`*name`) are not allowed in a plan; write the value out in full"
@@ -374,11 +375,18 @@ class _Builder:
 
     def _mapping(self, path: DocPath, depth: int, *, flow: bool = False) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        next_event = self.next_event
+        next_event, keys = self.next_event, self.keys
         while (event := next_event()) is not None:
-            if type(event) is _MappingEnd:
+            kind = type(event)
+            if kind is _MappingEnd:
                 return result
-            key, here, duplicate = self._key(event, path, depth)
+            key = str(event.value) if kind is _Scalar else "?"
+            here = (*path, key)
+            if kind is _Scalar and here not in keys:  # a new plain key, as _key takes it
+                keys[here] = _pos(event.start_mark)
+                duplicate = False
+            else:
+                key, here, duplicate = self._key(event, path, depth)
             value_event = next_event()
             if flow and result and _bare_key(event, value_event):
                 free = path[:1] == ("extensions",)  # any key is allowed there: keep it
