@@ -36,7 +36,7 @@ Position = tuple[int, int]
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_STR = _TAG + "str"
+_STR, _INT, _DATE = _TAG + "str", _TAG + "int", _TAG + "timestamp"
 # How a plain scalar's type is told from its text (PyYAML's resolver, looked up by first
 # character): ``yaml.resolver.Resolver.resolve`` without a call per scalar.
 _IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
@@ -300,9 +300,8 @@ class _Builder:
             if event.style in (">", "|"):
                 self._check_block_comment(event)
             return event.value
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            value = _CONSTRUCTORS[tag](self.constructor, node)
+            value = self._construct(tag, event)
         except (ValueError, yaml.constructor.ConstructorError):
             kind = tag[len(_TAG) :].replace("timestamp", "date (YYYY-MM-DD, a day that exists)")
             self._error(event.start_mark, f"`{event.value}` is not a valid {kind}", "yaml.value")
@@ -327,6 +326,18 @@ class _Builder:
             if event.style in (">", "|"):
                 self._check_block_comment(event)
         return value
+
+    def _construct(self, tag: str, event: Any) -> Any:
+        """The value of a scalar of *tag*, as PyYAML's safe constructor makes it; a whole
+        number in decimals and a date (``YYYY-MM-DD``, the only form ten characters long) are
+        made directly."""
+        text = event.value
+        if tag == _INT and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+            return int(text)
+        if tag == _DATE and len(text) == 10:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        return _CONSTRUCTORS[tag](self.constructor, node)
 
     def _check_text(self, value: str, event: Any) -> None:
         """A control character (from an escape such as ``"\\x07"``) cannot be shown in a document:
