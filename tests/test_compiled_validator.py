@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.caseload import write_caseload
 from plandoc.check.pipeline import check_file
 from plandoc.spec import validate
 from plandoc.spec.compiled import compile_schema
@@ -302,7 +303,7 @@ def test_the_findings_are_cerberus_s_with_or_without_the_compiled_check(
     """`check` reports the same for valid and broken plans whether the compiled check is
     there or cerberus is asked every time."""
     paths = []
-    for path in PLANS:
+    for path in [*PLANS, *write_caseload(tmp_path / "caseload", 10)]:
         text = path.read_text(encoding="utf-8")
         broken = text.replace("status: active", "status: activ").replace(
             "version: 1", "version: one"
