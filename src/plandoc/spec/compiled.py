@@ -124,6 +124,7 @@ class _Compiler:
     def __init__(self, types: Mapping[str, TypeDef], update: bool) -> None:
         self.types = types
         self.update = update
+        self.type_tests: dict[tuple[str, ...], TypeTest] = {}  # one per type rule's names
 
     def mapping(self, schema: Any, allow_unknown: Any, require_all: Any) -> Check:
         """The check of a mapping against *schema*, the rules of each of its fields."""
@@ -170,6 +171,12 @@ class _Compiler:
         names = (data_type,) if isinstance(data_type, str) else data_type
         if not isinstance(names, list | tuple):
             raise Unsupported
+        key = tuple(names)
+        if key not in self.type_tests:
+            self.type_tests[key] = self._type_test(key)
+        return self.type_tests[key]
+
+    def _type_test(self, names: tuple[Any, ...]) -> TypeTest:
         definitions: list[tuple[tuple[type, ...], tuple[type, ...]]] = []
         for name in names:
             definition = self.types.get(name) if isinstance(name, str) else None
