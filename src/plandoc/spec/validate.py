@@ -117,13 +117,15 @@ def compiled_check(
     key = (id(schema), update)
     if key not in _CHECKS:
         validator = _validator(id(schema), schema)
-        check = compile_schema(
-            validator.schema,
-            validator.types_mapping,
-            allow_unknown=validator.allow_unknown,
-            require_all=validator.require_all,
-            update=update,
-        )
+        check = None
+        if not validator.ignore_none_values:  # a setting the compiler does not mirror
+            check = compile_schema(
+                validator.schema,
+                validator.types_mapping,
+                allow_unknown=validator.allow_unknown,
+                require_all=validator.require_all,
+                update=update,
+            )
         _CHECKS[key] = (schema, check or _ask_cerberus)
     return _CHECKS[key][1]
 
@@ -135,7 +137,8 @@ def _ask_cerberus(data: dict[str, Any]) -> None:
 class _Validator(cerberus.Validator):  # type: ignore[misc]
     """cerberus, except that true/false is not a number (YAML reads `yes` as true), a pattern
     must match the whole value (cerberus's `$` lets `G1\n` pass as an id), and text of only
-    spaces is as empty as no text."""
+    spaces is as empty as no text. :mod:`plandoc.spec.compiled` mirrors these rules: change
+    both together (``tests/test_compiled_validator.py`` compares them)."""
 
     types_mapping: ClassVar[dict[str, TypeDefinition]] = {
         **cerberus.Validator.types_mapping,
