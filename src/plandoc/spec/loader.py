@@ -46,12 +46,13 @@ _IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
 }
 _IMPLICIT_ANY = tuple(yaml.resolver.Resolver.yaml_implicit_resolvers.get(None, ()))
 _CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
-_Scalar, _SequenceStart, _MappingStart = (
-    yaml.ScalarEvent,
+# the events a plan is read from, told apart by their class
+_Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
+_SequenceStart, _SequenceEnd, _MappingEnd = (
     yaml.SequenceStartEvent,
-    yaml.MappingStartEvent,
+    yaml.SequenceEndEvent,
+    yaml.MappingEndEvent,
 )
-_SequenceEnd, _MappingEnd, _Alias = yaml.SequenceEndEvent, yaml.MappingEndEvent, yaml.AliasEvent
 
 
 @dataclass
