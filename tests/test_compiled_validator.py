@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -319,3 +319,20 @@ def test_the_findings_are_cerberus_s_with_or_without_the_compiled_check(
 
 def _ask(data: dict[str, Any]) -> None:
     return None
+
+
+class _Both(dict[str, Any]):
+    """A mapping that also says it is a sequence: no YAML file makes one."""
+
+
+Sequence.register(_Both)
+
+
+def test_a_value_no_yaml_file_holds_is_left_to_cerberus() -> None:
+    """A value that is both a mapping and a sequence: cerberus would read the fields as rules
+    for items, so the check does not guess."""
+    schema: Schema = {"field": {"type": "dict", "schema": {"a": {"type": "integer"}}}}
+    check = compile_schema(schema, TYPES)
+    assert check is not None
+    assert check({"field": {"a": 1}}) is True
+    assert check({"field": _Both(a=1)}) is None
