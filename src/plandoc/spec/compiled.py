@@ -47,6 +47,8 @@ KNOWN_RULES = frozenset(
     | {"min", "max", "regex", "allowed", "minlength", "maxlength"}
 )
 _NOT_QUEUED = frozenset({"type", "empty", "nullable", "meta", "required", "allow_unknown"})
+_NOT_RULES = frozenset({"meta", "required", "allow_unknown"})  # not checks of the value itself
+_ONLY_TYPE_AND_SCHEMA = {"type", "schema"}
 _DROPPED_WHEN_EMPTY = frozenset({"allowed", "minlength", "maxlength", "regex"})
 # The classes a loaded YAML document is made of: their answer to each ABC is worked out once.
 _PLAIN = (str, list, dict, int, float, bool, dt.date, dt.datetime, type(None))
@@ -146,6 +148,10 @@ class _Compiler:
         if not KNOWN_RULES.issuperset(rules):
             raise Unsupported
         type_test = self.type_check(rules.get("type"))
+        if {r for r in rules if r not in _NOT_RULES} == _ONLY_TYPE_AND_SCHEMA:
+            inner = self.inner(rules, allow_unknown, require_all)
+            if inner is not None:
+                return _nested(rules["type"], inner, type_test)
         queued = [
             (rule, self.rule(rule, rules, allow_unknown, require_all))
             for rule in rules
@@ -225,25 +231,51 @@ class _Compiler:
     def schema(
         self, rules: Mapping[str, Any], allow_unknown: Any, require_all: Any
     ) -> Check | None:
-        """``schema``: a mapping's fields (its own ``allow_unknown``/``require_all``, else the
-        holder's), or the rules of each item of a list (checked with the holder's)."""
+        """``schema``: a mapping's fields, or each item of a list."""
+        inner = self.inner(rules, allow_unknown, require_all)
+        if inner is None:
+            return None
+        return _mapping_only(inner) if rules["type"] == "dict" else _items(inner)
+
+    def inner(self, rules: Mapping[str, Any], allow_unknown: Any, require_all: Any) -> Check | None:
+        """What ``schema`` checks: a mapping's fields (with its own ``allow_unknown`` and
+        ``require_all``, else the holder's), or one item of a list (with the holder's)."""
         inner = rules["schema"]
         if inner is None:
             return None
         kind = rules.get("type")
         if kind == "dict":
-            return _mapping_only(
-                self.mapping(
-                    inner,
-                    rules.get("allow_unknown", allow_unknown),
-                    rules.get("require_all", require_all),
-                )
+            return self.mapping(
+                inner,
+                rules.get("allow_unknown", allow_unknown),
+                rules.get("require_all", require_all),
             )
         if kind == "list":
             if not isinstance(inner, Mapping):
                 raise Unsupported
-            return _items(self.field(inner, allow_unknown, require_all))
+            return self.field(inner, allow_unknown, require_all)
         raise Unsupported
+
+
+def _nested(kind: str, inner: Check, type_test: TypeTest | None) -> Check:
+    """A field with no rule but ``type: dict`` or ``type: list`` and its ``schema``: a plain
+    dict or list is checked at once (it is of the type, and not None); anything else as any
+    field is."""
+    wrapped = _mapping_only(inner) if kind == "dict" else _items(inner)
+    general = _field_check(
+        nullable=False, type_test=type_test, empty=None, rest=(wrapped,), when_empty=(wrapped,)
+    )
+    if kind == "dict":
+
+        def mapping(value: Any) -> bool:
+            return inner(value) if type(value) is dict else general(value)
+
+        return mapping
+
+    def items(value: Any) -> bool:
+        return all(map(inner, value)) if type(value) is list else general(value)
+
+    return items
 
 
 def _mapping_check(
