@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import Severity
@@ -36,23 +36,33 @@ def semantic_findings(report: Reporter, plan: Plan, *, today: dt.date) -> None:
 # --- ids and references -------------------------------------------------------------------
 
 
-def _all_ids(data: dict[str, Any]) -> Iterator[tuple[DocPath, str]]:
+def _all_ids(data: dict[str, Any]) -> list[tuple[DocPath, str]]:
     """Every stable id in the plan, wherever it stands (orientation sections included)."""
+    found: list[tuple[DocPath, str]] = []
 
-    def walk(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
+    def walk(value: Any, path: DocPath) -> None:
         if isinstance(value, dict):
             if isinstance(value.get("id"), str):
-                yield (*path, "id"), value["id"]
-            for key, child in value.items():
-                if key != "extensions":
-                    yield from walk(child, (*path, key))
+                found.append(((*path, "id"), value["id"]))
+            children: Any = value.items()
         elif isinstance(value, list):
-            for index, child in enumerate(value):
-                yield from walk(child, (*path, index))
+            children = enumerate(value)
+        else:
+            return
+        for key, child in children:  # into mappings and lists only (a plain one told at once)
+            kind = type(child)
+            if kind is str or key == "extensions":
+                continue
+            if kind is dict or kind is list or isinstance(child, _CONTAINERS):
+                walk(child, (*path, key))
 
     for key in data:
         if key not in ("extensions", "revisions", "signatures"):
-            yield from walk(data[key], (key,))
+            walk(data[key], (key,))
+    return found
+
+
+_CONTAINERS = (dict, list)
 
 
 def check_ids(report: Reporter, plan: Plan, today: dt.date) -> None:

@@ -31,13 +31,33 @@ def smart_findings(report: Reporter, plan: Plan) -> None:
 def _placeholders(report: Reporter, value: Any, path: DocPath = ()) -> None:
     """Every TODO that `plandoc new` left and nobody has filled in yet."""
     if isinstance(value, dict):
-        for key, child in value.items():
-            _placeholders(report, child, (*path, key))
+        children: Any = value.items()
     elif isinstance(value, list):
-        for index, child in enumerate(value):
-            _placeholders(report, child, (*path, index))
-    elif isinstance(value, str) and re.search(r"\bTODO\b", value):
-        report.warning(path, f"placeholder to fill in: {value[:70]}", "starter.todo")
+        children = enumerate(value)
+    else:
+        if isinstance(value, str) and _is_placeholder(value):
+            report.warning(path, f"placeholder to fill in: {value[:70]}", "starter.todo")
+        return
+    for key, child in children:  # a path is made only for what holds more, or a TODO
+        kind = type(child)  # plain texts, mappings and lists told apart at once
+        if kind is str:
+            if "TODO" in child and _is_placeholder(child):
+                _placeholders(report, child, (*path, key))
+        elif (
+            kind is dict
+            or kind is list
+            or isinstance(child, _CONTAINERS)
+            or (isinstance(child, str) and _is_placeholder(child))
+        ):
+            _placeholders(report, child, (*path, key))
+
+
+TODO = re.compile(r"\bTODO\b")
+_CONTAINERS = (dict, list)
+
+
+def _is_placeholder(text: str) -> bool:
+    return "TODO" in text and TODO.search(text) is not None
 
 
 def _goals(report: Reporter, plan: Plan) -> None:

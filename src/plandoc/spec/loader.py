@@ -15,7 +15,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,23 @@ Position = tuple[int, int]
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_RESOLVER = yaml.resolver.Resolver()
-_STR = _TAG + "str"
+_STR, _INT, _DATE = _TAG + "str", _TAG + "int", _TAG + "timestamp"
+# How a plain scalar's type is told from its text (PyYAML's resolver, looked up by first
+# character): ``yaml.resolver.Resolver.resolve`` without a call per scalar.
+_IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    first: tuple(resolvers)
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    if first is not None
+}
+_IMPLICIT_ANY = tuple(yaml.resolver.Resolver.yaml_implicit_resolvers.get(None, ()))
+_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+# the events a plan is read from, told apart by their class
+_Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
+_SequenceStart, _SequenceEnd, _MappingEnd = (
+    yaml.SequenceStartEvent,
+    yaml.SequenceEndEvent,
+    yaml.MappingEndEvent,
+)
 
 
 @dataclass
@@ -155,16 +170,22 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.doc = Document(path, {})
+        self.values, self.keys = self.doc.values, self.doc.keys
         self.problems: list[Finding] = []
         self.text = ""
         self.nodes = 0
         self.constructor = yaml.constructor.SafeConstructor()
+        self.next_event: Callable[[], Any] = _no_event
 
     def build(self, text: str) -> Document:
         self.text = text
+        parser = None
         try:
-            events = iter(yaml.parse(text, Loader=_PARSER))
-            root = self._stream(events)
+            # the parser's own get_event, not ``yaml.parse``: a generator around it and a
+            # check_event before every event cost a third of the parse
+            parser = _PARSER(text)
+            self.next_event = parser.get_event
+            root = self._stream()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             pos = _pos(mark) if mark else (1, 1)
@@ -188,6 +209,10 @@ class _Builder:
             ) from None
         except _Abort:
             raise PlanInvalid(self.problems) from None
+        finally:
+            if parser is not None:
+                parser.dispose()
+            self.next_event = _no_event
         if root is None:
             msg = "file holds no plan; start from `plandoc new --orientation NAME -o FILE`"
             raise PlanInvalid([_finding(self.path, (1, 1), msg, "file.empty")])
@@ -204,41 +229,53 @@ class _Builder:
     def _error(self, mark: Any, message: str, rule: str) -> None:
         self.problems.append(_finding(self.path, _pos(mark), message, rule))
 
-    def _stream(self, events: Iterator[Any]) -> Any:
-        next(events)  # StreamStartEvent
-        event = next(events)
+    def _stream(self) -> Any:
+        next_event = self.next_event
+        next_event()  # StreamStartEvent
+        event = next_event()
         if isinstance(event, yaml.StreamEndEvent):
             return None
-        root = self._node(next(events), events, (), 0)
-        next(events)  # DocumentEndEvent
-        extra = next(events)
+        root = self._node(next_event(), (), 0)
+        next_event()  # DocumentEndEvent
+        extra = next_event()
         if isinstance(extra, yaml.DocumentStartEvent):
             msg = "a plan file holds one plan: remove the second YAML document (after `---`) or move it to its own file"
             self._error(extra.start_mark, msg, "yaml.multiple-documents")
         return root
 
-    def _node(self, event: Any, events: Iterator[Any], path: DocPath, depth: int) -> Any:
+    def _node(self, event: Any, path: DocPath, depth: int) -> Any:
         self.nodes += 1
+        mark = event.start_mark
         if self.nodes > MAX_NODES or depth > MAX_DEPTH:
             what = "nested too deeply" if depth > MAX_DEPTH else "too large"
-            self._error(
-                event.start_mark, f"document is {what} to be a treatment plan", "yaml.limits"
-            )
+            self._error(mark, f"document is {what} to be a treatment plan", "yaml.limits")
             raise _Abort
-        self.doc.values[path] = _pos(event.start_mark)
-        if isinstance(event, yaml.AliasEvent):
+        self.values[path] = (mark.line + 1, mark.column + 1)
+        kind = type(event)
+        if kind is _Alias:
             msg = "YAML aliases (`*name`) are not allowed in a plan; write the value out in full"
-            self._error(event.start_mark, msg, "yaml.alias")
+            self._error(mark, msg, "yaml.alias")
             return None
-        if getattr(event, "anchor", None):
+        if event.anchor:
             msg = "YAML anchors (`&name`) are not allowed in a plan; remove the anchor"
-            self._error(event.start_mark, msg, "yaml.anchor")
-        self._check_tag(event)
-        if isinstance(event, yaml.ScalarEvent):
+            self._error(mark, msg, "yaml.anchor")
+        tag = event.tag
+        if tag is not None:
+            self._check_tag(event)
+        elif kind is _Scalar and event.implicit[0]:
+            value = event.value
+            if value[:1] not in _IMPLICIT and not _IMPLICIT_ANY:
+                # plain text no resolver can claim, most of a plan: as _scalar returns it
+                if CONTROL_CHARACTERS.search(value):
+                    self._check_text(value, event)
+                if event.style in (">", "|"):
+                    self._check_block_comment(event)
+                return value
+        if kind is _Scalar:
             return self._scalar(event)
-        if isinstance(event, yaml.SequenceStartEvent):
-            return self._sequence(events, path, depth, flow=bool(event.flow_style))
-        return self._mapping(events, path, depth, flow=bool(event.flow_style))
+        if kind is _SequenceStart:
+            return self._sequence(path, depth, flow=bool(event.flow_style))
+        return self._mapping(path, depth, flow=bool(event.flow_style))
 
     def _check_tag(self, event: Any) -> None:
         tag = getattr(event, "tag", None)
@@ -257,16 +294,15 @@ class _Builder:
         elif event.tag == "!" or not event.implicit[0]:
             tag = _TAG + "str"
         else:
-            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+            tag = _implicit_tag(event.value)
         if tag not in _ALLOWED_TAGS or tag == _STR:
             # text, most of a plan: the constructor would return the event's value as it is
             self._check_text(event.value, event)
             if event.style in (">", "|"):
                 self._check_block_comment(event)
             return event.value
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            value = self.constructor.construct_object(node)
+            value = self._construct(tag, event)
         except (ValueError, yaml.constructor.ConstructorError):
             kind = tag[len(_TAG) :].replace("timestamp", "date (YYYY-MM-DD, a day that exists)")
             self._error(event.start_mark, f"`{event.value}` is not a valid {kind}", "yaml.value")
@@ -291,6 +327,18 @@ class _Builder:
             if event.style in (">", "|"):
                 self._check_block_comment(event)
         return value
+
+    def _construct(self, tag: str, event: Any) -> Any:
+        """The value of a scalar of *tag*, as PyYAML's safe constructor makes it; a whole
+        number in decimals and a date (``YYYY-MM-DD``, the only form ten characters long) are
+        made directly."""
+        text = event.value
+        if tag == _INT and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+            return int(text)
+        if tag == _DATE and len(text) == 10:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        return _CONSTRUCTORS[tag](self.constructor, node)
 
     def _check_text(self, value: str, event: Any) -> None:
         """A control character (from an escape such as ``"\\x07"``) cannot be shown in a document:
@@ -319,12 +367,11 @@ class _Builder:
                 )
                 return
 
-    def _sequence(
-        self, events: Iterator[Any], path: DocPath, depth: int, *, flow: bool = False
-    ) -> list[Any]:
+    def _sequence(self, path: DocPath, depth: int, *, flow: bool = False) -> list[Any]:
         items: list[Any] = []
-        for event in events:
-            if isinstance(event, yaml.SequenceEndEvent):
+        next_event = self.next_event
+        while (event := next_event()) is not None:
+            if type(event) is _SequenceEnd:
                 return items
             if flow and items and _split_credentials(event, items[-1]):
                 whole = f"{items[-1]}, {event.value}"
@@ -335,24 +382,30 @@ class _Builder:
                 self.problems.append(
                     _finding(self.path, _pos(event.start_mark), msg, "yaml.flow-comma", "warning")
                 )
-            items.append(self._node(event, events, (*path, len(items)), depth + 1))
+            items.append(self._node(event, (*path, len(items)), depth + 1))
         raise _Abort  # pragma: no cover - the parser always closes a sequence
 
-    def _mapping(
-        self, events: Iterator[Any], path: DocPath, depth: int, *, flow: bool = False
-    ) -> dict[str, Any]:
+    def _mapping(self, path: DocPath, depth: int, *, flow: bool = False) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for event in events:
-            if isinstance(event, yaml.MappingEndEvent):
+        next_event, keys = self.next_event, self.keys
+        while (event := next_event()) is not None:
+            kind = type(event)
+            if kind is _MappingEnd:
                 return result
-            key, duplicate = self._key(event, events, path, depth)
-            value_event = next(events)
+            key = str(event.value) if kind is _Scalar else "?"
+            here = (*path, key)
+            if kind is _Scalar and here not in keys:  # a new plain key, as _key takes it
+                keys[here] = _pos(event.start_mark)
+                duplicate = False
+            else:
+                key, here, duplicate = self._key(event, path, depth)
+            value_event = next_event()
             if flow and result and _bare_key(event, value_event):
                 free = path[:1] == ("extensions",)  # any key is allowed there: keep it
                 self._comma_in_flow(event, result, free=free)
                 if not free:
                     continue
-            value = self._node(value_event, events, (*path, key), depth + 1)
+            value = self._node(value_event, here, depth + 1)
             if not duplicate:  # a duplicate key was reported; the first value stands
                 result[key] = value
         raise _Abort  # pragma: no cover - the parser always closes a mapping
@@ -372,27 +425,40 @@ class _Builder:
             _finding(self.path, _pos(key_event.start_mark), msg, "yaml.flow-comma", severity)
         )
 
-    def _key(
-        self, event: Any, events: Iterator[Any], path: DocPath, depth: int
-    ) -> tuple[str, bool]:
-        """The key's text, and whether it repeats an earlier key (reported here)."""
+    def _key(self, event: Any, path: DocPath, depth: int) -> tuple[str, DocPath, bool]:
+        """The key's text, its value's path, and whether it repeats an earlier key (reported
+        here)."""
         if not isinstance(event, yaml.ScalarEvent):
             self._error(
                 event.start_mark, "a key must be a plain name, not a list or mapping", "yaml.key"
             )
-            self._node(event, events, (*path, "?"), depth + 1)
-            return "?", True
+            self._node(event, (*path, "?"), depth + 1)
+            return "?", (*path, "?"), True
         key = str(event.value)
         here = (*path, key)
-        if here in self.doc.keys:
-            first = self.doc.keys[here]
+        keys = self.doc.keys
+        if here in keys:
+            first = keys[here]
             msg = (
                 f"`{key}` is given twice (first at line {first[0]}); keep one and delete the other"
             )
             self._error(event.start_mark, msg, "yaml.duplicate-key")
-            return key, True
-        self.doc.keys[here] = _pos(event.start_mark)
-        return key, False
+            return key, here, True
+        keys[here] = _pos(event.start_mark)
+        return key, here, False
+
+
+def _implicit_tag(value: str) -> str:
+    """The tag PyYAML's resolver gives a plain scalar: the first implicit resolver for its
+    first character whose pattern matches, else text."""
+    for tag, pattern in _IMPLICIT.get(value[:1], ()) + _IMPLICIT_ANY:
+        if pattern.match(value):
+            return str(tag)
+    return _STR
+
+
+def _no_event() -> Any:
+    return None
 
 
 # Credentials that follow a name after a comma ("Rosa Delgado, PsyD"): in a `[ ]` list the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any, ClassVar
 
@@ -19,6 +19,7 @@ from cerberus.utils import TypeDefinition
 
 from ..errors import Finding
 from ..text import did_you_mean, printable
+from .compiled import compile_schema
 from .loader import DocPath, Document
 from .orientations import Modules, Orientation, Registry
 from .schema import Schema, plan_schema
@@ -93,6 +94,8 @@ def findings_for(doc: Document, schema: Schema) -> list[Finding]:
 def _run(
     doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False
 ) -> list[Finding]:
+    if compiled_check(schema, update=update)(data):
+        return []  # valid: cerberus would find nothing, so it is not asked
     validator = _validator(id(schema), schema)
     # No rule of the spec normalises (no defaults, coercion or renaming): normalising would
     # copy the whole plan and walk it once more for nothing (a third of the validation)
@@ -102,12 +105,40 @@ def _run(
 
 
 _VALIDATORS: dict[int, tuple[Schema, cerberus.Validator]] = {}
+_CHECKS: dict[tuple[int, bool], tuple[Schema, Callable[[dict[str, Any]], bool | None]]] = {}
+
+
+def compiled_check(
+    schema: Schema, *, update: bool = False
+) -> Callable[[dict[str, Any]], bool | None]:
+    """Whether a document passes *schema* (True), fails it (False) or cerberus must be asked
+    (None): compiled once per schema object and mode from the schema cerberus holds
+    (:mod:`plandoc.spec.compiled`); a schema the compiler does not mirror always asks."""
+    key = (id(schema), update)
+    if key not in _CHECKS:
+        validator = _validator(id(schema), schema)
+        check = None
+        if not validator.ignore_none_values:  # a setting the compiler does not mirror
+            check = compile_schema(
+                validator.schema,
+                validator.types_mapping,
+                allow_unknown=validator.allow_unknown,
+                require_all=validator.require_all,
+                update=update,
+            )
+        _CHECKS[key] = (schema, check or _ask_cerberus)
+    return _CHECKS[key][1]
+
+
+def _ask_cerberus(data: dict[str, Any]) -> None:
+    return None
 
 
 class _Validator(cerberus.Validator):  # type: ignore[misc]
     """cerberus, except that true/false is not a number (YAML reads `yes` as true), a pattern
     must match the whole value (cerberus's `$` lets `G1\n` pass as an id), and text of only
-    spaces is as empty as no text."""
+    spaces is as empty as no text. :mod:`plandoc.spec.compiled` mirrors these rules: change
+    both together (``tests/test_compiled_validator.py`` compares them)."""
 
     types_mapping: ClassVar[dict[str, TypeDefinition]] = {
         **cerberus.Validator.types_mapping,
