@@ -39,7 +39,7 @@ PLAN_VARIABLES = frozenset(
 )  # fmt: skip
 DIFF_VARIABLES = frozenset(
     {
-        "title", "plan_id", "client", "client_id", "old_version", "new_version", "old_date",
+        "logo", "title", "plan_id", "client", "client_id", "old_version", "new_version", "old_date",
         "new_date", "revision", "warnings", "key_changes", "progress", "new_scores", "sections",
         "count", "confidentiality", "labels",
     }
