@@ -30,7 +30,8 @@ MIN_PER_PROCESS = 4
 """A worker process is started for every four plans at most: for fewer, starting it (and its
 template worker) would cost more than it saves."""
 COLLECT_EVERY = 32
-"""In the caller's own process (one job), plans' reference cycles are freed every 32 plans."""
+"""Plans' reference cycles are freed every 32 plans, in the caller's own process (one job) as
+in each worker process."""
 CHUNK = 4
 """Plans go to a worker process four at a time: one message each way for four plans."""
 AHEAD_PER_JOB = 4
@@ -117,16 +118,18 @@ def _call_each(items: Sequence[Any]) -> list[Any]:
     for item in items:
         results.append(_FUNCTION(item))
         _DONE += 1
-        _tidy(first=_DONE == 1)
+        if _DONE == 1 or _DONE % COLLECT_EVERY == 0:
+            _tidy(first=_DONE == 1)
     return results
 
 
 def _tidy(*, first: bool) -> None:
-    """In a worker process (plandoc's own): free a plan's objects as soon as it is done, so
-    memory stays flat over a caseload — a plan's model, context and parsed YAML sit in
-    reference cycles that Python frees only at a full collection. What the first plan left
-    (imports, schemas, the orientation registry) is frozen, so each collection looks at one
-    plan's objects only."""
+    """In a worker process (plandoc's own): free the plans' objects every
+    :data:`COLLECT_EVERY` plans, so memory stays flat over a caseload — a plan's model,
+    context and parsed YAML sit in reference cycles that Python frees only at a full
+    collection, and collecting after every plan cost a third more processor time. What the
+    first plan left (imports, schemas, the orientation registry) is frozen, so a collection
+    looks at the last plans' objects only."""
     gc.collect()
     if first:
         gc.freeze()
