@@ -60,6 +60,19 @@ class _Rel:
     external: bool
 
 
+def _kept_rels(rels: Any) -> tuple[_Rel, ...]:
+    """A part's (or the package's) relationships as kept data: id, type, target, external."""
+    return tuple(
+        _Rel(
+            r.rId,
+            r.reltype,
+            r.target_ref if r.is_external else r.target_part.partname,
+            r.is_external,
+        )
+        for r in rels.values()
+    )
+
+
 @dataclass(frozen=True)
 class _Part:
     name: Any  # a python-docx PackURI
@@ -161,25 +174,8 @@ def _compile(data: bytes, env: jinja2.Environment) -> Compiled | None:
             sources[part.partname] = compile_part(
                 env, template.patch_xml(template.get_part_xml(part))
             )
-        rels = tuple(
-            _Rel(
-                r.rId,
-                r.reltype,
-                r.target_ref if r.is_external else r.target_part.partname,
-                r.is_external,
-            )
-            for r in part.rels.values()
-        )
-        specs.append(_Part(part.partname, part.content_type, kind, blob, rels))
-    package_rels = tuple(
-        _Rel(
-            r.rId,
-            r.reltype,
-            r.target_ref if r.is_external else r.target_part.partname,
-            r.is_external,
-        )
-        for r in package.rels.values()
-    )
+        specs.append(_Part(part.partname, part.content_type, kind, blob, _kept_rels(part.rels)))
+    package_rels = _kept_rels(package.rels)
     order = tuple(r.target_part.partname for r in stories if r.reltype == _HEADER) + tuple(
         r.target_part.partname for r in stories if r.reltype == _FOOTER
     )
