@@ -9,8 +9,8 @@ objectives past their target date and not achieved, and goals or objectives copi
 
 Copied text is found without comparing every pair: texts are grouped by their normalised form
 (exact copies), then near copies are found through MinHash buckets over character shingles and
-only texts that share a bucket are compared (by their longest common subsequence), so the cost grows with the caseload, not
-with its square.
+only texts that share a bucket are compared (by their longest common subsequence), so the cost
+grows with the caseload, not with its square.
 """
 
 from __future__ import annotations
@@ -176,9 +176,8 @@ def audit_files(
     """Check every plan of *files* and list what a practice manager acts on. *jobs* worker
     processes check the plans (:func:`plandoc.batch.run_batch`: the same rows whatever the
     number); *on_plan* hears of each plan as it is done (whether it could be read and has no
-    errors `check` reports). One
-    plan is held at a time: what is kept of each is its rows and its goals' and objectives'
-    texts, compared across clients at the end."""
+    errors `check` reports). One plan is held at a time: what is kept of each is its rows and
+    its goals' and objectives' texts, compared across clients at the end."""
     from ..batch import run_batch
 
     rows: list[Row] = []
