@@ -107,13 +107,14 @@ class Row:
 
     @property
     def cpu_ms(self) -> float:
-        return 1000 * self.cpu / self.plans
+        """Processor milliseconds a plan — wall milliseconds when the processor time is below
+        the clock's tick (a tiny sample), so that no ratio divides by zero."""
+        return 1000 * (self.cpu or self.seconds) / self.plans
 
     @property
     def per_core(self) -> float:
-        """Plans per processor second: the throughput of one core given to it alone (per wall
-        second when the processor time is below the clock's tick, on a tiny sample)."""
-        return self.plans / (self.cpu or self.seconds)
+        """Plans per processor second: the throughput of one core given to it alone."""
+        return 1000 / self.cpu_ms
 
 
 def timed(label: str, items: list[Any], work: Callable[[Any], object], note: str = "") -> Row:
