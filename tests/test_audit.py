@@ -248,3 +248,20 @@ def test_similarity_is_the_longest_common_subsequence_over_both_lengths() -> Non
     assert similarity("walk daily", "walk daily") == 1.0
     assert similarity("abcd", "wxyz") == 0.0
     assert similarity("abcd", "abed", cutoff=0.8) == 0.0  # below the cutoff: not worth the rest
+
+
+def test_progress_counts_as_failed_only_the_plans_that_cannot_be_checked(caseload: Path) -> None:
+    """A plan fails when it cannot be read or has errors `check` reports; an overdue review or
+    a missing signature is an error row, not a failed plan."""
+    import datetime as dt
+
+    from plandoc.check.audit import AuditOptions, audit_files, caseload_files
+
+    files = caseload_files([caseload])
+    heard: list[bool] = []
+    found = audit_files(files, AuditOptions(today=dt.date(2026, 11, 26)), on_plan=heard.append)
+    failed = {str(f) for f, ok in zip(files, heard, strict=True) if not ok}
+    assert failed == {r.path for r in found.rows if r.kind in ("unreadable", "invalid")}
+    assert str(caseload / "broken.yaml") in failed
+    overdue = {r.path for r in found.rows if r.kind in ("review-overdue", "unsigned")}
+    assert overdue and not overdue & failed

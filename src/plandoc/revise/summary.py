@@ -416,6 +416,7 @@ def diff_files(
     ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. An existing file is replaced
     only when it is an earlier output of the same kind (or with *force*), and an input never.
     Returns the path written and the diff's warnings."""
+    from ..render.pipeline import logo_beside
     from ..render.write import refuse_template_folders, write_set
 
     labels = load_labels(locale, tuple(templates))
@@ -445,16 +446,9 @@ def diff_files(
     data, warnings = render_diff(
         before, after, fmt, force=force, templates=templates, labels=labels, limits=limits
     )
-    write_set({target: data, **_logo_file(after, fmt, target.parent)}, protect=(old, new))
+    beside = logo_beside(logo, target.parent) if logo and fmt == "md" else {}
+    write_set({target: data, **beside}, protect=(old, new))  # the logo the Markdown links to
     return target, warnings
-
-
-def _logo_file(plan: Plan, fmt: str, folder: Path) -> dict[Path, bytes]:
-    """The practice's logo beside a Markdown summary that links to it."""
-    from ..render.pipeline import logo_beside
-
-    found = plan.house.logo if plan.house else None
-    return logo_beside(found, folder) if found and fmt == "md" else {}
 
 
 PARALLEL_BYTES = 128 * 1024
