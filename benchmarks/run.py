@@ -63,9 +63,9 @@ import yaml  # noqa: E402
 
 from benchmarks.caseload import write_caseload  # noqa: E402
 from plandoc.check.pipeline import check_file  # noqa: E402
-from plandoc.render.context import build_context  # noqa: E402
-from plandoc.render.markdown import render_markdown  # noqa: E402
-from plandoc.render.word import render_docx  # noqa: E402
+from plandoc.render.context.build import build_context  # noqa: E402
+from plandoc.render.markdown.writer import render_markdown  # noqa: E402
+from plandoc.render.word.writer import render_docx  # noqa: E402
 from plandoc.spec.loader import load_file  # noqa: E402
 from plandoc.spec.model import Plan, build_plan  # noqa: E402
 from plandoc.spec.orientations import registry  # noqa: E402
@@ -202,8 +202,8 @@ def plain_docxtpl(context: dict[str, Any]) -> bytes:
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    from plandoc.render.templating import make_env
-    from plandoc.render.word import CHART_WIDTH_MM, _chart
+    from plandoc.render.sandbox.templating import make_env
+    from plandoc.render.word.writer import CHART_WIDTH_MM, _chart
     from plandoc.spec.library import library
 
     name = context["orientation"]["name"]

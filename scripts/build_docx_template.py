@@ -26,8 +26,8 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from plandoc.render.columns import order_table_properties
-from plandoc.render.word import clean_package
+from plandoc.render.word.columns import order_table_properties
+from plandoc.render.word.writer import clean_package
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OUT = TEMPLATES / "plan.docx"

@@ -99,3 +99,71 @@ def test_the_checker_itself_sees_imports() -> None:
     edges = graph()
     assert {"check.pipeline", "render.pipeline", "revise.summary"} <= edges["cli"]
     assert "spec.loader" in edges["check.pipeline"]
+
+
+# Inside the renderer, a folder per concern, each importing its own and lower layers only: the
+# context (the plan in its documents' words) and writing output at the bottom, the sandbox the
+# templates run in above the context (its filters word values as the context does), then the
+# writers, which never import one another, and the pipeline that runs them at the top.
+RENDER_LAYERS = {
+    "formats": 0,
+    "context": 0,
+    "output": 0,
+    "sandbox": 1,
+    "markdown": 2,
+    "word": 2,
+    "pdf": 2,
+    "pipeline": 3,
+}
+WRITERS = {"markdown", "word", "pdf"}
+
+
+def render_part(module: str) -> str:
+    """The folder (or top-level module) of the renderer *module* belongs to."""
+    return module.split(".")[1]
+
+
+def render_edges() -> list[tuple[str, str]]:
+    return [
+        (module, target)
+        for module, targets in graph().items()
+        if module.startswith("render.")
+        for target in targets
+        if target.startswith("render.") and render_part(target) != render_part(module)
+    ]
+
+
+def test_the_renderer_is_a_folder_per_concern() -> None:
+    loose = sorted(
+        p.name
+        for p in (PACKAGE / "render").glob("*.py")
+        if p.stem not in {"__init__", "pipeline", "formats"}
+    )
+    folders = sorted(
+        p.name for p in (PACKAGE / "render").iterdir() if (p / "__init__.py").is_file()
+    )
+    assert loose == []
+    assert folders == sorted(set(RENDER_LAYERS) - {"formats", "pipeline"})
+
+
+def test_the_renderer_imports_downwards_only() -> None:
+    edges = render_edges()
+    upwards = sorted(
+        f"{m} → {t}"
+        for m, t in edges
+        if RENDER_LAYERS[render_part(t)] > RENDER_LAYERS[render_part(m)]
+    )
+    sideways = sorted(f"{m} → {t}" for m, t in edges if {render_part(m), render_part(t)} <= WRITERS)
+    assert upwards == []
+    assert sideways == []
+    # the check sees the imports it judges: the Word writer reaches the sandbox and the output
+    assert ("render.word.writer", "render.sandbox.worker") in edges
+    assert ("render.word.writer", "render.output.write") in edges
+
+
+def test_the_readme_names_every_folder_of_the_renderer() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("### How the code is laid out", 1)[1].split("```")[1]
+    folders = sorted(set(RENDER_LAYERS) - {"formats", "pipeline"})
+    missing = [f"{folder}/" for folder in folders if f"  {folder}/ " not in layout]
+    assert missing == []

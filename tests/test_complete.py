@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from plandoc.render.context import build_context
-from plandoc.render.formatting import label, show_date, show_number
-from plandoc.render.labels import load_labels, respell
+from plandoc.render.context.build import build_context
+from plandoc.render.context.formatting import label, show_date, show_number
+from plandoc.render.context.labels import load_labels, respell
 from plandoc.render.pipeline import render_bytes
 from plandoc.spec.model import Plan
 from plandoc.spec.orientations import orientations

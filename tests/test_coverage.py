@@ -11,7 +11,7 @@ from typing import NamedTuple
 import pytest
 from click.testing import Result
 
-from plandoc.render.context import build_context
+from plandoc.render.context.build import build_context
 from tests.conftest import SAMPLES, TODAY, line_of, plan_at, variant
 
 Run = Callable[..., Result]

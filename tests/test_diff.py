@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from plandoc import load_file
-from plandoc.render import context
-from plandoc.render.word import render_docx
+from plandoc.render.context import build as context
+from plandoc.render.word.writer import render_docx
 from plandoc.revise import diff, summary
 from plandoc.revise.diff import Change, DiffRefused, PlanDiff, word_edits
 from plandoc.revise.redline import W

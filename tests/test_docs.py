@@ -89,7 +89,7 @@ def test_readme_examples_run(command: str, readme_out: Path) -> None:
     """Each documented plandoc command runs from the repository as written."""
     args = shlex.split(command.split("  #")[0].replace("out/", f"{readme_out}/out/"))
     needs_pdf = "pdf" in args
-    from plandoc.render.pdf import soffice
+    from plandoc.render.pdf.libreoffice import soffice
 
     if needs_pdf and soffice() is None:
         pytest.skip("LibreOffice is not installed")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from plandoc.check.pipeline import check_file
-from plandoc.render.context import build_context
+from plandoc.render.context.build import build_context
 from plandoc.render.pipeline import render_bytes
 from tests.conftest import SAMPLES, TODAY, plan_at
 from tests.test_complete import markdown_text, variant

@@ -20,9 +20,10 @@ import cerberus
 import pytest
 from lxml import etree
 
-from plandoc.render import word, worker
+from plandoc.render.output.write import stable_zip, stable_zip_of
 from plandoc.render.pipeline import RenderOptions, render_file
-from plandoc.render.write import stable_zip, stable_zip_of
+from plandoc.render.sandbox import worker
+from plandoc.render.word import writer as word
 from plandoc.revise.summary import diff_files
 from plandoc.spec.orientations import FIELD_KEYS, registry
 from plandoc.spec.practice import load_practice

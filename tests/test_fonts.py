@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from plandoc.render.fonts import installed_families
-from plandoc.render.pdf import soffice
+from plandoc.render.pdf.libreoffice import soffice
+from plandoc.render.word.fonts import installed_families
 from tests.conftest import SAMPLES, patched_word_template
 
 Run = Callable[..., Result]

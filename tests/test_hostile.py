@@ -26,12 +26,13 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from plandoc.render import worker
-from plandoc.render.context import build_context, plain
-from plandoc.render.markdown import render_markdown
+from plandoc.render.context.build import build_context
+from plandoc.render.markdown.writer import render_markdown
 from plandoc.render.pipeline import render_bytes
-from plandoc.render.templating import Picture
-from plandoc.render.worker import Limits
+from plandoc.render.sandbox import worker
+from plandoc.render.sandbox.plain import plain
+from plandoc.render.sandbox.templating import Picture
+from plandoc.render.sandbox.worker import Limits
 from tests.conftest import ROOT, SAMPLES, TODAY, plan_at, variant
 
 Run = Callable[..., Result]
@@ -281,7 +282,7 @@ def test_templates_cannot_grow_without_bound(tmp_path: Path, body: str) -> None:
 def test_a_key_is_read_as_jinja_reads_it_and_a_method_still_wins_over_a_key() -> None:
     """``d.name`` on a plain mapping takes a short way to the key; Jinja's own order holds:
     an attribute of the mapping (``items``) comes before a key of that name."""
-    from plandoc.render.templating import make_env
+    from plandoc.render.sandbox.templating import make_env
 
     source = (
         "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{{ d.goals }}|"
@@ -766,7 +767,7 @@ def test_a_very_long_word_stays_inside_the_page(tmp_path: Path, cbt_text: str) -
 
 def test_worker_results_are_not_unpickled() -> None:
     """The worker answers in framed bytes; nothing it sends is turned back into objects."""
-    source = (ROOT / "src" / "plandoc" / "render" / "worker.py").read_text()
+    source = (ROOT / "src" / "plandoc" / "render" / "sandbox" / "worker.py").read_text()
     assert source.count("pickle.loads") == 1 and "def serve" in source.split("pickle.loads")[0]
 
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import Result
 
-from plandoc.render.describe import SAFETY_STEPS
-from plandoc.render.labels import load_labels
+from plandoc.render.context.describe import SAFETY_STEPS
+from plandoc.render.context.labels import load_labels
 from plandoc.spec.library import builtin_root
 from tests.conftest import ROOT, SAMPLES, TODAY
 from tests.test_render import body_text, docx_parts
@@ -355,7 +355,7 @@ def test_no_template_names_a_label_that_does_not_exist() -> None:
 
 
 def test_each_caller_gets_its_own_copy_of_the_labels() -> None:
-    from plandoc.render.labels import load_labels
+    from plandoc.render.context.labels import load_labels
 
     first = load_labels("en-GB")
     assert first == load_labels("en-GB")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from plandoc.render.formatting import show_date
-from plandoc.render.pdf import docx_to_pdf, soffice
+from plandoc.render.context.formatting import show_date
+from plandoc.render.pdf.libreoffice import docx_to_pdf, soffice
 from plandoc.render.pipeline import render_bytes
 from tests.conftest import ORIENTATIONS, SAMPLES, plan_at
 from tests.test_render import context_of, hostile_plan, squash

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from plandoc.render.templating import _MD_NOTHING_TO_ESCAPE, escape_every_mark, md_escape
+from plandoc.render.sandbox.templating import _MD_NOTHING_TO_ESCAPE, escape_every_mark, md_escape
 from plandoc.text import typographic
 from tests.conftest import SAMPLES
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from plandoc.render.pdf import soffice
+from plandoc.render.pdf.libreoffice import soffice
 from tests.conftest import ROOT, SAMPLES, TODAY
 
 Run = Callable[..., Result]

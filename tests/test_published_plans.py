@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from plandoc import check_file, load_file
-from plandoc.render.context import build_context
+from plandoc.render.context.build import build_context
 from plandoc.render.pipeline import render_bytes
 from tests.conftest import TODAY
 

@@ -17,7 +17,7 @@ import pytest
 from click.testing import Result
 from lxml import etree
 
-from plandoc.render.context import build_context
+from plandoc.render.context.build import build_context
 from plandoc.render.pipeline import render_bytes
 from plandoc.text import typographic
 from tests.conftest import ORIENTATIONS, SAMPLES, TODAY, line_of, plan_at, variant
@@ -151,7 +151,7 @@ def test_hostile_text_renders_safely(tmp_path: Path, cbt_text: str) -> None:
 
 
 def test_markdown_escaping_round_trips_every_special_character() -> None:
-    from plandoc.render.templating import md_escape
+    from plandoc.render.sandbox.templating import md_escape
 
     assert md_escape("a|b*c_d[e]f<g>h`i~j\\k") == "a\\|b\\*c\\_d\\[e\\]f\\<g\\>h\\`i\\~j\\\\k"
     assert (
@@ -171,7 +171,7 @@ EXTENSIONS = "I feel :smile: at 5:30:00, owe $5 and $10, 2^10^, ask @smith or jo
 def test_markdown_extensions_read_as_plain_text_in_pandoc(reader: str) -> None:
     """Emoji shortcodes, math, superscripts and citations stay the client's words in pandoc's
     GitHub, pandoc and CommonMark-with-extensions readers."""
-    from plandoc.render.templating import md_escape
+    from plandoc.render.sandbox.templating import md_escape
 
     done = subprocess.run(
         ["pandoc", "-f", reader, "-t", "plain", "--wrap=none"],
@@ -185,7 +185,7 @@ def test_markdown_extensions_read_as_plain_text_in_pandoc(reader: str) -> None:
 
 def test_markdown_extensions_read_as_plain_text_in_markdown_it() -> None:
     markdown_it = pytest.importorskip("markdown_it")
-    from plandoc.render.templating import md_escape
+    from plandoc.render.sandbox.templating import md_escape
 
     reader = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
     html = reader.render(md_escape(EXTENSIONS))
@@ -445,7 +445,7 @@ def test_a_chart_is_scaled_to_its_scores_and_target() -> None:
     """5 → 3 → 2 panic attacks a week, target 1, on a scale of 0 to 50: the line falls across most of
     the chart's height (it would be flat on the whole scale), and the dashed target line sits
     below the scores, inside the picture."""
-    from plandoc.render.chart import BETTER, PALETTE, TARGET
+    from plandoc.render.word.chart import BETTER, PALETTE, TARGET
 
     charts = charts_of(render_bytes(context_of(SAMPLES / "cbt.yaml"), "docx"))
     png = next(p for i, p in charts if "Panic" in i.find(f"{WP}docPr").get("descr"))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from plandoc.render import describe
-from plandoc.render.context import build_context
-from plandoc.render.pdf import soffice
+from plandoc.render.context import describe
+from plandoc.render.context.build import build_context
+from plandoc.render.pdf.libreoffice import soffice
 from plandoc.render.pipeline import render_bytes
 from tests.conftest import SAMPLES, TODAY, plan_at, variant
 from tests.test_render import GOLDEN, W, body_text, docx_parts, squash

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import Result
 
 from plandoc.authoring.template_tools import DIFF_VARIABLES, PLAN_VARIABLES
-from plandoc.render.context import build_context
+from plandoc.render.context.build import build_context
 from plandoc.revise.diff import diff_plans
 from plandoc.revise.summary import summary_context
 from tests.conftest import SAMPLES, plan_at

@@ -18,7 +18,9 @@ import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from plandoc.render import chart, docxfast, docxparts
+from plandoc.render.word import chart
+from plandoc.render.word import fast as docxfast
+from plandoc.render.word import parts as docxparts
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 

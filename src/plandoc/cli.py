@@ -325,7 +325,7 @@ def render(
     """
     from .batch import Progress, default_jobs
     from .render.pipeline import RenderOptions, iter_render
-    from .render.worker import limits_for
+    from .render.sandbox.worker import limits_for
     from .spec.practice import profiles_in_effect
 
     sources = plan_files(plans)
@@ -400,7 +400,7 @@ def new(
     """
     from .authoring.starter import starter_plan
     from .errors import UsageError
-    from .render.write import write_atomic
+    from .render.output.write import write_atomic
 
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; choose another name or pass --force")
@@ -454,7 +454,7 @@ def diff(
     Both files are checked first. The revision entry of NEW (date, reason, summary) heads the
     summary and signs the redline's tracked changes.
     """
-    from .render.worker import limits_for
+    from .render.sandbox.worker import limits_for
     from .revise.summary import diff_files
 
     practice, template_dirs = practice_in_effect(practice_file, template_dirs)
@@ -509,7 +509,7 @@ def import_(
     """
     from .errors import UsageError
     from .fhir.reimport import import_bundle
-    from .render.write import write_atomic
+    from .render.output.write import write_atomic
 
     if output.exists() and bundle.exists() and output.samefile(bundle):
         raise UsageError(

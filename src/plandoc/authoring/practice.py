@@ -9,7 +9,7 @@ from pathlib import Path
 from ..check.profiles import get_profile
 from ..check.rules import npi_valid
 from ..errors import Finding, PlandocError
-from ..render.labels import load_labels
+from ..render.context.labels import load_labels
 from ..spec.loader import Document
 from ..spec.practice import Practice, at, find_practice
 

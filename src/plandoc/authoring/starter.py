@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import UsageError
-from ..render.templating import make_env
+from ..render.sandbox.templating import make_env
 from ..spec.orientations import get_orientation, orientation_names, orientations
 from ..spec.schema import Schema
 from ..text import did_you_mean

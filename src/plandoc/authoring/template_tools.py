@@ -18,10 +18,10 @@ import jinja2
 from jinja2 import meta
 
 from ..errors import Finding, PlandocError, PlanInvalid, TemplateError, UsageError
-from ..render import worker
-from ..render.templating import make_env
-from ..render.word import lint_job
-from ..render.write import write_atomic
+from ..render.output.write import write_atomic
+from ..render.sandbox import worker
+from ..render.sandbox.templating import make_env
+from ..render.word.writer import lint_job
 from ..spec.library import builtin_root, library, read_template_bytes
 from ..spec.orientations import load_orientation, orientations
 from ..text import did_you_mean
@@ -171,7 +171,7 @@ def _lint_profile(path: Path) -> list[Finding]:
 
 def _lint_labels(path: Path) -> list[Finding]:
     """A labels file (``labels/LOCALE.yaml``): read and checked as ``render --locale`` would."""
-    from ..render.labels import check_file
+    from ..render.context.labels import check_file
 
     try:
         return check_file(path)

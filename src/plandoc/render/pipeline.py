@@ -23,15 +23,15 @@ from ..errors import Finding, PlandocError, RenderError, UsageError
 from ..spec.loader import Document
 from ..spec.model import Plan
 from ..spec.practice import Logo, Practice
-from .context import build_context
-from .fonts import font_warnings
+from .context.build import build_context
+from .context.labels import BASE as BASE_LOCALE
+from .context.labels import Labels, load_labels
+from .context.payer import appendix, payer_properties
 from .formats import FORMATS
-from .labels import BASE as BASE_LOCALE
-from .labels import Labels, load_labels
-from .payer import appendix, payer_properties
-from .pdf import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
-from .worker import DEFAULT_LIMITS, Limits, in_batch_process
-from .write import refuse_template_folders, write_set
+from .output.write import refuse_template_folders, write_set
+from .pdf.libreoffice import TIMEOUT_SECONDS, docx_to_pdf, require_soffice
+from .sandbox.worker import DEFAULT_LIMITS, Limits, in_batch_process
+from .word.fonts import font_warnings
 
 OUTPUTS = {
     "md": ("md",),
@@ -45,7 +45,7 @@ OUTPUTS = {
 }
 """What each ``-f`` format writes: the file name's ending after the plan file's stem. The
 safety plan is the client's handout, written alone; its PDF is asked for on its own, as it
-needs LibreOffice. The payer summary (:mod:`plandoc.render.payer`) is written the same way."""
+needs LibreOffice. The payer summary (:mod:`plandoc.render.context.payer`) is written the same way."""
 HANDOUT = "safety-plan."
 
 
@@ -70,7 +70,7 @@ class RenderOptions:
     today: dt.date | None = None
     limits: Limits = DEFAULT_LIMITS
     """What one document's render may use (the command line takes a practice file's
-    ``render_limits`` through :func:`~plandoc.render.worker.limits_for`)."""
+    ``render_limits`` through :func:`~plandoc.render.sandbox.worker.limits_for`)."""
     pdf_timeout: float = TIMEOUT_SECONDS
     locale: str = BASE_LOCALE
     """The language of the documents' fixed words: a ``labels/<locale>.yaml`` in the library."""
@@ -94,21 +94,21 @@ def render_bytes(
 ) -> bytes:
     """One plan in one format (an ending of :data:`OUTPUTS`), in memory."""
     if fmt == "safety-plan.md":
-        from .markdown import render_named
+        from .markdown.writer import render_named
 
         text = render_named("safety-plan.md.j2", context, templates=templates, limits=limits)
         return text.encode("utf-8")
     if fmt == "safety-plan.docx":
-        from .word import render_safety_plan_docx
+        from .word.writer import render_safety_plan_docx
 
         return render_safety_plan_docx(context, templates=templates, limits=limits)
     if fmt == "payer-summary.md":
-        from .markdown import render_named
+        from .markdown.writer import render_named
 
         text = render_named("payer-summary.md.j2", context, templates=templates, limits=limits)
         return text.encode("utf-8")
     if fmt == "payer-summary.docx":
-        from .word import plan_properties, render_named_docx
+        from .word.writer import plan_properties, render_named_docx
 
         properties = payer_properties(plan_properties(context), context)
         return render_named_docx(
@@ -118,11 +118,11 @@ def render_bytes(
         docx = render_bytes(context, fmt[:-3] + "docx", templates=templates, limits=limits)
         return docx_to_pdf(docx, when=document_date(context))
     if fmt == "md":
-        from .markdown import render_markdown
+        from .markdown.writer import render_markdown
 
         return render_markdown(context, templates=templates, limits=limits).encode("utf-8")
     if fmt == "docx":
-        from .word import render_docx
+        from .word.writer import render_docx
 
         return render_docx(context, templates=templates, limits=limits)
     raise UsageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..errors import PlandocError
-from ..render.formatting import show, signed_number
+from ..render.context.formatting import show, signed_number
 from ..spec.instruments import Instrument
 from ..spec.model import Plan
 from ..spec.schema import Schema
@@ -367,7 +367,7 @@ def _shown_key(
 
 def _frequency_change(old: dict[str, Any], new: dict[str, Any], path: Key, where: _Where) -> Change:
     """How often, in words ("twice a month → once a week"), not its count and unit apart."""
-    from ..render.describe import frequency
+    from ..render.context.describe import frequency
 
     before, after = frequency({"frequency": old}), frequency({"frequency": new})
     sessions = _Where(where.item, (*where.tail[:-1], "sessions"), where.keys).label()

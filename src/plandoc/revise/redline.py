@@ -23,8 +23,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..render import worker
-from ..render.write import stable_zip
+from ..render.output.write import stable_zip
+from ..render.sandbox import worker
 from . import align
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PlanInvalid, UsageError
-from ..render.describe import (
+from ..render.context.describe import (
     amount,
     code_text,
     contact,
@@ -30,9 +30,9 @@ from ..render.describe import (
     measure_text,
     service_details,
 )
-from ..render.formatting import label, show, signed_number
-from ..render.labels import Labels, fill, load_labels
-from ..render.worker import DEFAULT_LIMITS, Limits
+from ..render.context.formatting import label, show, signed_number
+from ..render.context.labels import Labels, fill, load_labels
+from ..render.sandbox.worker import DEFAULT_LIMITS, Limits
 from ..spec.model import Plan
 from ..spec.practice import Practice
 from ..spec.schema import RISK_LEVELS
@@ -56,7 +56,7 @@ def summary_context(
 ) -> dict[str, Any]:
     """The variables of the diff templates (``diff.md.j2``, ``diff.docx``); *labels* are the
     fixed words in the summary's language (en-US by default)."""
-    from ..render.context import logo
+    from ..render.context.build import logo
 
     words = labels if labels is not None else load_labels()
     sections = []
@@ -270,7 +270,7 @@ def render_summary_markdown(
 ) -> str:
     """The change summary in Markdown, ending with the marker that makes it recognisable as a
     plandoc summary (so ``diff -o`` may replace it next time)."""
-    from ..render.markdown import render_named
+    from ..render.markdown.writer import render_named
 
     text = render_named("diff.md.j2", context, templates=templates, limits=limits)
     marker = f"{MARKER_PREFIX['md']}{context['plan_id']} versions {context['old_version']} to {context['new_version']} -->"
@@ -284,7 +284,7 @@ def render_summary_docx(
     templates: Sequence[Path] = (),
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
-    from ..render.word import render_named_docx
+    from ..render.word.writer import render_named_docx
 
     properties = summary_properties(context, new)
     return render_named_docx(
@@ -364,9 +364,9 @@ def _redline(
     labels: Labels,
     limits: Limits,
 ) -> bytes:
-    from ..render import worker
-    from ..render.context import build_context
-    from ..render.word import render_docx
+    from ..render.context.build import build_context
+    from ..render.sandbox import worker
+    from ..render.word.writer import render_docx
     from .redline import redline_job
 
     then = old
@@ -416,8 +416,8 @@ def diff_files(
     ``<new stem>.diff.md``, ``.diff.docx`` or ``.redline.docx``. An existing file is replaced
     only when it is an earlier output of the same kind (or with *force*), and an input never.
     Returns the path written and the diff's warnings."""
+    from ..render.output.write import refuse_template_folders, write_set
     from ..render.pipeline import logo_beside
-    from ..render.write import refuse_template_folders, write_set
 
     labels = load_labels(locale, tuple(templates))
     target = Path(output)

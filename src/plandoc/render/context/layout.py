@@ -35,7 +35,7 @@ def resolve_sections(
     orientation's fields) says which values come from a fixed list and read as words;
     *current* holds the latest scores a table may mark (``current:``). The layout's own
     wording — titles, labels, column headers — and the fixed values are respelled for the
-    locale of *labels* (:func:`~plandoc.render.labels.respell`); the client's text is not."""
+    locale of *labels* (:func:`~plandoc.render.context.labels.respell`); the client's text is not."""
     sections = []
     scope = _Scope(details, current or {}, labels=labels if labels is not None else load_labels())
     for section in layout:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..spec.model import Measure, Plan, Progress, Score
+from ...spec.model import Measure, Plan, Progress, Score
 from . import describe as d
 from .formatting import show_date, show_number, signed_number
 from .labels import Labels

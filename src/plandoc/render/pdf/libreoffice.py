@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import MissingFeature, RenderError
+from ...errors import MissingFeature, RenderError
 
 TIMEOUT_SECONDS = 60
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import jinja2
 
-from . import worker
-from .context import plain
-from .templating import bounded_render, make_env, template_error
-from .worker import DEFAULT_LIMITS, Limits
+from ..sandbox import worker
+from ..sandbox.plain import plain
+from ..sandbox.templating import bounded_render, make_env, template_error
+from ..sandbox.worker import DEFAULT_LIMITS, Limits
 
 
 def render_markdown(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..spec.model import Plan
+from ...spec.model import Plan
 from . import describe as d
 from .formatting import label, show_date
 from .labels import Labels, fill, load_labels

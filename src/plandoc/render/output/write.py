@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import OutputError, UsageError
+from ...errors import OutputError, UsageError
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..text import number, words
+from ...text import number, words
 
 
 def show_date(value: Any) -> str:

@@ -6,8 +6,8 @@ of them while a typo still fails loudly under ``StrictUndefined``. Derived value
 diagnosis titles, progress on each measure, service wording, the orientation's laid-out
 sections — come from the plan model, computed there once, for Markdown and Word alike.
 
-The context is plain data only (:func:`plain`): that is what keeps a template from reaching
-anything but the plan.
+The context is plain data only (:func:`plandoc.render.sandbox.plain.plain` checks it at the
+worker's door): that is what keeps a template from reaching anything but the plan.
 """
 
 from __future__ import annotations
@@ -17,19 +17,12 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from ..spec.codes import ASAM_DIMENSIONS, asam_level
-from ..spec.model import (
-    Authorization,
-    Coverage,
-    Goal,
-    Objective,
-    Plan,
-    Service,
-)
-from ..spec.orientations import Orientation
-from ..text import names_speakers
+from ...spec.codes import ASAM_DIMENSIONS, asam_level
+from ...spec.model import Authorization, Coverage, Goal, Objective, Plan, Service
+from ...spec.orientations import Orientation
+from ...text import names_speakers
 from . import describe as d
-from . import summary
+from . import page_one
 from .formatting import label, show, show_date
 from .labels import Labels, fill, load_labels, respell
 from .layout import resolve_sections
@@ -37,64 +30,10 @@ from .payer import payer_summary
 from .progress import after_signing, measure_progress, progress_row
 from .safety import crisis_plan, risk, safety_plan
 
-PLAIN_TYPES = (str, int, float, bool, type(None), dt.date)
-
-
-def plain(value: Any, where: str = "context") -> Any:
-    """*value*, checked to be plain data: text, numbers, dates, lists and mappings with text
-    keys. This is the only kind of value a template ever sees (the boundary to the worker
-    checks it), so nothing a template reaches has a method that touches a file, the network or
-    the process — not a deny-list of dangerous objects, but no objects at all. Pictures are
-    text markers (:class:`~plandoc.render.templating.Picture`) swapped in after rendering."""
-    if not _is_plain(value):
-        _name_the_first(value, where)
-    return value
-
-
-def _is_plain(value: Any) -> bool:
-    """Whether *value* is plain data: one pass over it, with no path kept (a context holds
-    thousands of values; the path is worked out only for the message when one is not)."""
-    todo = [value]
-    pop, push = todo.pop, todo.extend
-    for _ in range(_MAX_VALUES):
-        if not todo:
-            return True
-        item = pop()
-        if type(item) in _PLAIN_EXACT:
-            continue
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
-                return False
-            push(item.values())
-        elif isinstance(item, list | tuple):
-            push(item)
-        elif not isinstance(item, PLAIN_TYPES) or isinstance(item, dt.datetime):
-            return False
-    raise TypeError(f"more than {_MAX_VALUES:,} values: not the context of a treatment plan")
-
-
-_MAX_VALUES = 5_000_000
-_PLAIN_EXACT = frozenset({str, int, float, bool, type(None), dt.date})
-
-
-def _name_the_first(value: Any, where: str) -> None:
-    """Raise :class:`TypeError` naming where in *value* the first value that is not plain data
-    is."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"{where}: a key that is not text ({type(key).__name__})")
-            _name_the_first(item, f"{where}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _name_the_first(item, f"{where}[{index}]")
-    elif not isinstance(value, PLAIN_TYPES) or isinstance(value, dt.datetime):
-        raise TypeError(f"{where}: {type(value).__name__} is not plain data")
-
 
 def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
     """Everything the templates need, from a plan that passed ``check``; *labels* are the
-    fixed words in the document's language (:func:`~plandoc.render.labels.load_labels`,
+    fixed words in the document's language (:func:`~plandoc.render.context.labels.load_labels`,
     en-US by default)."""
     orientation = plan.orientation
     assert orientation is not None, "a checked plan names a known orientation"
@@ -108,10 +47,10 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         "labels": words,
         "title": data["plan"]["title"]
         or fill(words["text"]["treatment_plan"], orientation=shown["label"]),
-        "facts": summary.facts(plan, [_coverage(c, plan) for c in plan.coverage], words),
-        "status_banner": summary.banner(plan, words),
-        "status_mark": summary.mark(plan, words),
-        "as_of": summary.as_of(plan),
+        "facts": page_one.facts(plan, [_coverage(c, plan) for c in plan.coverage], words),
+        "status_banner": page_one.banner(plan, words),
+        "status_mark": page_one.mark(plan, words),
+        "as_of": page_one.as_of(plan),
         "signed_on": plan.signed_on,
         "orientation": shown,
         "client": client,
@@ -146,7 +85,8 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         "crisis_plans": [crisis_plan(c, words) for c in data["crisis_plans"]],
         "substance_use": _substance_use(data["substance_use"], plan, words),
         "signatures": [
-            {**_signature(s, plan), **summary.signature(plan, s, words)} for s in data["signatures"]
+            {**_signature(s, plan), **page_one.signature(plan, s, words)}
+            for s in data["signatures"]
         ],
         "sources": d.sources(data),
         "extensions": [{"name": k, "value": v} for k, v in d.flatten(data["extensions"] or {})],

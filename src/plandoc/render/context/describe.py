@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..spec import icd
-from ..spec.codes import asam_level
-from ..spec.model import Goal, Objective, Plan, Service, TeamMember
+from ...spec import icd
+from ...spec.codes import asam_level
+from ...spec.model import Goal, Objective, Plan, Service, TeamMember
 from .formatting import label, show, show_date, show_number, signed_number
 
 SYSTEMS = {"icd10cm": "ICD-10-CM", "icd10": "ICD-10 (WHO)", "dsm5": "DSM-5-TR"}

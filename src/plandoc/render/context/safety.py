@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.model import Plan
+from ...spec.model import Plan
 from . import describe as d
 from .formatting import label, show_date
 from .labels import Labels, fill, load_labels, respell

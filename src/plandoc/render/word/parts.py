@@ -3,8 +3,8 @@ handling compiled once per template (:class:`Prepared`), the pictures put where 
 placed their markers, the tables' widths, the document properties, the stale parts dropped and
 the parts python-docx would save listed.
 
-The reference path (:func:`plandoc.render.word.run_job` with ``fast=False``) runs them on the
-python-docx document docxtpl rendered; the compiled path (:mod:`plandoc.render.docxfast`) on a
+The reference path (:func:`plandoc.render.word.writer.run_job` with ``fast=False``) runs them on the
+python-docx document docxtpl rendered; the compiled path (:mod:`plandoc.render.word.fast`) on a
 light python-docx package it builds from the parts it kept.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 import jinja2
 from lxml import etree
 
+from ..sandbox.templating import PICTURE_MARK, bounded_render
 from . import chart
 from .columns import DEFAULT_SIZE
 from .columns import W as _W
-from .templating import PICTURE_MARK, bounded_render
 
 CHART_WIDTH_MM = chart.WIDTH_MM
 """How wide a progress chart is placed (its height follows the picture's shape), unless its

@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from lxml import etree
 
-from ..errors import TemplateError
+from ...errors import TemplateError
 
 MAX_ENTRIES = 1000
 MAX_PART_BYTES = 16 * 1024 * 1024

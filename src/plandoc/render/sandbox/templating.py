@@ -4,14 +4,14 @@ Templates are untrusted — a practice writes its own. Three layers keep one in 
 
 1. **What it can reach.** Every environment is an ``ImmutableSandboxedEnvironment`` with
    ``StrictUndefined``, and the template context is plain data only (text, numbers, dates,
-   lists, mappings — :func:`plandoc.render.context.plain` checks it), so there is no object
+   lists, mappings — :func:`plandoc.render.sandbox.plain.plain` checks it), so there is no object
    whose methods touch files, the network or the process.
 2. **What one operation can build.** Every operation that can grow a value — ``+`` and ``~``
    concatenation, ``*`` repetition, ``**``, ``%`` and ``str.format`` widths, ``join``,
    ``center``, ``replace``, ``indent`` and the other growing filters and string methods — is
    checked *before* it allocates, and refused past :data:`MAX_VALUE` characters (or items).
 3. **What the whole render can use.** Templates render in a worker process with an
-   address-space and CPU limit (:mod:`plandoc.render.worker`), which also catches what a
+   address-space and CPU limit (:mod:`plandoc.render.sandbox.worker`), which also catches what a
    per-operation bound cannot see (many large values at once, long loops).
 
 Template files are found through the template library, which never follows a symbolic link
@@ -36,10 +36,10 @@ from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from ..errors import TemplateError
-from ..spec.library import Library, library, read_template_bytes
-from ..text import typographic, words
-from .formatting import label, show, show_date, show_number
+from ...errors import TemplateError
+from ...spec.library import Library, library, read_template_bytes
+from ...text import typographic, words
+from ..context.formatting import label, show, show_date, show_number
 
 MAX_VALUE = 1_000_000
 """Characters (or items) one value in a template may grow to."""

@@ -1,6 +1,6 @@
 """Templates run in a worker process that the operating system bounds.
 
-The sandbox (:mod:`plandoc.render.templating`) decides what a template can *reach*; this module
+The sandbox (:mod:`plandoc.render.sandbox.templating`) decides what a template can *reach*; this module
 bounds what it can *use*. Every Markdown and Word render runs in a separate Python process
 started with an address-space limit (``RLIMIT_AS``, default 512 MB) and, for each document, a
 CPU limit (``RLIMIT_CPU``, default 5 s), while the caller waits with a wall-clock deadline and
@@ -36,8 +36,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import PlandocError, TemplateError
-from ..text import number
+from ...errors import PlandocError, TemplateError
+from ...text import number
 
 F = TypeVar("F", bound=Callable[..., bytes])
 
@@ -85,7 +85,7 @@ class _Worker:
     def _start(self) -> subprocess.Popen[bytes]:
         boot = (
             "import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
-            "from plandoc.render.worker import serve; serve(int(sys.argv[1]))"
+            "from plandoc.render.sandbox.worker import serve; serve(int(sys.argv[1]))"
         )
         return subprocess.Popen(
             [sys.executable, "-c", boot, str(self.limits.memory_mb), json.dumps(sys.path)],
@@ -176,7 +176,7 @@ def _death(what: str, code: int | None, limits: Limits) -> str:
 
 
 def _error_class(name: str) -> Callable[[str], PlandocError]:
-    from .. import errors
+    from ... import errors
 
     found = getattr(errors, name, None)
     if isinstance(found, type) and issubclass(found, PlandocError):

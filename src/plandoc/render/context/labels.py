@@ -21,10 +21,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import Finding, PlanInvalid, TemplateError
-from ..spec.library import builtin_root, library, read_template_bytes
-from ..spec.loader import DocPath, Document, load_bytes
-from ..text import did_you_mean
+from ...errors import Finding, PlanInvalid, TemplateError
+from ...spec.library import builtin_root, library, read_template_bytes
+from ...spec.loader import DocPath, Document, load_bytes
+from ...text import did_you_mean
 
 BASE = "en-US"
 """The locale every other one falls back to, and whose keys are the whole set."""

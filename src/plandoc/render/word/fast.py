@@ -10,7 +10,7 @@ and each header's and footer's Jinja compiled, the document's XML around its bod
 is then its rendered body parsed once inside that XML, its headers and footers, its core
 properties, and a light python-docx package built around them from the kept bytes — so the
 pictures, relationships and content types are made by the very code the reference path uses
-(:mod:`plandoc.render.docxparts`), and the package is written with the unchanged parts copied
+(:mod:`plandoc.render.word.parts`), and the package is written with the unchanged parts copied
 already compressed.
 
 A template this path cannot reproduce exactly (footnotes, comments or another story part, a
@@ -30,8 +30,9 @@ from typing import Any
 import jinja2
 from lxml import etree
 
+from ..sandbox.templating import bounded_render, template_error
 from .columns import W, fit_tables
-from .docxparts import (
+from .parts import (
     _body_size,
     _place_pictures,
     _Prepared,
@@ -41,7 +42,6 @@ from .docxparts import (
     finish_part,
     render_properties,
 )
-from .templating import bounded_render, template_error
 
 _HEADER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
 _FOOTER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
@@ -270,7 +270,7 @@ def _cached_xml(key: tuple[Any, ...], make: Any) -> bytes:
 
 
 def _parts(package: Any) -> list[tuple[str, bytes]]:
-    """:func:`plandoc.render.docxparts._parts`, with the relationships and content types XML made
+    """:func:`plandoc.render.word.parts._parts`, with the relationships and content types XML made
     by the same python-docx code, once per distinct list."""
     from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
     from docx.opc.pkgwriter import _ContentTypesItem

@@ -1,16 +1,16 @@
-"""Stage 3b — Word, through docxtpl (with :mod:`plandoc.render.docxparts` and
-:mod:`plandoc.render.docxfast`, the only modules that import it).
+"""Stage 3b — Word, through docxtpl (with :mod:`plandoc.render.word.parts` and
+:mod:`plandoc.render.word.fast`, the only modules that import it).
 
 The caller's side builds what a document needs from plain data — the template context (plain
 data only), the progress charts as PNG bytes, the document properties — and sends it to the
-bounded worker (:mod:`plandoc.render.worker`). The worker's side finds the template through the
-library, inspects the package before using it (:mod:`plandoc.render.package`), renders it with
+bounded worker (:mod:`plandoc.render.sandbox.worker`). The worker's side finds the template through the
+library, inspects the package before using it (:mod:`plandoc.render.word.package`), renders it with
 the sandboxed environment, puts the pictures where the template placed their markers, and
 inspects the result again. Templates never see a docxtpl or python-docx object.
 
 Shaped as *prepare once, render many*: a template's bytes are read and inspected once per
 worker, and taken apart once into what each document is built from
-(:mod:`plandoc.render.docxfast`: each part's Jinja compiled, its unchanged parts kept
+(:mod:`plandoc.render.word.fast`: each part's Jinja compiled, its unchanged parts kept
 compressed), so a caseload pays for opening and compiling a template once, not once per plan.
 The straightforward path — docxtpl renders a python-docx document, python-docx saves it — is
 kept as the reference the compiled one is tested against, byte for byte
@@ -29,29 +29,18 @@ from typing import Any
 
 import jinja2
 
-from ..errors import TemplateError
-from ..spec.library import library, read_template_bytes
-from . import chart, worker
+from ...errors import TemplateError
+from ...spec.library import library, read_template_bytes
+from ..output.write import stable_zip, stable_zip_of
+from ..sandbox import worker
+from ..sandbox.plain import plain
+from ..sandbox.templating import PICTURE_MARK, XML_ILLEGAL, Picture, make_env, template_error
+from ..sandbox.worker import DEFAULT_LIMITS, Limits
+from . import chart
 from .columns import fit_tables
-from .context import plain
-from .docxparts import (
-    _body_size,
-    _parts,
-    _place_pictures,
-    _Prepared,
-    _set_properties,
-)
-from .docxparts import clean_package as clean_package  # the template builder's too
 from .package import inspect_package, package_problems, part_digests
-from .templating import (
-    PICTURE_MARK,
-    XML_ILLEGAL,
-    Picture,
-    make_env,
-    template_error,
-)
-from .worker import DEFAULT_LIMITS, Limits
-from .write import stable_zip, stable_zip_of
+from .parts import _body_size, _parts, _place_pictures, _Prepared, _set_properties
+from .parts import clean_package as clean_package  # the template builder's too
 
 CHART_WIDTH_MM = chart.WIDTH_MM
 """How wide a progress chart is placed (its height follows the picture's shape), unless its
@@ -144,7 +133,7 @@ def _logo(context: dict[str, Any]) -> tuple[dict[str, tuple[bytes, str, int, int
         return {}, logo
     from docx.shared import Mm
 
-    from ..spec.practice import read_logo
+    from ...spec.practice import read_logo
 
     try:
         found = read_logo(Path(logo["file"]))
@@ -266,7 +255,7 @@ def run_job(
     inspected = _INSPECTED[hashlib.sha256(data).hexdigest()]
     env = _env(tuple(Path(t) for t in templates))
     if fast:
-        from . import docxfast
+        from . import fast as docxfast
 
         found = docxfast.compiled(data, env)
         entries = (

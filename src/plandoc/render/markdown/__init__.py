@@ -1,0 +1,2 @@
+"""The Markdown writer: the plan's context through a Markdown template, escaped, in the
+bounded worker."""

@@ -1,0 +1,1 @@
+"""Writing output: deterministic bytes, staged and moved into place as a set."""

@@ -1,0 +1,1 @@
+"""The PDF writer: the Word output converted by LibreOffice, bounded in time."""
