@@ -32,6 +32,13 @@ HEADER = """\
 A plan is one YAML file. Dates are written `YYYY-MM-DD`, unquoted. Every list item that other
 parts of the plan (or a later version) refer to has a stable `id`: ids start with a letter, use
 letters, digits, `.`, `_` or `-`, and are unique in the plan. `[]` marks a list item.
+
+A clinical value the plan honestly does not have — a score the client declined to give, a
+frequency the source does not state, a code still to be confirmed — is written
+`{not_recorded: "the reason"}` where the values column says so. `check` warns about each (an
+error under `--strict`, and under a `--profile` for a required field); the documents print "Not
+recorded — the reason" in its place; FHIR leaves the element out. Never write a made-up value to
+get past `check`.
 """
 
 
@@ -50,6 +57,8 @@ def _constraints(rules: Schema) -> str:
         parts.append(f"at most {rules['maxlength']}")
     if "regex" in rules:
         parts.append(f"matches `{rules['regex']}`")
+    if rules.get("meta", {}).get("unknown"):
+        parts.append("or `{not_recorded: why}`")
     return "; ".join(parts)
 
 

@@ -3,7 +3,8 @@
 The common part is a commented template (``templates/starter.yaml.j2``); the orientation part is
 generated from the orientation's schema — every required field, with a TODO to fill in — so a
 new orientation folder gets a starter without anyone writing one. Each TODO left in a plan is a
-``starter.todo`` warning.
+``starter.todo`` warning. A clinical value is never made up: where the spec needs one, the
+starter writes it as not recorded (``{not_recorded: "TODO: …"}``), which documents show as such.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..errors import UsageError
 from ..render.sandbox.templating import make_env
 from ..spec.orientations import get_orientation, orientation_names, orientations
 from ..spec.schema import Schema
+from ..spec.unknowns import KEY, accepts
 from ..text import did_you_mean
 
 
@@ -63,6 +65,8 @@ def _skeleton(fields: Schema, today: dt.date, prefix: str = "X") -> dict[str, An
 def _value(name: str, rules: Schema, today: dt.date, prefix: str) -> Any:
     kind = rules.get("type")
     what = str(rules.get("meta", {}).get("description", name)).rstrip(".")
+    if accepts(rules):  # a clinical value: never one nobody stated
+        return {KEY: f"TODO: {what[:1].lower()}{what[1:]}"}
     if "allowed" in rules:
         return rules["allowed"][0]
     if kind == "string":

@@ -27,6 +27,7 @@ from .profiles import get_profile, profile_findings
 from .report import Reporter
 from .rules import semantic_findings
 from .smart import smart_findings
+from .unrecorded import unrecorded_findings
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,10 @@ def check_document(
     plan = build_plan(doc, orientation, lambda name: _quiet(known, name))
     semantic_findings(report, plan, today=day)
     smart_findings(report, plan)
-    for name in profiles:
-        profile_findings(report, plan, get_profile(name, templates), today=day)
+    in_effect = [get_profile(name, templates) for name in profiles]
+    for profile in in_effect:
+        profile_findings(report, plan, profile, today=day)
+    unrecorded_findings(report, plan, in_effect)
     if practice is not None:
         plan = replace(plan, house=practice)
     loaded_at = {(f.line, f.column) for f in doc.problems}

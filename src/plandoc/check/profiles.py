@@ -19,6 +19,7 @@ from ..spec.library import library, read_template_bytes
 from ..spec.loader import DocPath, load_bytes
 from ..spec.model import Plan
 from ..spec.schema import PLAN_STATUSES, SIGNER_ROLES
+from ..spec.unknowns import is_not_recorded, reason
 from .orientation import each
 from .report import Reporter
 
@@ -280,6 +281,11 @@ def _required(report: Reporter, plan: Plan, profile: Profile, dotted: str) -> No
     for where, item in places:
         if not _present(item, (field,)):
             msg = f"{profile.name} requires `{dotted}`; add it"
+            if isinstance(item, dict) and is_not_recorded(item.get(field)):
+                why = reason(item[field])
+                msg = (
+                    f"{profile.name} requires `{dotted}`, which is not recorded ({why}); record it"
+                )
             report.error((*where, field), msg, f"{rule}.required")
 
 
@@ -302,4 +308,4 @@ def _present(data: dict[str, Any], path: DocPath) -> bool:
         if not isinstance(value, dict) or part not in value:
             return False
         value = value[part]
-    return value not in (None, "", [], {})
+    return value not in (None, "", [], {}) and not is_not_recorded(value)

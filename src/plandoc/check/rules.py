@@ -672,8 +672,14 @@ def check_services(report: Reporter, plan: Plan, today: dt.date) -> None:
                 f"expected duration is {weeks} weeks; payers want a duration under a year — plan a review instead",
                 "services.duration",
             )
-        _check_service_code(report, service)
-        if service.session_minutes is None and not service.per_diem:
+        gaps = plan.unrecorded  # a value given as not recorded is reported as such, not missing
+        if (*service.at, "code") not in gaps:
+            _check_service_code(report, service)
+        if (
+            service.session_minutes is None
+            and not service.per_diem
+            and (*service.at, "session_minutes") not in gaps
+        ):
             report.error(
                 service.at,
                 "a service needs `session_minutes`, unless it is `per_diem`",

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..spec.loader import DocPath
 from ..spec.model import Plan
+from ..spec.unknowns import is_not_recorded
 from .report import Reporter
 
 VAGUE = re.compile(
@@ -29,7 +30,10 @@ def smart_findings(report: Reporter, plan: Plan) -> None:
 
 
 def _placeholders(report: Reporter, value: Any, path: DocPath = ()) -> None:
-    """Every TODO that `plandoc new` left and nobody has filled in yet."""
+    """Every TODO that `plandoc new` left and nobody has filled in yet (a value not recorded
+    with a TODO for its reason is one already: it has its own warning)."""
+    if is_not_recorded(value):
+        return
     if isinstance(value, dict):
         children: Any = value.items()
     elif isinstance(value, list):
@@ -44,7 +48,7 @@ def _placeholders(report: Reporter, value: Any, path: DocPath = ()) -> None:
             if "TODO" in child and _is_placeholder(child):
                 _placeholders(report, child, (*path, key))
         elif (
-            kind is dict
+            (kind is dict and not is_not_recorded(child))
             or kind is list
             or isinstance(child, _CONTAINERS)
             or (isinstance(child, str) and _is_placeholder(child))
@@ -95,10 +99,15 @@ def _objectives(report: Reporter, plan: Plan) -> None:
                 msg = f"objective `{name}` says “{match.group(0)}” with nothing to measure it; say what will be observed or counted"
                 report.warning((*objective.at, "description"), msg, "smart.vague")
         elif measure is not None:
-            if measure.baseline is None and not measure.baseline_planned:
+            gaps = plan.unrecorded  # a value not recorded has its own warning
+            if (
+                measure.baseline is None
+                and not measure.baseline_planned
+                and (*measure.at, "baseline") not in gaps
+            ):
                 msg = f"objective `{name}` has no baseline on its measure (or `baseline_due` / `baseline_note` saying when it will be taken)"
                 report.warning(measure.at, msg, "smart.no-baseline")
-            if not measure.has_target:
+            if not measure.has_target and (*measure.at, "target") not in gaps:
                 msg = f"objective `{name}` has no target on its measure (a score, or `target_change_percent`)"
                 report.warning(measure.at, msg, "smart.no-target")
         due = plan.due(objective)

@@ -31,6 +31,7 @@ from ..spec.model import (
     Plan,
     Service,
 )
+from ..spec.unknowns import is_not_recorded
 from . import require
 from . import terms as t
 
@@ -342,7 +343,12 @@ class _Builder:
                     diagnosis.code or "",
                     official,
                     diagnosis.description or official,
-                ),
+                )
+                if not is_not_recorded(raw.get("code"))
+                else {  # the code not recorded: said so, in words and as a data-absent reason
+                    "text": diagnosis.description or "Diagnosis code not recorded",
+                    "extension": [_absent("unknown")],
+                },
                 "subject": {"reference": self.patient_ref(diagnosis.participant)},
                 "recordedDate": _day(self.plan.assessment.date),
                 "note": [{"text": str(n)} for n in notes],
@@ -547,9 +553,11 @@ class _Builder:
             "status": status,
             "goal": goals,
             "description": item.description,
-            "scheduledString": raw.get("frequency"),
+            "scheduledString": item.frequency,
             "performer": self.performer(item.member),
         }
+        if is_not_recorded(raw.get("frequency")):  # left out, and said why
+            detail["_scheduledString"] = {"extension": [_absent("unknown")]}
         return {"detail": _clean(detail)}
 
     def service(self, service: Service, status: str) -> Json:

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from . import unknowns
 from .codes import service_code
 from .instruments import Instrument, builtin_instruments, custom_instrument
 from .loader import DocPath, Document
 from .orientations import Orientation
+from .unknowns import NotRecorded
 
 if TYPE_CHECKING:
     from .practice import Practice as PracticeFile
@@ -304,6 +306,7 @@ class Intervention:
     approach: str | None
     member: str | None = None
     participant: str | None = None
+    frequency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -591,6 +594,13 @@ class Plan:
     modules: tuple[Module, ...]
     house: PracticeFile | None = None
     """The practice file in effect, if any: its logo and notice go on the documents."""
+    not_recorded: tuple[NotRecorded, ...] = ()
+    """Every value given as not recorded, with its reason (the model reads each as absent)."""
+
+    @cached_property
+    def unrecorded(self) -> dict[DocPath, str]:
+        """The reason each value not recorded gives, by its path."""
+        return {n.at: n.reason for n in self.not_recorded}
 
     @cached_property
     def client(self) -> Person | None:
@@ -899,6 +909,7 @@ def build_plan(
         signatures=tuple(_signature(r) for r in root.items("signatures")),
         details=details.data if details else {},
         modules=tuple(_modules(details, orientation, lookup)),
+        not_recorded=tuple(unknowns.find(raw, schema)),
     )
 
 
@@ -992,7 +1003,7 @@ def _within(r: _Reader | None) -> Within | None:
 def _intervention(i: _Reader) -> Intervention:
     return Intervention(
         i.at, i.text("id"), i.text("description"), i.text("provider"), i.text("modality"),
-        i.text("approach"), i.text("member"), i.text("participant"),
+        i.text("approach"), i.text("member"), i.text("participant"), i.text("frequency"),
     )  # fmt: skip
 
 

@@ -7,7 +7,8 @@ names one. The file holds:
 * ``name``, ``label``, ``summary`` and ``suggested_interventions``;
 * ``schema``: the fields of a plan's ``orientation_details``, in a small, safe subset of
   cerberus (types, ``required``, ``allowed``, ranges and lengths, nested ``schema``, the id
-  pattern), each with a ``description``; every list says what one of its items is called
+  pattern), each with a ``description``; a clinical value a plan may honestly lack says
+  ``not_recorded: true`` (:mod:`plandoc.spec.unknowns`); every list says what one of its items is called
   (``item``) and, for a list of mappings without ``id``, which fields identify an item across
   versions (``match_by``);
 * ``rules``: the orientation's own checks, of a few kinds (see :mod:`plandoc.check.orientation`);
@@ -37,7 +38,7 @@ from .schema import ID_PATTERN, Schema, plan_schema
 TYPES = ("string", "integer", "number", "boolean", "date", "list", "dict")
 FIELD_KEYS = (
     "type", "required", "description", "allowed", "min", "max", "minlength", "maxlength",
-    "schema", "regex", "item", "match_by", "empty",
+    "schema", "regex", "item", "match_by", "empty", "not_recorded",
 )  # fmt: skip
 REFERENCE_TARGETS = (
     "goals", "objectives", "problems", "participants", "interventions", "services", "instruments",
@@ -204,8 +205,14 @@ def _rule_of(spec: dict[str, Any]) -> Rule:
 def _rule(rules: dict[str, Any]) -> Schema:
     """One field's rules as cerberus takes them: ``description``, ``item`` and ``match_by`` go
     to ``meta``; text is never empty."""
-    out = {k: v for k, v in rules.items() if k not in ("description", "item", "match_by")}
+    out = {
+        k: v
+        for k, v in rules.items()
+        if k not in ("description", "item", "match_by", "not_recorded")
+    }
     meta: dict[str, Any] = {k: rules[k] for k in ("item", "match_by") if k in rules}
+    if rules.get("not_recorded") is True:  # a clinical value a plan may honestly lack
+        meta["unknown"] = True
     if "description" in rules:
         meta["description"] = " ".join(str(rules["description"]).split())
     if meta:
@@ -328,6 +335,11 @@ def _check_field(check: _Checker, rules: Any, at: DocPath, *, item: bool) -> Non
             or rules[length] < 0
         ):
             check.error((*at, length), f"`{length}` is a whole number")
+    if "not_recorded" in rules and not isinstance(rules["not_recorded"], bool):
+        check.error(
+            (*at, "not_recorded"),
+            "`not_recorded` is true (the field may be given as `{not_recorded: reason}`) or false",
+        )
     allowed = rules.get("allowed")
     if allowed is not None and (
         not isinstance(allowed, list) or not all(isinstance(a, str | int) for a in allowed)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .unknowns import is_not_recorded
+
 Schema = dict[str, Any]
 
 SPEC_VERSIONS = (1,)
@@ -888,6 +890,8 @@ def fill(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         kind = rules.get("type")
         if value is None:
             out[name] = [] if kind == "list" else None
+        elif is_not_recorded(value):
+            continue  # kept as given (plandoc.spec.unknowns)
         elif kind == "dict" and isinstance(rules.get("schema"), dict) and isinstance(value, dict):
             out[name] = fill(rules["schema"], value)
         elif kind == "list" and isinstance(value, list):
@@ -959,10 +963,78 @@ def _build(orientation_schema: Schema | None) -> Schema:
             "Free-form data for a practice's own templates; not validated.",
         ),
     }
-    return {
+    schema = {
         name: {**rules, "meta": {**rules["meta"], "title": SECTION_TITLES[name]}}
         for name, rules in fields.items()
     }
+    return _unrecordable(schema, UNRECORDABLE)
+
+
+# The clinical values a clinician may honestly not have, each of which may be written
+# `{not_recorded: "the reason"}` in place of its value (plandoc.spec.unknowns); an orientation's
+# section marks its own (every required field but ids and true/false).
+UNRECORDABLE = (
+    "assessment.diagnoses[].code",
+    "assessment.presenting_problem.clinician_summary",
+    "assessment.risk.level",
+    "assessment.risks[].level",
+    "goals[].objectives[].measure.baseline",
+    "goals[].objectives[].measure.target",
+    "goals[].objectives[].interventions[].frequency",
+    "interventions[].frequency",
+    "services",
+    "services[].code",
+    "services[].session_minutes",
+    "services[].frequency",
+    "services[].duration_weeks",
+    "substance_use.asam_dimensions[].rating",
+    "substance_use.behaviours[].stage",
+    "substance_use.referral.source",
+    "substance_use.toxicology.frequency",
+    "discharge.criteria",
+)
+
+
+def _unrecordable(schema: Schema, paths: tuple[str, ...]) -> Schema:
+    """*schema* with each field at *paths* (dotted, ``[]`` for a list's items) marked as one that
+    may be given as not recorded; the rules on the way are copied, never changed in place."""
+    out = dict(schema)
+    for path in paths:
+        _mark(out, path.replace("[]", ".[]").split("."))
+    return out
+
+
+def _mark(fields: Schema, parts: list[str]) -> None:
+    name, rest = parts[0], parts[1:]
+    rules = fields[name] = dict(fields[name])
+    if not rest:
+        rules["meta"] = {**rules["meta"], "unknown": True}
+        return
+    holder = rules
+    if rest[0] == "[]":
+        holder = rules["schema"] = dict(rules["schema"])
+        rest = rest[1:]
+    holder["schema"] = dict(holder["schema"])
+    _mark(holder["schema"], rest)
+
+
+def unrecordable_fields(schema: Schema, at: str = "") -> list[str]:
+    """The dotted paths of the fields of *schema* that may be given as not recorded."""
+    found: list[str] = []
+    for name, rules in schema.items():
+        path = f"{at}.{name}" if at else name
+        if rules.get("meta", {}).get("unknown"):
+            found.append(path)
+        inner = rules.get("schema")
+        if rules.get("type") == "dict" and isinstance(inner, dict):
+            found += unrecordable_fields(inner, path)
+        elif (
+            rules.get("type") == "list"
+            and isinstance(inner, dict)
+            and isinstance(inner.get("schema"), dict)
+        ):
+            found += unrecordable_fields(inner["schema"], f"{path}[]")
+    return found
 
 
 # What each part of a plan is called in a change summary (the orientation's section takes the

@@ -19,10 +19,12 @@ from cerberus.utils import TypeDefinition
 
 from ..errors import Finding
 from ..text import did_you_mean, printable
+from . import unknowns
 from .compiled import compile_schema
 from .loader import DocPath, Document
 from .orientations import Modules, Orientation, Registry
 from .schema import Schema, plan_schema
+from .unknowns import accepts, is_not_recorded
 
 _TYPE_WORDS = {
     "string": "text",
@@ -146,6 +148,15 @@ class _Validator(cerberus.Validator):  # type: ignore[misc]
         "number": TypeDefinition("number", (int, float), (bool,)),
     }
 
+    def _validate_nullable(self, nullable: bool, field: str, value: Any) -> None:
+        """{'type': 'boolean'}"""
+        # A field that may be not recorded (meta.unknown) takes {not_recorded: reason} in place
+        # of its value, and no other rule applies to it (cerberus asks every field this first).
+        if is_not_recorded(value) and accepts(self.schema.get(field)):
+            self._drop_remaining_rules()
+            return
+        super()._validate_nullable(nullable, field, value)
+
     def _validate_regex(self, pattern: str, field: str, value: Any) -> None:
         """{'type': 'string'}"""
         if isinstance(value, str) and _pattern(pattern).fullmatch(value) is None:
@@ -248,6 +259,8 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
         elif not hint and known:
             msg += f"; allowed here: {', '.join(known)}"
         rule, on_key = "schema.unknown", True
+    elif code == cerrors.BAD_TYPE.code and isinstance(value, dict) and unknowns.KEY in value:
+        msg, rule = _misused_not_recorded(name, rules, value), "schema.not_recorded"
     elif code == cerrors.BAD_TYPE.code:
         wanted = _TYPE_WORDS.get(str(error.constraint), str(error.constraint))
         msg = f"`{name}` must be {wanted}, not {_show(value)}"
@@ -291,6 +304,19 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
         rule = f"schema.{error.rule or 'invalid'}"
     line, col = doc.locate(path, key=on_key or code == cerrors.REQUIRED_FIELD.code)
     return Finding(doc.path, line, col, "error", msg, rule)
+
+
+def _misused_not_recorded(name: str, rules: Schema, value: dict[str, Any]) -> str:
+    """The message for a ``not_recorded`` mapping the field does not take as written."""
+    if not unknowns.accepts(rules):
+        return (
+            f"`{name}` cannot be given as not recorded: it is not a clinical value a plan may "
+            "lack; write its value"
+        )
+    if len(value) > 1:
+        others = ", ".join(f"`{k}`" for k in value if k != unknowns.KEY)
+        return f"`{name}`: a value not recorded holds only its reason; remove {others}"
+    return f"`{name}` is not recorded but says no reason; write why: `{unknowns.SPELLING}`"
 
 
 def _show(value: Any) -> str:

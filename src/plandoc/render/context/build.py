@@ -22,7 +22,7 @@ from ...spec.model import Authorization, Coverage, Goal, Objective, Plan, Servic
 from ...spec.orientations import Orientation
 from ...text import names_speakers
 from . import describe as d
-from . import page_one
+from . import page_one, unrecorded
 from .formatting import label, show, show_date
 from .labels import Labels, fill, load_labels, respell
 from .layout import resolve_sections
@@ -38,6 +38,7 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
     orientation = plan.orientation
     assert orientation is not None, "a checked plan names a known orientation"
     words = labels if labels is not None else load_labels()
+    plan = unrecorded.shown(plan, words)
     data = plan.data
     client = data["participants"][plan.client.at[-1]] if plan.client else {}
     presenting = data["assessment"]["presenting_problem"]
@@ -81,7 +82,8 @@ def build_context(plan: Plan, labels: Labels | None = None) -> dict[str, Any]:
         "services": [
             _service(raw, service, plan)
             for raw, service in zip(data["services"], plan.services, strict=True)
-        ],
+        ]
+        or _services_not_recorded(plan, words),
         "crisis_plans": [crisis_plan(c, words) for c in data["crisis_plans"]],
         "substance_use": _substance_use(data["substance_use"], plan, words),
         "signatures": [
@@ -342,6 +344,15 @@ def _service(raw: dict[str, Any], service: Service, plan: Plan) -> dict[str, Any
         "planned": d.planned(service, raw),
         "details": d.service_details(plan, service, raw),
     }
+
+
+def _services_not_recorded(plan: Plan, words: Labels) -> list[dict[str, Any]]:
+    """The services table's one row when the plan gives its services as not recorded."""
+    text = unrecorded.records_not_recorded(plan, ("services",), words)
+    if not text:
+        return []
+    cells = ("code_text", "amount", "frequency_text", "duration_text", "planned", "details")
+    return [{**dict.fromkeys(cells, ""), "description": text, "details": []}]
 
 
 def _scores(plan: Plan) -> list[dict[str, Any]]:

@@ -261,7 +261,7 @@ def amount(raw: dict[str, Any]) -> str:
     """One session's length, or the day rate for per-diem care (with its sessions' length,
     when given)."""
     minutes = raw.get("session_minutes")
-    length = f"{minutes} minutes" if minutes else ""
+    length = minutes if isinstance(minutes, str) else f"{minutes} minutes" if minutes else ""
     if not raw.get("per_diem"):
         return length
     hours = raw.get("hours_per_day")
@@ -271,6 +271,8 @@ def amount(raw: dict[str, Any]) -> str:
 
 def frequency(raw: dict[str, Any]) -> str:
     freq = raw.get("frequency") or {}
+    if isinstance(freq, str):  # not recorded, in words (plandoc.render.context.unrecorded)
+        return freq
     count = freq.get("count")
     if not count:
         return ""
@@ -281,7 +283,7 @@ def frequency(raw: dict[str, Any]) -> str:
 def dates(plan: Plan, service: Service, raw: dict[str, Any]) -> str:
     """``26 weeks: 5 Oct 2026 to 5 Apr 2027`` (with an en dash)."""
     weeks = raw.get("duration_weeks")
-    span = _count(weeks, "week")
+    span = weeks if isinstance(weeks, str) else _count(weeks, "week")  # str: not recorded
     start, end = plan.service_start(service), plan.service_end(service)
     if start and end:
         return f"{span}: {show_date(start)} – {show_date(end)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ...spec.unknowns import is_not_recorded, reason
 from ...text import number, words
 
 
@@ -52,6 +53,8 @@ def show(value: Any, *, enum: bool = False) -> str:
         return show_number(value)
     if isinstance(value, list):
         return ", ".join(show(v, enum=enum) for v in value if v not in (None, ""))
+    if is_not_recorded(value):
+        return f"Not recorded — {reason(value)}"
     if isinstance(value, dict):
         return "; ".join(
             f"{words(k)}: {show(v)}" for k, v in value.items() if v not in (None, "", [])

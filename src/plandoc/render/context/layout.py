@@ -105,7 +105,10 @@ def _blocks(
         label = scope.words(str(spec.get("label", "")))
         if not _present(value):
             continue
-        if kind == "text":
+        if isinstance(value, str) and kind in ("table", "each", "fields"):
+            # a list or mapping the plan gives as not recorded: its words, where it would stand
+            yield {"kind": "text", "label": label, "text": value}
+        elif kind == "text":
             text = (
                 _title(str(spec["text"]), value)
                 if "text" in spec and isinstance(value, dict)

@@ -69,6 +69,8 @@ def _safety_plan_note(assessed: list[tuple[str, dict[str, Any]]], other_risks: b
     )
     if any(r["level"] in ("moderate", "high") for _, r in assessed):
         return f"None recorded — {found}: a safety plan is needed."
+    if any(r["level"] not in ("none", "low") for _, r in assessed):  # a level not recorded
+        return f"None recorded — {found.replace(' risk Not recorded', ' risk: not recorded')}."
     return f"Not indicated — {found}."
 
 
