@@ -882,10 +882,10 @@ SIGNATURES = records(
 
 # --- how long a text may be ------------------------------------------------------------------
 
-LENGTHS = {"id": 40, "code": 64, "name": 200, "line": 500, "prose": 20_000}
+LENGTHS = {"id": 40, "code": 64, "name": 300, "line": 500, "prose": 20_000}
 """The longest text of each kind, in characters: ids, codes and names are short, a title is a
 line, prose is long but finite. The longest values in the samples and the published plans are
-under a fifth of each (an id 40 by its pattern; a code 13, a name 88, a line 153, prose 937)."""
+under a third of each (an id 40 by its pattern; a code 16, a name 88, a line 153, prose 937)."""
 KIND_WORDS = {
     "id": "an id",
     "code": "a code or number",
@@ -896,7 +896,7 @@ KIND_WORDS = {
 _KINDS = {
     "code": (
         "code", "npi", "tax_id", "member_id", "group_number", "number", "time", "level",
-        "recommended_level", "actual_level", "asam_level", "jurisdiction", "phone", "unit",
+        "recommended_level", "actual_level", "asam_level", "jurisdiction", "phone",
         "locale",
     ),
     "id": (
@@ -905,7 +905,7 @@ _KINDS = {
     ),
     "name": (
         "name", "preferred_name", "payer", "plan_name", "role", "relationship", "author",
-        "method", "source", "item", "provider", "type", "credentials", "pronouns", "email",
+        "method", "source", "item", "provider", "type", "credentials", "pronouns", "email", "unit",
         "orientation", "facilitators", "profiles", "required_sections", "domain", "stage",
         "label",
     ),
