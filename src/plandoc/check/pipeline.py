@@ -22,6 +22,7 @@ from ..spec.practice import (
     profiles_in_effect,
 )
 from ..spec.validate import schema_findings
+from .characters import character_findings
 from .compliance import compliance_for
 from .profiles import get_profile, profile_findings
 from .report import Reporter
@@ -70,6 +71,7 @@ def check_document(
         report.findings += found + missing_sections(doc, practice)
     orientation = _orientation(report, doc, known)
     report.findings += _unless_by_id(schema_findings(doc, orientation, known), report.findings)
+    report.findings += character_findings(doc, orientation)
     plan = build_plan(doc, orientation, lambda name: _quiet(known, name))
     semantic_findings(report, plan, today=day)
     smart_findings(report, plan)

@@ -882,6 +882,83 @@ SIGNATURES = records(
 )
 
 
+# --- how long a text may be ------------------------------------------------------------------
+
+LENGTHS = {"id": 40, "code": 64, "name": 300, "line": 500, "prose": 20_000}
+"""The longest text of each kind, in characters: ids, codes and names are short, a title is a
+line, prose is long but finite. The longest values in the samples and the published plans are
+under a third of each (an id 40 by its pattern; a code 16, a name 88, a line 153, prose 937)."""
+KIND_WORDS = {
+    "id": "an id",
+    "code": "a code or number",
+    "name": "a name",
+    "line": "a one-line text (a title, an address)",
+    "prose": "a text",
+}
+_KINDS = {
+    "code": (
+        "code", "npi", "tax_id", "member_id", "group_number", "number", "time", "level",
+        "recommended_level", "actual_level", "asam_level", "jurisdiction", "phone",
+        "locale",
+    ),
+    "id": (
+        "id", "participant", "member", "speaker", "instrument", "service", "problems", "uses",
+        "services",
+    ),
+    "name": (
+        "name", "preferred_name", "payer", "plan_name", "role", "relationship", "author",
+        "method", "source", "item", "provider", "type", "credentials", "pronouns", "email", "unit",
+        "orientation", "facilitators", "profiles", "required_sections", "domain", "stage",
+        "label",
+    ),
+    "line": ("title", "address", "frequency", "dsm5_name", "setting", "logo", "templates"),
+}  # fmt: skip
+FIELD_KINDS = {field: kind for kind, fields in _KINDS.items() for field in fields}
+"""The kind of a text field by its name, wherever it is (an orientation's fields too); a field
+not named here holds prose."""
+
+
+def kind_of(field: str, rules: Schema) -> str:
+    """The kind of text *field* holds: an id by its pattern, else by its name, else prose."""
+    if rules.get("regex") == ID_PATTERN:
+        return "id"
+    return FIELD_KINDS.get(field, "prose")
+
+
+_BOUNDED: dict[int, tuple[Schema, Schema]] = {}
+
+
+def bounded(schema: Schema) -> Schema:
+    """*schema* (a mapping of fields) with a ``maxlength`` on every text that has none, by its
+    kind (:data:`LENGTHS`), and the kind in its ``meta.bound``; the same object is returned for
+    the same schema, so validators built on it are reused."""
+    key = id(schema)
+    if key not in _BOUNDED:  # the pair keeps *schema* alive, so ids stay unique
+        _BOUNDED[key] = (schema, _bound_fields(schema))
+    return _BOUNDED[key][1]
+
+
+def _bound_fields(fields: Schema) -> Schema:
+    return {
+        name: _bound(name, rules) if isinstance(rules, dict) else rules
+        for name, rules in fields.items()
+    }
+
+
+def _bound(field: str, rules: Schema) -> Schema:
+    out = dict(rules)
+    inner = out.get("schema")
+    if out.get("type") == "string" and not {"maxlength", "allowed"} & out.keys():
+        kind = kind_of(field, out)
+        out["maxlength"] = LENGTHS[kind]
+        out["meta"] = {**out.get("meta", {}), "bound": kind}
+    elif out.get("type") == "dict" and isinstance(inner, dict):
+        out["schema"] = _bound_fields(inner)
+    elif out.get("type") == "list" and isinstance(inner, dict):
+        out["schema"] = _bound(field, inner)  # an item is of its list's kind
+    return out
+
+
 def fill(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
     """A copy of *data* with every field of *schema* present (``None`` or ``[]`` when absent)."""
     out = dict(data)
@@ -967,7 +1044,7 @@ def _build(orientation_schema: Schema | None) -> Schema:
         name: {**rules, "meta": {**rules["meta"], "title": SECTION_TITLES[name]}}
         for name, rules in fields.items()
     }
-    return _unrecordable(schema, UNRECORDABLE)
+    return bounded(_unrecordable(schema, UNRECORDABLE))
 
 
 # The clinical values a clinician may honestly not have, each of which may be written

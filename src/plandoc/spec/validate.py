@@ -23,7 +23,7 @@ from . import unknowns
 from .compiled import compile_schema
 from .loader import DocPath, Document
 from .orientations import Modules, Orientation, Registry
-from .schema import Schema, plan_schema
+from .schema import KIND_WORDS, Schema, bounded, plan_schema
 from .unknowns import accepts, is_not_recorded
 
 _TYPE_WORDS = {
@@ -96,6 +96,7 @@ def findings_for(doc: Document, schema: Schema) -> list[Finding]:
 def _run(
     doc: Document, schema: Schema, data: dict[str, Any], base: DocPath, *, update: bool = False
 ) -> list[Finding]:
+    schema = bounded(schema)  # every text has a length limit, in any schema (a practice file's)
     if compiled_check(schema, update=update)(data):
         return []  # valid: cerberus would find nothing, so it is not asked
     validator = _validator(id(schema), schema)
@@ -285,6 +286,9 @@ def _to_finding(doc: Document, schema: Schema, error: Any, base: DocPath) -> Fin
     elif code == cerrors.MIN_LENGTH.code:
         msg = f"`{name}` needs at least {error.constraint} item(s), has {len(value)}"
         rule = "schema.length"
+    elif code == cerrors.MAX_LENGTH.code and isinstance(value, str):
+        msg = _too_long(name, value, error.constraint, rules)
+        rule = "schema.length"
     elif code == cerrors.MAX_LENGTH.code:
         msg = f"`{name}` takes at most {error.constraint} item(s), has {len(value)}"
         rule = "schema.length"
@@ -317,6 +321,14 @@ def _misused_not_recorded(name: str, rules: Schema, value: dict[str, Any]) -> st
         others = ", ".join(f"`{k}`" for k in value if k != unknowns.KEY)
         return f"`{name}`: a value not recorded holds only its reason; remove {others}"
     return f"`{name}` is not recorded but says no reason; write why: `{unknowns.SPELLING}`"
+
+
+def _too_long(name: str, value: str, limit: int, rules: Schema) -> str:
+    meta = rules.get("meta")
+    kind = meta.get("bound") if isinstance(meta, dict) else None
+    what = KIND_WORDS.get(str(kind), "this field")
+    detail = "" if kind in (None, "prose") else " (put any detail in a note)"
+    return f"`{name}` is {len(value):,} characters long; {what} holds at most {limit:,}: shorten it{detail}"
 
 
 def _show(value: Any) -> str:
