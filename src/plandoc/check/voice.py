@@ -78,14 +78,20 @@ def _first(name: str | None) -> str:
 
 
 def _texts(raw: dict[str, Any]) -> Iterator[tuple[DocPath, str]]:
+    """Each text of the safety plan's lists; a value that is not a list is the schema's finding
+    (``warning_signs: yes``), not read here."""
     for key in ITEM_FIELDS:
-        for index, item in enumerate(raw.get(key) or []):
+        for index, item in enumerate(_list(raw.get(key))):
             if isinstance(item, str):
                 yield (key, index), item
     for key, field in CONTACT_FIELDS:
-        for index, item in enumerate(raw.get(key) or []):
+        for index, item in enumerate(_list(raw.get(key))):
             if isinstance(item, dict) and isinstance(item.get(field), str):
                 yield (key, index, field), item[field]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 __all__ = ["RULE", "check_safety_plan_voice", "client_pronouns", "third_person"]
