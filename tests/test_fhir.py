@@ -518,3 +518,34 @@ def test_import_never_overwrites_the_bundle_it_reads(
     done = run("import", str(bundle), "-o", str(bundle), "--force")
     assert done.exit_code == 2 and "never overwrites an input" in done.output
     assert bundle.read_bytes() == before
+
+
+def test_a_resource_r4_does_not_know_is_skipped_and_the_rest_imported(
+    run: Callable[..., Result], rendered: Path, tmp_path: Path
+) -> None:
+    """A bundle from an R5 system holding a `Transport` imports the rest, with a warning (issue
+    25: fhir.resources raised KeyError inside the bundle's validation)."""
+    bundle = bundle_of(rendered, SAMPLES / "cbt.yaml")
+    extra = {"fullUrl": "urn:uuid:r5-transport", "resource": {"resourceType": "Transport"}}
+    bundle["entry"].append(extra)
+    source = tmp_path / "r5.json"
+    source.write_text(json.dumps(bundle), encoding="utf-8")
+    out = tmp_path / "plan.yaml"
+    result = run("import", str(source), "-o", str(out), "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "Transport: not an R4 resource type; not imported" in result.output
+    assert "urn:uuid:r5-transport" in result.output and out.exists()
+
+
+def test_a_resource_type_that_is_not_text_is_refused_naming_its_entry(
+    run: Callable[..., Result], rendered: Path, tmp_path: Path
+) -> None:
+    bundle = bundle_of(rendered, SAMPLES / "cbt.yaml")
+    bundle["entry"][1]["resource"]["resourceType"] = {"text": "Patient"}
+    source = tmp_path / "odd.json"
+    source.write_text(json.dumps(bundle), encoding="utf-8")
+    out = tmp_path / "plan.yaml"
+    result = run("import", str(source), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert f"{source}: entry 1 (" in result.output and "resourceType is not text" in result.output
+    assert not out.exists()

@@ -21,6 +21,7 @@ from typing import Any
 from ..check.pipeline import CheckResult, check_document
 from ..errors import PlandocError, PlanInvalid, UsageError
 from ..spec.loader import load_bytes
+from ..text import printable
 from . import require
 from . import terms as t
 from .export import build_bundle, plan_source
@@ -68,6 +69,40 @@ def read_bundle(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
+def r4_entries(path: Path, bundle: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """*bundle* without the entries whose resource type R4 does not know (a bundle from an R5
+    system may hold a ``Transport``), and a warning for each; an entry whose ``resourceType`` is
+    not text is refused, naming it."""
+    models = require()
+    kept, skipped = [], []
+    for index, entry in enumerate(bundle.get("entry") or []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        url = entry.get("fullUrl") if isinstance(entry, dict) else None
+        where = f"entry {index}" + (f" ({printable(url)[:80]})" if isinstance(url, str) else "")
+        if isinstance(resource, dict) and not isinstance(kind, str):
+            raise BundleError(
+                f"{path}: {where}: its resourceType is not text; every FHIR resource names its type"
+            )
+        if isinstance(kind, str) and not _r4_type(models, kind):
+            skipped.append(
+                f"{where}: {printable(kind)[:60]}: not an R4 resource type; not imported"
+            )
+            continue
+        kept.append(entry)
+    if not skipped:
+        return bundle, []
+    return {**bundle, "entry": kept}, skipped
+
+
+def _r4_type(models: Any, kind: str) -> bool:
+    try:
+        models.get_fhir_model_class(kind)
+    except (ValueError, KeyError, AttributeError, ImportError):
+        return False
+    return True
+
+
 def validate(path: Path, bundle: dict[str, Any]) -> None:
     """Check the bundle against the R4B models; name the first problems if it fails."""
     models = require()
@@ -93,7 +128,7 @@ def import_bundle(
     today: dt.date | None = None,
 ) -> Imported:
     """The plan file *path*'s bundle becomes (its text, what was not mapped, its check)."""
-    bundle = read_bundle(path)
+    bundle, skipped = r4_entries(path, read_bundle(path))
     validate(path, bundle)
     careplans = [
         e["resource"]
@@ -112,6 +147,7 @@ def import_bundle(
             bundle, careplans[0], orientation=orientation, today=today, templates=templates
         )
         text = _header(path, warnings) + plan_source(data)
+    warnings = skipped + warnings
     if len(careplans) > 1:
         warnings.append(f"the bundle holds {len(careplans)} CarePlans; only the first is imported")
     try:
