@@ -337,7 +337,7 @@ def _service(raw: dict[str, Any], service: Service, plan: Plan) -> dict[str, Any
     return {
         **raw,
         "description": raw["description"] or f"{label(raw['modality'])} psychotherapy",
-        "code_text": d.code_text(service),
+        "code_text": d.code_text(service) or (raw["code"] if isinstance(raw["code"], str) else ""),
         "amount": d.amount(raw),
         "frequency_text": d.frequency(raw),
         "duration_text": d.dates(plan, service, raw),
