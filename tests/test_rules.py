@@ -92,6 +92,18 @@ CASES = {
         "text.control-character",
         edits=edit("title: CBT treatment plan", 'title: "CBT \\a treatment plan"'),
     ),
+    "text.bidi-control": Case(
+        "text.bidi-control",
+        edits=edit("    name: Maya Okafor\n", '    name: "Maya \\u202eakafO\\u202c"\n'),
+    ),
+    "text.invisible-character": Case(
+        "text.invisible-character",
+        edits=edit("    title: Panic attacks\n", '    title: "Panic\\u200b attacks"\n'),
+    ),
+    "text.long-word": Case(
+        "text.long-word",
+        edits=edit("    title: Panic attacks\n", f"    title: Panic {'a' * 90}\n"),
+    ),
     "yaml.flow-comma": Case(
         "yaml.flow-comma",
         edits=edit(CLINICIAN_SIGNATURE, CLINICIAN_SIGNATURE.replace("Reyes,", "Reyes, LCSW,")),
