@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Finding, Severity
-from ..spec.loader import DocPath, Document
+from ..spec.loader import DocPath, Document, dotted
 from ..spec.orientations import Orientation
 from ..spec.schema import Schema, plan_schema
 
@@ -70,7 +70,7 @@ def _texts(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
 
 def _problems(text: str, path: DocPath, schema: Schema) -> Iterator[tuple[Severity, str, str]]:
     kind = kind_at(schema, path)
-    where = _dotted(path)
+    where = dotted(path)
     for match in _SUSPECT.finditer(text):
         index, char = match.start(), match.group()
         strict = kind in STRICT_KINDS and not _joins_letters(text, index)
@@ -141,10 +141,3 @@ def kind_at(schema: Schema, path: DocPath) -> str:
         return "date"
     meta = rules.get("meta")
     return str(meta.get("bound", "prose")) if isinstance(meta, dict) else "prose"
-
-
-def _dotted(path: DocPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..spec.loader import dotted
 from ..spec.model import Plan
 from .profiles import Profile
 from .report import Reporter
@@ -18,7 +19,7 @@ def unrecorded_findings(report: Reporter, plan: Plan, profiles: Sequence[Profile
     """A warning for each value *plan* gives as not recorded; an error for each required one
     under each of *profiles*."""
     for gap in plan.not_recorded:
-        where = _dotted(gap.at)
+        where = dotted(gap.at)
         report.warning(gap.at, f"`{where}` is not recorded: {gap.reason}", "schema.not_recorded")
         for profile in profiles if gap.required else ():
             report.error(
@@ -27,10 +28,3 @@ def unrecorded_findings(report: Reporter, plan: Plan, profiles: Sequence[Profile
                 f"({gap.reason}); record it before sending the plan",
                 f"profile.{profile.name}.not_recorded",
             )
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -31,6 +31,16 @@ MAX_NUMBER = 10**12
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 DocPath = tuple[str | int, ...]
+
+
+def dotted(path: DocPath) -> str:
+    """*path* as a reader writes it: ``goals[0].objectives[1].measure``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 Position = tuple[int, int]
 
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

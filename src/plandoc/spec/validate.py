@@ -21,7 +21,7 @@ from ..errors import Finding
 from ..text import did_you_mean, printable
 from . import unknowns
 from .compiled import compile_schema
-from .loader import DocPath, Document
+from .loader import DocPath, Document, dotted
 from .orientations import Modules, Orientation, Registry
 from .schema import KIND_WORDS, Schema, bounded, plan_schema
 from .unknowns import accepts, is_not_recorded
@@ -223,10 +223,7 @@ def _rules_at(schema: Schema, path: DocPath) -> tuple[Schema, Schema | None]:
 
 
 def _dotted(path: DocPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "the plan"
+    return dotted(path) or "the plan"
 
 
 def _describe(rules: Schema) -> str:
